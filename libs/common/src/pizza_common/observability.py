@@ -1,0 +1,35 @@
+"""Powertools Logger, Tracer and Metrics, set up once, and the decorator stack every handler wears.
+
+The service name comes from ``POWERTOOLS_SERVICE_NAME`` and the metrics namespace from
+``POWERTOOLS_METRICS_NAMESPACE``, both set by Terraform (and by the local cloud from ``stack.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+__all__ = ["instrumented", "logger", "metrics", "tracer"]
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+
+
+def instrumented(correlation_id_path: str | None = None) -> Callable[[HandlerT], HandlerT]:
+    """Log the Lambda context (and a correlation id), trace the handler, flush metrics with cold start.
+
+    ``correlation_id_path`` is a JMESPath into the event, e.g. ``correlation_paths.API_GATEWAY_HTTP``.
+    """
+
+    def decorate(handler: HandlerT) -> HandlerT:
+        wrapped = metrics.log_metrics(capture_cold_start_metric=True)(handler)
+        wrapped = tracer.capture_lambda_handler(wrapped)
+        wrapped = logger.inject_lambda_context(correlation_id_path=correlation_id_path)(wrapped)
+        return wrapped  # type: ignore[no-any-return]
+
+    return decorate
