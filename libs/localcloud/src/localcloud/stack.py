@@ -208,6 +208,8 @@ class HttpRoute(_Model):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"]
     path: str  # API Gateway syntax: /stock/{typeId}
     function: str
+    # AWS_IAM: callers sign with SigV4 (service "execute-api"); the local gateway refuses unsigned requests with 403.
+    authorization: Literal["NONE", "AWS_IAM"] = "AWS_IAM"
 
 
 class HttpApi(_Model):
