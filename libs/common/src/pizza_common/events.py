@@ -24,7 +24,9 @@ class EventDetail(BaseModel):
     schema_version: int = 1
 
 
-def put_events_entry(bus_name: str, source: str, detail: EventDetail, resources: list[str] | None = None) -> dict[str, Any]:
+def put_events_entry(
+    bus_name: str, source: str, detail: EventDetail, resources: list[str] | None = None
+) -> dict[str, Any]:
     """One entry of ``events.put_events(Entries=[...])``."""
     return {
         "EventBusName": bus_name,

@@ -1,0 +1,89 @@
+# Cloud Pizza Place. `make demo` and `make test` do all the set-up on a fresh clone (Python 3.11+, make, git).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PACKAGES := libs/common libs/localcloud services/stock services/oven services/reservations apps/pizza
+# The Lambda runtime is python3.12: find one (PATH, then pyenv) so tox and the package test can use it.
+PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+	$$p -c 'import sys' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+export PYTHON312
+TOX_PATH := $(if $(PYTHON312),$(dir $(PYTHON312)):)$(PATH)
+ARGS ?=
+
+.PHONY: help install test test-lint test-unit test-package test-integration test-chaos test-terraform test-demo \
+	lint demo up down package bench clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt \
+		$(foreach p,$(wildcard $(PACKAGES)),-e $(p))
+	touch $@
+
+install: $(VENV)/.installed ## create .venv with every package (editable) and the dev tools; idempotent
+
+test: install ## every test layer: lint, unit (tox, 3.11 and 3.12), package, integration (plain and chaos), terraform, demo
+	$(MAKE) --no-print-directory test-lint
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-package
+	$(MAKE) --no-print-directory test-integration
+	$(MAKE) --no-print-directory test-chaos
+	$(MAKE) --no-print-directory test-terraform
+	@echo "make test: every layer passed"
+
+test-lint: install ## ruff check, ruff format --check, mypy over libs/
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy libs/common/src libs/localcloud/src
+
+test-unit: install ## each package's unit tests in its own tox env (only its declared dependencies)
+	PATH="$(TOX_PATH)" $(BIN)/tox run-parallel --parallel-no-spinner -p 2 \
+		-e py311-common,py312-common,py311-localcloud,py312-localcloud,py311-stock,py312-stock,py311-oven,py312-oven
+
+test-package: install ## build every Lambda zip twice (same sha256) and import each handler on python3.12 alone
+	$(BIN)/pytest -q -p no:cacheprovider tests/package
+
+test-integration: install ## the running system through its public doors, on a local cloud started by the session
+	$(BIN)/pytest -q -p no:cacheprovider tests/integration
+
+test-chaos: install ## the integration suite again with every event delivered at least twice
+	$(BIN)/pytest -q -p no:cacheprovider --localcloud-chaos tests/integration
+
+test-terraform: install ## fmt, parse, provider schema, wiring, IAM vs code, parity, checkov
+	$(BIN)/pytest -q -p no:cacheprovider tests/terraform
+
+test-demo: install ## the pizza place for 20 seconds, without a terminal; fails if an invariant broke
+	$(BIN)/pizza demo --duration 20 --no-tty
+
+lint: install ## fix what ruff can, then check everything
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/mypy libs/common/src libs/localcloud/src
+
+demo: install ## start the local cloud and run the pizza place with a live dashboard (ARGS="--duration 60")
+	$(BIN)/pizza demo $(ARGS)
+
+up: install ## start the local cloud in the background; writes .localcloud/outputs.json
+	$(BIN)/localcloud up --detach $(ARGS)
+
+down: ## stop the local cloud started by `make up`
+	@if [ -x $(BIN)/localcloud ]; then $(BIN)/localcloud down; fi
+
+package: install ## one reproducible Lambda zip per service in dist/, with its size and sha256
+	$(PY) tools/package.py
+
+bench: install ## every benchmark; each prints its figures and writes bench/results/<name>.json
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean: down ## remove everything the build made
+	rm -rf $(VENV) .tox build dist .localcloud .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
