@@ -22,4 +22,4 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeou
 @cache
 def client(service_name: str) -> Any:
     """One client per service per process, created on first use and reused while warm."""
-    return boto3.session.Session().client(service_name, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service_name, config=_CONFIG)

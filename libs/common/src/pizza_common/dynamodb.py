@@ -20,7 +20,7 @@ _deserializer = TypeDeserializer()
 
 def to_value(value: Any) -> dict[str, Any]:
     """One Python value as a DynamoDB attribute value (``{"N": "3"}``)."""
-    return _serializer.serialize(value)  # type: ignore[no-any-return]
+    return _serializer.serialize(value)
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

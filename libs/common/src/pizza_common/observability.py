@@ -7,7 +7,7 @@ The service name comes from ``POWERTOOLS_SERVICE_NAME`` and the metrics namespac
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
@@ -30,6 +30,6 @@ def instrumented(correlation_id_path: str | None = None) -> Callable[[HandlerT],
         wrapped = metrics.log_metrics(capture_cold_start_metric=True)(handler)
         wrapped = tracer.capture_lambda_handler(wrapped)
         wrapped = logger.inject_lambda_context(correlation_id_path=correlation_id_path)(wrapped)
-        return wrapped  # type: ignore[no-any-return]
+        return cast(HandlerT, wrapped)
 
     return decorate
