@@ -1,0 +1,514 @@
+"""The local cloud: the emulator, every stack's resources, the function workers, the gateways and sources.
+
+    with LocalCloud([stock_stack, oven_stack], state_dir=".localcloud") as cloud:
+        cloud.endpoint          # http://127.0.0.1:PORT, what AWS_ENDPOINT_URL should be
+        cloud.outputs["stock"]  # the stack's outputs, references resolved
+        cloud.invoke("pizza-stock-ingest", {...})
+        cloud.ttl_sweep(datetime(2030, 1, 1, tzinfo=UTC))
+
+Resources are created through the emulator's HTTP API with boto3, as Terraform would create them, in an
+order that lets references resolve: storage and queues (dead-letter queues first), HTTP APIs (their URLs),
+functions (their environments resolved), state machines (their templates rendered), then the event sources.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import threading
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from localcloud.contracts import InvokeResult, SourceContext, StartedSources
+from localcloud.emulator import Emulator, route_lambda_invocations, ttl_sweep
+from localcloud.gateway import HttpGateway
+from localcloud.runtime import DEFAULT_CONCURRENCY, FunctionRuntime, FunctionSpec
+from localcloud.stack import REFERENCE, Queue, Stack, StateMachine, Table
+
+__all__ = ["ACCOUNT", "LocalCloud", "render_template"]
+
+ACCOUNT = "123456789012"  # moto's default account
+_FUNCTION_ROLE = "localcloud-function"
+_STATE_MACHINE_ROLE = "localcloud-state-machine"
+_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+# Clouds running in this process: moto's backends are process-wide, so only the last one to stop resets them.
+_active_lock = threading.Lock()
+_active: list[LocalCloud] = []
+
+_TEMPLATE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+
+
+def render_template(text: str, variables: dict[str, str], *, source: str = "template") -> str:
+    """Terraform's ``templatefile()`` for plain ``${name}`` interpolations (``$${`` stays a literal ``${``)."""
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$${":
+            return "${"
+        name = match.group(1).strip()
+        if name not in variables:
+            raise KeyError(f"{source}: ${{{name}}} has no value (substitutions: {sorted(variables)})")
+        return variables[name]
+
+    return _TEMPLATE.sub(substitute, text)
+
+
+def _dummy_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "# localcloud runs the real handler in a worker process\n")
+    return buffer.getvalue()
+
+
+def _dynamodb_value(value: Any) -> Any:
+    """Seed items are plain Python values; boto3 wants Decimal for numbers that are not int."""
+    return json.loads(json.dumps(value), parse_float=Decimal)
+
+
+class LocalCloud:
+    """Runs stacks on moto with real function workers. Use as a context manager, or start()/stop()."""
+
+    def __init__(
+        self,
+        stacks: Sequence[Stack],
+        *,
+        port: int = 0,
+        region: str = "us-east-1",
+        state_dir: Path | str = ".localcloud",
+        chaos_duplicates: bool = False,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        ttl_sweep_interval: float | None = None,
+        start_sources: bool = True,
+        serialise_dynamodb: bool = True,
+    ) -> None:
+        self.stacks = list(stacks)
+        self.region = region
+        self.account = ACCOUNT
+        self.state_dir = Path(state_dir).resolve()
+        self.chaos_duplicates = chaos_duplicates
+        self.concurrency = concurrency
+        self.ttl_sweep_interval = ttl_sweep_interval
+        self.start_sources = start_sources
+        self.emulator = Emulator(port, serialise_dynamodb=serialise_dynamodb)
+        self.runtime: FunctionRuntime | None = None
+        self.gateways: dict[str, HttpGateway] = {}
+        self.sources: StartedSources | None = None
+        self.outputs: dict[str, dict[str, str]] = {}
+        self.started_at: datetime | None = None
+        self._queue_urls: dict[str, str] = {}
+        self._table_streams: dict[str, str] = {}
+        self._names: dict[str, set[str]] = {}
+        self._exit = contextlib.ExitStack()
+        self._stop_sweeper = threading.Event()
+        self._sweeper: threading.Thread | None = None
+        self._session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+        )
+
+    # --- lifecycle -------------------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        return self.emulator.endpoint
+
+    @property
+    def outputs_path(self) -> Path:
+        return self.state_dir / "outputs.json"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> LocalCloud:
+        self._check_names()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.emulator.start()
+        with _active_lock:
+            alone = not _active
+            _active.append(self)
+        try:
+            if alone:
+                self.emulator.reset()  # a cloud stopped earlier in this process may have left resources
+            self.emulator.add_control("status", lambda _body: self.status())
+            self.emulator.add_control("ttl-sweep", self._control_ttl_sweep)
+            self.runtime = FunctionRuntime(
+                endpoint=self.endpoint, region=self.region, account=self.account, log_dir=self.log_dir
+            )
+            self._create_resources()
+            self._start_sources()
+            self.outputs = {
+                stack.name: {**self.outputs.get(stack.name, {}), **self._resolve_outputs(stack)}
+                for stack in self.stacks
+            }
+            self._write_outputs()
+            if self.ttl_sweep_interval:
+                self._sweeper = threading.Thread(target=self._sweep_forever, name="localcloud-ttl", daemon=True)
+                self._sweeper.start()
+            self.started_at = datetime.now(UTC)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self._stop_sweeper.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=10)
+            self._sweeper = None
+        if self.sources is not None:
+            with contextlib.suppress(Exception):
+                self.sources.stop()
+            self.sources = None
+        for gateway in self.gateways.values():
+            gateway.stop()
+        self.gateways = {}
+        if self.runtime is not None:
+            self.runtime.stop()
+        self._exit.close()
+        with _active_lock:
+            last = _active == [self]
+            if self in _active:
+                _active.remove(self)
+        if last and self.emulator.port:
+            with contextlib.suppress(Exception):
+                self.emulator.reset()  # give moto's memory back for the next cloud of this process
+        self.emulator.stop()
+
+    # --- what tests and the CLI use --------------------------------------------------------------------
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this cloud."""
+        return self._session.client(
+            service, endpoint_url=self.endpoint, config=Config(retries={"mode": "standard", "max_attempts": 3})
+        )
+
+    def invoke(self, function: str, event: Any) -> InvokeResult:
+        assert self.runtime is not None, "start the cloud first"
+        return self.runtime.invoke(function, event)
+
+    @property
+    def invoker(self) -> FunctionRuntime:
+        assert self.runtime is not None, "start the cloud first"
+        return self.runtime
+
+    def ttl_sweep(self, now: datetime | None = None) -> dict[str, int]:
+        """Apply TTL as if the clock read ``now``: delete every expired item (REMOVE records carry TTL's identity)."""
+        return ttl_sweep(now)
+
+    def api_url(self, api: str) -> str:
+        return self.gateways[api].url
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "endpoint": self.endpoint,
+            "region": self.region,
+            "account": self.account,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "state_dir": str(self.state_dir),
+            "outputs": str(self.outputs_path),
+            "stacks": [stack.name for stack in self.stacks],
+            "chaos_duplicates": self.chaos_duplicates,
+            "ttl_sweep_interval": self.ttl_sweep_interval,
+            "apis": {name: gateway.url for name, gateway in self.gateways.items()},
+            "functions": self.runtime.describe() if self.runtime else [],
+            "sources": self.sources.describe() if self.sources is not None else [],
+        }
+
+    def _control_ttl_sweep(self, body: dict[str, Any]) -> dict[str, Any]:
+        now = datetime.fromisoformat(body["now"]) if body.get("now") else datetime.now(UTC)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        return {"now": now.isoformat(), "deleted": self.ttl_sweep(now)}
+
+    def _sweep_forever(self) -> None:
+        assert self.ttl_sweep_interval
+        while not self._stop_sweeper.wait(self.ttl_sweep_interval):
+            with contextlib.suppress(Exception):
+                self.ttl_sweep()
+
+    # --- references ------------------------------------------------------------------------------------
+
+    def _check_names(self) -> None:
+        kinds: dict[str, Callable[[Stack], Sequence[Any]]] = {
+            "bucket": lambda s: s.buckets,
+            "table": lambda s: s.tables,
+            "stream": lambda s: s.streams,
+            "queue": lambda s: s.queues,
+            "bus": lambda s: s.event_buses,
+            "function": lambda s: s.functions,
+            "state_machine": lambda s: s.state_machines,
+            "api": lambda s: s.http_apis,
+        }
+        for kind, of in kinds.items():
+            names: set[str] = set()
+            for stack in self.stacks:
+                for resource in of(stack):
+                    if resource.name in names:
+                        raise ValueError(f"two stacks declare the {kind} {resource.name!r}")
+                    names.add(resource.name)
+            self._names[kind] = names
+        self._names["bus"].add("default")
+
+    def resolve(self, text: str) -> str:
+        """Expand every ``${kind.name.attribute}`` reference in ``text``."""
+        return REFERENCE.sub(lambda match: self._attribute(*match.groups()), text)
+
+    def _attribute(self, kind: str, name: str, attribute: str) -> str:
+        reference = f"${{{kind}.{name}.{attribute}}}"
+        if name not in self._names.get(kind, set()):
+            raise LookupError(f"{reference}: no stack declares the {kind} {name!r}")
+        r, a = self.region, self.account
+        values: dict[str, dict[str, Callable[[], str]]] = {
+            "bucket": {"name": lambda: name, "arn": lambda: f"arn:aws:s3:::{name}"},
+            "table": {
+                "name": lambda: name,
+                "arn": lambda: f"arn:aws:dynamodb:{r}:{a}:table/{name}",
+                "stream_arn": lambda: self._table_streams[name],
+            },
+            "stream": {"name": lambda: name, "arn": lambda: f"arn:aws:kinesis:{r}:{a}:stream/{name}"},
+            "queue": {
+                "name": lambda: name,
+                "arn": lambda: f"arn:aws:sqs:{r}:{a}:{name}",
+                "url": lambda: self._queue_urls[name],
+            },
+            "bus": {"name": lambda: name, "arn": lambda: f"arn:aws:events:{r}:{a}:event-bus/{name}"},
+            "function": {"name": lambda: name, "arn": lambda: f"arn:aws:lambda:{r}:{a}:function:{name}"},
+            "state_machine": {"name": lambda: name, "arn": lambda: f"arn:aws:states:{r}:{a}:stateMachine:{name}"},
+            "api": {"url": lambda: self.gateways[name].url},
+        }
+        getter = values[kind].get(attribute)
+        if getter is None:
+            raise LookupError(f"{reference}: a {kind} has no attribute {attribute!r} (has: {sorted(values[kind])})")
+        try:
+            return getter()
+        except KeyError:
+            raise LookupError(f"{reference}: not known yet (the {kind} has no {attribute})") from None
+
+    def _resolve_outputs(self, stack: Stack) -> dict[str, str]:
+        return {name: self.resolve(value) for name, value in stack.outputs.items()}
+
+    def _write_outputs(self) -> None:
+        document = {"endpoint": self.endpoint, "region": self.region, "services": self.outputs}
+        temporary = self.outputs_path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        temporary.replace(self.outputs_path)
+
+    # --- resources -------------------------------------------------------------------------------------
+
+    def _create_resources(self) -> None:
+        s3, sqs, kinesis, events = (self.client(n) for n in ("s3", "sqs", "kinesis", "events"))
+        for stack in self.stacks:
+            for bucket in stack.buckets:
+                s3.create_bucket(Bucket=bucket.name)
+            for table in stack.tables:
+                self._create_table(table)
+            for stream in stack.streams:
+                kinesis.create_stream(StreamName=stream.name, ShardCount=stream.shard_count)
+                if stream.retention_hours > 24:
+                    kinesis.increase_stream_retention_period(
+                        StreamName=stream.name, RetentionPeriodHours=stream.retention_hours
+                    )
+            for bus in stack.event_buses:
+                if bus.name != "default":
+                    events.create_event_bus(Name=bus.name)
+        for queue in self._queues_dead_letters_first():
+            self._create_queue(sqs, queue)
+        for stack in self.stacks:
+            for api in stack.http_apis:
+                gateway = HttpGateway(api, self.invoker, region=self.region, account=self.account)
+                gateway.start()
+                self.gateways[api.name] = gateway
+        self._create_functions()
+        for stack in self.stacks:
+            for machine in stack.state_machines:
+                self._create_state_machine(machine)
+
+    def _create_table(self, table: Table) -> None:
+        dynamodb = self.client("dynamodb")
+        attributes = {table.hash_key.name: table.hash_key.type}
+        keys = [{"AttributeName": table.hash_key.name, "KeyType": "HASH"}]
+        if table.range_key is not None:
+            attributes[table.range_key.name] = table.range_key.type
+            keys.append({"AttributeName": table.range_key.name, "KeyType": "RANGE"})
+        indexes = []
+        for index in table.global_secondary_indexes:
+            attributes[index.hash_key.name] = index.hash_key.type
+            schema = [{"AttributeName": index.hash_key.name, "KeyType": "HASH"}]
+            if index.range_key is not None:
+                attributes[index.range_key.name] = index.range_key.type
+                schema.append({"AttributeName": index.range_key.name, "KeyType": "RANGE"})
+            indexes.append(
+                {"IndexName": index.name, "KeySchema": schema, "Projection": {"ProjectionType": index.projection}}
+            )
+        arguments: dict[str, Any] = {
+            "TableName": table.name,
+            "KeySchema": keys,
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if indexes:
+            arguments["GlobalSecondaryIndexes"] = indexes
+        if table.stream_view is not None:
+            arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream_view}
+        description = dynamodb.create_table(**arguments)["TableDescription"]
+        if table.stream_view is not None:
+            self._table_streams[table.name] = description["LatestStreamArn"]
+        if table.ttl_attribute is not None:
+            dynamodb.update_time_to_live(
+                TableName=table.name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}
+            )
+        if table.seed_items:
+            resource = self._session.resource("dynamodb", endpoint_url=self.endpoint)
+            handle = resource.Table(table.name)
+            for item in table.seed_items:
+                handle.put_item(Item=_dynamodb_value(item))
+
+    def _queues_dead_letters_first(self) -> list[Queue]:
+        queues = {queue.name: queue for stack in self.stacks for queue in stack.queues}
+        ordered: list[Queue] = []
+        visiting: set[str] = set()
+
+        def visit(queue: Queue) -> None:
+            if queue in ordered:
+                return
+            if queue.name in visiting:
+                raise ValueError(f"queue {queue.name!r}: its dead-letter queues form a cycle")
+            visiting.add(queue.name)
+            if queue.dead_letter_queue is not None:
+                if queue.dead_letter_queue not in queues:
+                    raise LookupError(f"queue {queue.name!r}: no stack declares its DLQ {queue.dead_letter_queue!r}")
+                visit(queues[queue.dead_letter_queue])
+            ordered.append(queue)
+
+        for queue in queues.values():
+            visit(queue)
+        return ordered
+
+    def _create_queue(self, sqs: Any, queue: Queue) -> None:
+        attributes = {
+            "VisibilityTimeout": str(queue.visibility_timeout),
+            "DelaySeconds": str(queue.delay_seconds),
+            "MessageRetentionPeriod": str(queue.message_retention_seconds),
+        }
+        if queue.fifo:
+            attributes["FifoQueue"] = "true"
+            attributes["ContentBasedDeduplication"] = "true" if queue.content_based_deduplication else "false"
+        if queue.dead_letter_queue is not None:
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": self.resolve(f"${{queue.{queue.dead_letter_queue}.arn}}"),
+                    "maxReceiveCount": queue.max_receive_count,
+                }
+            )
+        self._queue_urls[queue.name] = sqs.create_queue(QueueName=queue.name, Attributes=attributes)["QueueUrl"]
+
+    def _create_functions(self) -> None:
+        assert self.runtime is not None
+        iam, awslambda = self.client("iam"), self.client("lambda")
+        try:
+            role = iam.create_role(RoleName=_FUNCTION_ROLE, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]["Arn"]
+        except iam.exceptions.EntityAlreadyExistsException:  # another cloud of this process made it
+            role = iam.get_role(RoleName=_FUNCTION_ROLE)["Role"]["Arn"]
+        code = _dummy_zip()
+        names: set[str] = set()
+        for stack in self.stacks:
+            for function in stack.functions:
+                environment = {key: self.resolve(value) for key, value in function.environment.items()}
+                concurrency = function.reserved_concurrency or self.concurrency
+                self.runtime.add(
+                    FunctionSpec(
+                        name=function.name,
+                        handler=function.handler,
+                        environment=environment,
+                        timeout=function.timeout,
+                        memory_size=function.memory_size,
+                        concurrency=max(1, concurrency),
+                        code_paths=tuple(str(Path(path).resolve()) for path in function.code_paths),
+                    )
+                )
+                # The function also exists in moto, so its ARN answers and lambda:invoke reaches the hook.
+                awslambda.create_function(
+                    FunctionName=function.name,
+                    Runtime="python3.12",
+                    Role=role,
+                    Handler=function.handler,
+                    Code={"ZipFile": code},
+                    Timeout=function.timeout,
+                    MemorySize=function.memory_size,
+                    Environment={"Variables": environment},
+                )
+                names.add(function.name)
+        self._exit.enter_context(route_lambda_invocations(self, self.runtime, names))
+
+    def _create_state_machine(self, machine: StateMachine) -> None:
+        path = Path(machine.definition_file)
+        variables = {name: self.resolve(value) for name, value in machine.substitutions.items()}
+        definition = render_template(path.read_text(encoding="utf-8"), variables, source=str(path))
+        json.loads(definition)  # a template that renders to broken JSON fails here, with the file's name
+        self.client("stepfunctions").create_state_machine(
+            name=machine.name,
+            definition=definition,
+            roleArn=f"arn:aws:iam::{self.account}:role/{_STATE_MACHINE_ROLE}",
+            type=machine.type,
+        )
+
+    # --- event sources ---------------------------------------------------------------------------------
+
+    def _start_sources(self) -> None:
+        if not self.start_sources:
+            return
+        start = _sources_start()
+        if start is None:
+            return
+        context = SourceContext(
+            endpoint=self.endpoint,
+            region=self.region,
+            account=self.account,
+            stacks=tuple(self.stacks),
+            invoker=self.invoker,
+            resolve=self.resolve,
+            chaos_duplicates=self.chaos_duplicates,
+        )
+        self.sources = start(context)
+
+
+def _sources_start() -> Callable[[SourceContext], StartedSources] | None:
+    """``localcloud.sources.start``, or None while that package is not there yet."""
+    try:
+        from localcloud import sources
+    except ModuleNotFoundError as error:
+        if error.name in ("localcloud.sources",):
+            return None
+        raise
+    return getattr(sources, "start", None)
+
+
+@contextlib.contextmanager
+def running(stacks: Sequence[Stack], **options: Any) -> Iterator[LocalCloud]:
+    """A :class:`LocalCloud` for the duration of a ``with`` block."""
+    cloud = LocalCloud(stacks, **options)
+    cloud.start()
+    try:
+        yield cloud
+    finally:
+        cloud.stop()

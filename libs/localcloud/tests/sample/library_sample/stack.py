@@ -1,0 +1,110 @@
+"""The sample stack of localcloud's own tests: a small lending library, built from a name prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from localcloud.stack import (
+    Attribute,
+    Bucket,
+    EventBus,
+    Function,
+    GlobalSecondaryIndex,
+    HttpApi,
+    HttpRoute,
+    KinesisStream,
+    Queue,
+    Stack,
+    StateMachine,
+    Table,
+)
+
+SAMPLE = Path(__file__).resolve().parent.parent
+CODE = (SAMPLE,)
+
+
+def stack(prefix: str = "library") -> Stack:
+    def fn(role: str, handler: str, **options: object) -> Function:
+        return Function(name=f"{prefix}-{role}", handler=f"library_sample.{handler}", code_paths=CODE, **options)  # type: ignore[arg-type]
+
+    books = f"{prefix}-books"
+    return Stack(
+        name="library",
+        buckets=(Bucket(name=f"{prefix}-scans"),),
+        tables=(
+            Table(
+                name=books,
+                hash_key=Attribute(name="isbn"),
+                stream_view="NEW_AND_OLD_IMAGES",
+                ttl_attribute="expires_at",
+                global_secondary_indexes=(GlobalSecondaryIndex(name="by-author", hash_key=Attribute(name="author")),),
+                seed_items=({"isbn": "978-0", "title": "The Name of the Rose", "author": "Eco", "copies": 2},),
+            ),
+            Table(name=f"{prefix}-counters", hash_key=Attribute(name="id")),
+        ),
+        streams=(KinesisStream(name=f"{prefix}-loans"),),
+        queues=(
+            Queue(name=f"{prefix}-returns", dead_letter_queue=f"{prefix}-returns-dlq", max_receive_count=2),
+            Queue(name=f"{prefix}-returns-dlq"),
+            Queue(name=f"{prefix}-holds.fifo", fifo=True, content_based_deduplication=True),
+        ),
+        event_buses=(EventBus(name=f"{prefix}-events"),),
+        functions=(
+            fn("count", "functions.count"),
+            fn(
+                "environment",
+                "functions.environment",
+                environment={
+                    "BOOKS_TABLE": f"${{table.{books}.name}}",
+                    "RETURNS_URL": f"${{queue.{prefix}-returns.url}}",
+                },
+                memory_size=512,
+                timeout=7,
+            ),
+            fn("sleep", "functions.sleep", timeout=1),
+            fn("fail", "functions.fail"),
+            fn("echo", "functions.echo", reserved_concurrency=2),
+            fn(
+                "api",
+                "api.handler",
+                environment={"BOOKS_TABLE": f"${{table.{books}.name}}", "POWERTOOLS_SERVICE_NAME": "library"},
+            ),
+            fn("lookup", "workflow.lookup"),
+            fn("hold", "workflow.hold"),
+        ),
+        state_machines=(
+            StateMachine(
+                name=f"{prefix}-checkout",
+                definition_file=SAMPLE / "statemachines" / "checkout.asl.json",
+                substitutions={"lookup_function_arn": f"${{function.{prefix}-lookup.arn}}"},
+            ),
+            StateMachine(
+                name=f"{prefix}-hold",
+                definition_file=SAMPLE / "statemachines" / "hold.asl.json",
+                substitutions={"hold_function_name": f"${{function.{prefix}-hold.name}}"},
+            ),
+        ),
+        http_apis=(
+            HttpApi(
+                name=f"{prefix}-api",
+                routes=(
+                    HttpRoute(method="GET", path="/books/{isbn}", function=f"{prefix}-api", authorization="NONE"),
+                    HttpRoute(method="POST", path="/books", function=f"{prefix}-api", authorization="NONE"),
+                    HttpRoute(
+                        method="ANY", path="/shelves/{shelf}/{proxy+}", function=f"{prefix}-echo", authorization="NONE"
+                    ),
+                    HttpRoute(method="GET", path="/private", function=f"{prefix}-echo", authorization="AWS_IAM"),
+                    HttpRoute(method="GET", path="/broken", function=f"{prefix}-fail", authorization="NONE"),
+                    HttpRoute(method="GET", path="/slow", function=f"{prefix}-sleep", authorization="NONE"),
+                    HttpRoute(method="GET", path="/plain", function=f"{prefix}-count", authorization="NONE"),
+                ),
+            ),
+        ),
+        outputs={
+            "books_table": f"${{table.{books}.name}}",
+            "books_stream_arn": f"${{table.{books}.stream_arn}}",
+            "returns_queue_url": f"${{queue.{prefix}-returns.url}}",
+            "api_url": f"${{api.{prefix}-api.url}}",
+            "checkout_state_machine_arn": f"${{state_machine.{prefix}-checkout.arn}}",
+        },
+    )
