@@ -1,0 +1,47 @@
+locals {
+  create_dead_letter_queue = var.dead_letter_target_arn == null
+  dead_letter_queue_arn    = local.create_dead_letter_queue ? aws_sqs_queue.dead_letter[0].arn : var.dead_letter_target_arn
+}
+
+resource "aws_lambda_function" "this" {
+  function_name = var.function_name
+  description   = var.description
+  role          = aws_iam_role.this.arn
+
+  filename         = var.zip_file
+  source_code_hash = filebase64sha256(var.zip_file)
+  handler          = var.handler
+  runtime          = var.runtime
+  architectures    = var.architectures
+
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  kms_key_arn                    = var.kms_key_arn
+
+  # An empty environment block makes the provider report a change on every plan.
+  dynamic "environment" {
+    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+    content {
+      variables = environment.value
+    }
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
+  dead_letter_config {
+    target_arn = local.dead_letter_queue_arn
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tags = var.tags
+
+  # The role must be able to write logs and reach its DLQ before the first invocation.
+  depends_on = [aws_iam_role_policy.runtime]
+}
