@@ -1,0 +1,117 @@
+"""Usage is taken oldest best-before first, and a usage is taken whole or refused whole."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from pizza_stock.domain import (
+    Batch,
+    OutOfStock,
+    Shortfall,
+    TooManyBatches,
+    UseIngredients,
+    allocate_oldest_first,
+    plan_usage,
+)
+
+START = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def batch(batch_id: str, remaining: int, days: int, type_id: str = "ham") -> Batch:
+    return Batch(type_id, batch_id, quantity=remaining, remaining=remaining, removed_at=START + timedelta(days=days))
+
+
+batches = st.lists(
+    st.builds(
+        batch,
+        batch_id=st.uuids().map(str),
+        remaining=st.integers(0, 50),
+        days=st.integers(0, 30),
+    ),
+    max_size=12,
+    unique_by=lambda b: b.batch_id,
+)
+
+
+def test_prefers_batches_that_expire_sooner():
+    later, sooner = batch("later", 10, days=5), batch("sooner", 10, days=1)
+    takes = allocate_oldest_first("ham", 4, [later, sooner])
+    assert [(take.batch.batch_id, take.quantity) for take in takes] == [("sooner", 4)]
+
+
+def test_drains_the_oldest_batch_before_touching_the_next():
+    takes = allocate_oldest_first("ham", 13, [batch("b", 10, days=2), batch("a", 5, days=1)])
+    assert [(take.batch.batch_id, take.quantity, take.drains) for take in takes] == [("a", 5, True), ("b", 8, False)]
+
+
+def test_refuses_with_what_is_available_when_the_batches_hold_too_little():
+    assert allocate_oldest_first("ham", 16, [batch("a", 5, 1), batch("b", 10, 2)]) == Shortfall("ham", 16, 15)
+
+
+@given(batches, st.integers(1, 400))
+def test_allocation_takes_exactly_what_was_asked_oldest_first_or_reports_the_shortfall(stock, requested):
+    total = sum(b.remaining for b in stock)
+    result = allocate_oldest_first("ham", requested, stock)
+    if total < requested:
+        assert result == Shortfall("ham", requested, total)
+        return
+    assert isinstance(result, list)
+    assert sum(take.quantity for take in result) == requested
+    assert all(0 < take.quantity <= take.batch.remaining for take in result)
+    in_order = sorted((b for b in stock if b.remaining > 0), key=lambda b: b.fefo_order)
+    taken = [take.batch for take in result]
+    assert taken == in_order[: len(taken)], "takes are a prefix of the batches, best-before first"
+    assert all(take.drains for take in result[:-1]), "every batch but the last one taken is emptied"
+
+
+def request(*items: tuple[str, int], transaction_id: str = "t-1") -> UseIngredients:
+    return UseIngredients.model_validate(
+        {"transactionId": transaction_id, "items": [{"typeId": t, "quantity": q} for t, q in items]}
+    )
+
+
+def test_a_plan_refuses_every_short_item_at_once():
+    stock = {"ham": [batch("a", 5, 1)], "basil": [batch("b", 1, 1, "basil")]}
+    with pytest.raises(OutOfStock) as refused:
+        plan_usage(request(("ham", 6), ("basil", 1), ("olive", 1)), stock)
+    assert refused.value.details["shortfalls"] == [
+        {"typeId": "ham", "requested": 6, "available": 5},
+        {"typeId": "olive", "requested": 1, "available": 0},
+    ]
+
+
+def test_a_plan_that_would_change_more_than_one_transaction_holds_is_refused():
+    stock = {"ham": [batch(f"b{i}", 1, i) for i in range(120)]}
+    with pytest.raises(TooManyBatches):
+        plan_usage(request(("ham", 99)), stock)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"items": [{"typeId": "ham", "quantity": 1}]}, "transactionId"),
+        ({"transactionId": "t 1", "items": [{"typeId": "ham", "quantity": 1}]}, "transactionId"),
+        ({"transactionId": "t", "items": []}, "items"),
+        ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": 0}]}, "items.0.quantity"),
+        ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": 1.5}]}, "items.0.quantity"),
+        ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": "2"}]}, "items.0.quantity"),
+        ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": True}]}, "items.0.quantity"),
+        ({"transactionId": "t", "items": [{"typeId": "Ham", "quantity": 1}]}, "items.0.typeId"),
+        ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": q} for q in (1, 2)]}, "items"),
+        ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": 1}], "extra": 1}, "extra"),
+    ],
+)
+def test_an_invalid_usage_names_the_wrong_field(body, field):
+    with pytest.raises(ValidationError) as invalid:
+        UseIngredients.model_validate(body)
+    assert field in {".".join(str(part) for part in error["loc"]) for error in invalid.value.errors()}
+
+
+def test_the_same_items_in_another_order_have_the_same_fingerprint():
+    assert request(("ham", 1), ("basil", 2)).fingerprint() == request(("basil", 2), ("ham", 1)).fingerprint()
+    assert request(("ham", 1)).fingerprint() != request(("ham", 2)).fingerprint()

@@ -1,0 +1,159 @@
+"""Reading a delivery CSV: what is accepted, what is rejected and why, whatever the file's bytes look like."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pizza_stock.domain import Rejection, Row, group_for_writing, read_delivery
+from pizza_stock.domain.deliveries import MAX_LINE_BYTES, lines_of
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+type_ids = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
+quantities = st.integers(min_value=1, max_value=10**9)
+future_dates = st.integers(min_value=0, max_value=3650).map(lambda days: TODAY + timedelta(days=days))
+valid_rows = st.tuples(type_ids, quantities, future_dates)
+
+
+def parse(data: bytes, chunk_sizes: list[int] | None = None) -> list[Row | Rejection]:
+    return list(read_delivery(split(data, chunk_sizes or [len(data) or 1]), NOW))
+
+
+def split(data: bytes, sizes: list[int]) -> list[bytes]:
+    chunks, start, index = [], 0, 0
+    while start < len(data):
+        size = max(1, sizes[index % len(sizes)])
+        chunks.append(data[start : start + size])
+        start, index = start + size, index + 1
+    return chunks
+
+
+@st.composite
+def csv_files(draw: st.DrawFn, rows: st.SearchStrategy[str]) -> tuple[bytes, list[str], int]:
+    """A file with optional BOM and header, LF or CRLF, optional final newline: (bytes, row lines, first row line)."""
+    lines = draw(st.lists(rows, max_size=30))
+    header = draw(st.booleans())
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    text = ending.join((["typeId,quantity,expiresAt"] if header else []) + lines)
+    if lines and draw(st.booleans()):
+        text += ending
+    data = text.encode()
+    if draw(st.booleans()):
+        data = b"\xef\xbb\xbf" + data
+    return data, lines, 2 if header else 1
+
+
+valid_lines = valid_rows.map(lambda r: f"{r[0]},{r[1]},{r[2].isoformat()}")
+
+
+@given(csv_files(valid_lines), st.lists(st.integers(1, 7), min_size=1))
+def test_every_valid_row_becomes_a_row_with_its_line_number_however_the_bytes_are_chunked(file, chunk_sizes):
+    data, lines, first_line = file
+    parsed = parse(data, chunk_sizes)
+    expected = []
+    for offset, line in enumerate(lines):
+        type_id, quantity, expires = line.split(",")
+        expected.append(Row(first_line + offset, type_id, int(quantity), date.fromisoformat(expires)))
+    assert parsed == expected
+
+
+INVALID = {
+    "columns": st.sampled_from(["ham,10", "ham,10,2027-01-01,extra", "ham"]),
+    "not a positive whole number": st.sampled_from(["ham,ten,2027-01-01", "ham,1.5,2027-01-01", "ham,-3,2027-01-01"]),
+    "must be positive": st.just("ham,0,2027-01-01"),
+    "not an ISO date": st.sampled_from(["ham,5,tomorrow", "ham,5,2027-02-30", "ham,5,01/02/2027", "ham,5,"]),
+    "in the past": st.sampled_from(["ham,5,2026-11-21", "ham,5,2001-01-01", "ham,5,2026-11-22T11:59:00Z"]),
+    "not a lowercase slug": st.sampled_from(["Ham,5,2027-01-01", "ham_hock,5,2027-01-01", "-ham,5,2027-01-01"]),
+}
+
+
+@given(
+    st.lists(
+        st.one_of(
+            valid_lines.map(lambda line: ("valid", line)),
+            *[strategy.map(lambda line, why=why: (why, line)) for why, strategy in INVALID.items()],
+        ),
+        max_size=25,
+    )
+)
+def test_each_invalid_row_is_rejected_at_its_line_with_its_reason_and_the_valid_rows_are_kept(lines):
+    parsed = parse("\n".join(line for _, line in lines).encode())
+    assert len(parsed) == len(lines)
+    for number, ((why, _), result) in enumerate(zip(lines, parsed, strict=True), start=1):
+        assert result.line == number
+        if why == "valid":
+            assert isinstance(result, Row)
+        else:
+            assert isinstance(result, Rejection)
+            assert (why if why != "columns" else "expected 3 columns") in result.reason
+
+
+def test_a_best_before_of_today_is_accepted_as_usable_until_midnight():
+    [row] = parse(b"ham,5,2026-11-22\n")
+    assert isinstance(row, Row)
+    assert row.removed_at == datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def test_a_best_before_with_a_time_is_removed_at_that_instant():
+    [row] = parse(b"ham,5,2026-11-22T18:30:00+01:00\n")
+    assert isinstance(row, Row)
+    assert row.removed_at == datetime(2026, 11, 22, 17, 30, tzinfo=UTC)
+
+
+def test_blank_lines_are_skipped_but_still_counted_in_line_numbers():
+    parsed = parse(b"ham,1,2027-01-01\n\n   \nbasil,2,2027-01-01\n")
+    assert [(result.line, result.type_id) for result in parsed if isinstance(result, Row)] == [(1, "ham"), (4, "basil")]
+
+
+def test_the_header_is_only_a_header_on_the_first_line_that_is_not_blank():
+    parsed = parse(b"\ntypeId,quantity,expiresAt\nham,1,2027-01-01\ntypeId,quantity,expiresAt\n")
+    assert isinstance(parsed[0], Row) and parsed[0].line == 3
+    assert isinstance(parsed[1], Rejection) and parsed[1].line == 4
+
+
+def test_fields_may_be_quoted_and_padded():
+    [row] = parse(b' "ham", 7 ,2027-01-01 \n')
+    assert row == Row(1, "ham", 7, date(2027, 1, 1))
+
+
+def test_a_line_that_is_not_utf8_is_rejected_and_the_next_line_still_read():
+    parsed = parse(b"h\xe9m,1,2027-01-01\nham,2,2027-01-01\n")
+    assert parsed[0] == Rejection(1, "line is not valid UTF-8")
+    assert isinstance(parsed[1], Row)
+
+
+@given(st.lists(st.integers(1, 300), min_size=1))
+def test_an_overlong_line_is_rejected_without_being_held_and_reading_resumes_after_it(chunk_sizes):
+    data = b"ham,1,2027-01-01\n" + b"x" * (MAX_LINE_BYTES * 3) + b"\r\nbasil,2,2027-01-01"
+    parsed = parse(data, chunk_sizes)
+    assert [type(result) for result in parsed] == [Row, Rejection, Row]
+    assert parsed[1] == Rejection(2, f"line is longer than {MAX_LINE_BYTES} bytes")
+    assert parsed[2].line == 3
+
+
+def test_lines_are_cut_lazily_from_the_chunks():
+    def endless():
+        while True:
+            yield b"ham,1,2027-01-01\n"
+
+    numbered = lines_of(endless())
+    assert [next(numbered)[0] for _ in range(3)] == [1, 2, 3]
+
+
+def test_an_empty_file_or_a_lone_bom_has_no_rows():
+    assert parse(b"") == []
+    assert parse(b"\xef\xbb\xbf") == []
+
+
+@given(st.lists(st.tuples(type_ids, st.integers(1, 5)), max_size=300), st.integers(1, 80), st.integers(2, 100))
+def test_writing_groups_keep_file_order_and_fit_one_transaction(rows, max_rows, max_items):
+    row_objects = [Row(line, type_id, quantity, date(2027, 1, 1)) for line, (type_id, quantity) in enumerate(rows, 1)]
+    groups = list(group_for_writing(row_objects, max_rows, max_items))
+    assert [row for group in groups for row in group] == row_objects
+    for group in groups:
+        assert 1 <= len(group) <= max_rows
+        assert len(group) + len({row.type_id for row in group}) <= max_items
