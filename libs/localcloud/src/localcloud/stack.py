@@ -30,7 +30,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-REFERENCE = re.compile(r"\$\{(bucket|table|stream|queue|bus|function|state_machine|api)\.([^.}]+)\.([a-z_]+)\}")
+# The name may hold dots (``pizza-oven-waiting.fifo``): the attribute is what follows the last one.
+REFERENCE = re.compile(r"\$\{(bucket|table|stream|queue|bus|function|state_machine|api)\.([^}]+)\.([a-z_]+)\}")
 
 
 class _Model(BaseModel):
