@@ -1,0 +1,67 @@
+"""Shared by the stock unit tests: resource names, a Lambda context, and the events AWS sends the handlers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+TABLE = "pizza-stock-batches"
+BUCKET = "pizza-stock-deliveries"
+LEVELS = "pizza-stock-levels"
+
+
+@dataclass
+class FakeContext:
+    function_name: str = "pizza-stock-test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:pizza-stock-test"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def s3_event(bucket: str, key: str, etag: str | None) -> dict[str, Any]:
+    """An ``ObjectCreated:Put`` notification, as S3 (and moto) shape it."""
+    from urllib.parse import quote_plus
+
+    obj: dict[str, Any] = {"key": quote_plus(key), "size": 1}
+    if etag:
+        obj["eTag"] = etag
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2026-11-22T10:00:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket}, "object": obj},
+            }
+        ]
+    }
+
+
+def http_event(method: str, path: str, body: Any = None, raw_body: str | None = None) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event."""
+    route = "/stock/{typeId}" if path.startswith("/stock/") else path
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": f"{method} {route}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+            "requestId": "request-1",
+            "routeKey": f"{method} {route}",
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
+    if path.startswith("/stock/"):
+        event["pathParameters"] = {"typeId": path.removeprefix("/stock/")}
+    if raw_body is not None or body is not None:
+        event["body"] = raw_body if raw_body is not None else json.dumps(body)
+    return event
