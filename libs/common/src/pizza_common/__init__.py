@@ -7,6 +7,7 @@
 - :mod:`pizza_common.events`: the envelope of events on the shared EventBridge bus.
 - :mod:`pizza_common.errors`: error types that say what is wrong, and the HTTP status each maps to.
 - :mod:`pizza_common.http`: maps those errors to API answers in an ``APIGatewayHttpResolver``.
+- :mod:`pizza_common.signed_http`: a SigV4-signing HTTP client for IAM-authorised HTTP APIs.
 """
 
-__all__ = ["aws", "dynamodb", "errors", "events", "http", "observability", "settings"]
+__all__ = ["aws", "dynamodb", "errors", "events", "http", "observability", "settings", "signed_http"]

@@ -1,0 +1,70 @@
+"""The SigV4 HTTP client: what it sends, and that every HTTP status comes back as an answer."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from botocore.credentials import Credentials
+
+from pizza_common.signed_http import SignedHttp, _region_for
+
+CREDENTIALS = Credentials("AKIDEXAMPLE", "secret")
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    seen: list[dict[str, object]] = []
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+        status = 409 if self.path.endswith("/conflict") else 200
+        payload = json.dumps({"path": self.path}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    _Recorder.seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_post_is_signed_for_execute_api_and_carries_its_json_body(server):
+    api = SignedHttp(server + "/", region="eu-west-1", credentials=CREDENTIALS)
+    answer = api.post("/transactions", {"transactionId": "t-1"})
+    assert (answer.status, answer.json()) == (200, {"path": "/transactions"})
+    [seen] = _Recorder.seen
+    authorization = seen["headers"]["Authorization"]
+    assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/eu-west-1/execute-api/aws4_request" in authorization
+    assert "X-Amz-Date" in seen["headers"]
+    assert json.loads(seen["body"]) == {"transactionId": "t-1"}
+
+
+def test_an_error_status_is_an_answer_not_an_exception(server):
+    answer = SignedHttp(server, region="eu-west-1", credentials=CREDENTIALS).get("/stock/conflict")
+    assert answer.status == 409
+    assert answer.json() == {"path": "/stock/conflict"}
+
+
+def test_the_region_is_read_from_an_execute_api_url():
+    assert _region_for("https://abc123.execute-api.eu-central-1.amazonaws.com/", None) == "eu-central-1"
+    assert _region_for("https://abc123.execute-api.eu-central-1.amazonaws.com/", "us-west-2") == "us-west-2"
