@@ -1,0 +1,61 @@
+"""Baking with Step Functions: one execution per pizza, named after it, so a pizza cannot bake twice."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from pizza_oven.domain.model import Pizza
+from pizza_oven.domain.ports import Started, StartFailed
+
+__all__ = ["StepFunctionsTimer", "execution_arn"]
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
+
+
+class StepFunctionsTimer:
+    """The :class:`~pizza_oven.domain.ports.BakeTimer` port on the baking state machine."""
+
+    def __init__(self, state_machine_arn: str, client: Any) -> None:
+        self.state_machine_arn = state_machine_arn
+        self.client = client
+
+    def start(self, pizza: Pizza) -> tuple[Started, str]:
+        arn = execution_arn(self.state_machine_arn, pizza.id)
+        try:
+            # The same name and input while it runs is answered with the same execution (idempotent).
+            response = self.client.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=pizza.id,
+                input=json.dumps(pizza.to_message(), sort_keys=True),
+            )
+            return Started.NOW, response["executionArn"]
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code == "ExecutionAlreadyExists":
+                return self._existing(arn), arn
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
+            if 400 <= status < 500 and code not in ("ThrottlingException", "RequestTimeout"):
+                raise StartFailed(f"{code}: {error.response['Error'].get('Message', '')}", definite=True) from error
+            return self._after_unclear_failure(arn, f"{code}: {error}")
+        except BotoCoreError as error:  # no answer at all: it may have started
+            return self._after_unclear_failure(arn, str(error))
+
+    def _existing(self, arn: str) -> Started:
+        status = self.client.describe_execution(executionArn=arn)["status"]
+        return Started.EARLIER if status in ("RUNNING", "PENDING_REDRIVE") else Started.FINISHED
+
+    def _after_unclear_failure(self, arn: str, reason: str) -> tuple[Started, str]:
+        """A start that failed without a clear answer may have gone through: look before giving the slot back."""
+        try:
+            return self._existing(arn), arn
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ExecutionDoesNotExist":
+                raise StartFailed(reason, definite=True) from error
+            raise StartFailed(reason, definite=False) from error
+        except BotoCoreError as error:
+            raise StartFailed(reason, definite=False) from error

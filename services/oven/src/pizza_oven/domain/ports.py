@@ -1,0 +1,106 @@
+"""What the oven's use cases need from the world, as protocols. Adapters implement them with AWS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from pizza_oven.domain.model import AlreadyKnown, Granted, Load, NoRoom, Pizza, Route
+
+__all__ = [
+    "BakeTimer",
+    "Bell",
+    "Ledger",
+    "LineEntry",
+    "Shelf",
+    "StartFailed",
+    "Started",
+    "WaitingLine",
+]
+
+
+class Ledger(Protocol):
+    """The oven table: capacity, load and every pizza's state, changed together in transactions."""
+
+    def load(self) -> Load: ...
+
+    def allocate(self, pizza: Pizza, now: datetime) -> Granted | NoRoom | AlreadyKnown:
+        """Take a slot for a new arrival: only if one is free, nobody waits, and the pizza is new."""
+        ...
+
+    def join_line(self, pizza: Pizza, now: datetime) -> Granted | AlreadyKnown:
+        """Record the pizza as waiting (and count it), unless the oven already knows it."""
+        ...
+
+    def take_from_line(self, pizza: Pizza, line_sequence: str, now: datetime) -> Granted | NoRoom | AlreadyKnown:
+        """Give a waiting pizza a slot, if one is free."""
+        ...
+
+    def give_back(self, pizza: Pizza, route: Route) -> None:
+        """Undo a slot whose baking could not start: an arrival is forgotten, a line pizza waits again."""
+        ...
+
+    def mark_started(self, pizza: Pizza, execution: str, now: datetime) -> None: ...
+
+    def take_out(self, pizza: Pizza, now: datetime) -> Granted | AlreadyKnown:
+        """Free the pizza's slot and mark it baked, only if it is baking: a second removal changes nothing."""
+        ...
+
+    def mark_shelved(self, pizza: Pizza, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class LineEntry:
+    """A pizza taken from the head of the waiting line (held until done or put back)."""
+
+    pizza: Pizza
+    sequence: str  # the line's own order (the FIFO queue's sequence number)
+    receipt: str
+
+
+class WaitingLine(Protocol):
+    """The waiting line, in arrival order. Entries taken are held by the taker until done or put back."""
+
+    def join(self, pizza: Pizza) -> None: ...
+
+    def take(self, most: int) -> list[LineEntry]: ...
+
+    def done(self, entry: LineEntry) -> None: ...
+
+    def put_back(self, entries: list[LineEntry]) -> None: ...
+
+
+class Started(StrEnum):
+    NOW = "now"  # this call started it (or found its own identical start still running)
+    EARLIER = "earlier"  # an execution of that name exists and is running
+    FINISHED = "finished"  # an execution of that name exists and is over
+
+
+class StartFailed(Exception):
+    """The baking execution did not start. ``definite``: it certainly does not exist, so its slot can go back."""
+
+    def __init__(self, message: str, *, definite: bool) -> None:
+        super().__init__(message)
+        self.definite = definite
+
+
+class BakeTimer(Protocol):
+    """Starts the baking of a pizza: one execution named after the pizza, which removes it when done."""
+
+    def start(self, pizza: Pizza) -> tuple[Started, str]:
+        """Returns how it went and the execution's id; raises :class:`StartFailed`."""
+        ...
+
+
+class Shelf(Protocol):
+    """Where baked pizzas go (the BakedItems queue)."""
+
+    def put(self, pizza: Pizza, baked_at: datetime) -> None: ...
+
+
+class Bell(Protocol):
+    """Wakes the baker, who then takes waiting pizzas into free slots."""
+
+    def ring(self, reason: str) -> None: ...
