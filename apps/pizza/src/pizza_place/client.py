@@ -1,0 +1,182 @@
+"""The pizza place's two services, as a customer of theirs sees them: through their outputs only.
+
+- stock: the deliveries bucket (a CSV in, a report out), the HTTP API (levels, usage), the levels stream;
+- oven: the NewItems queue in, the BakedItems queue out, and its table's load item for the dashboard.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from pizza_common.signed_http import signed_request
+from pizza_place.errors import CliError
+from pizza_place.target import Target
+
+__all__ = ["Answer", "OvenClient", "OvenLoad", "StockClient"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer: status and JSON body."""
+
+    status: int
+    body: Any
+
+
+class StockClient:
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.api_url = target.output("api_url").rstrip("/")
+        self.bucket = target.output("deliveries_bucket")
+        self.stream = target.output("stock_levels_stream")
+
+    # --- deliveries -------------------------------------------------------------------------------------
+
+    def deliver(self, key: str, csv: bytes) -> None:
+        self.target.client("s3").put_object(Bucket=self.bucket, Key=key, Body=csv, ContentType="text/csv")
+
+    def report(self, key: str, timeout: float = 60.0) -> dict[str, Any]:
+        """The report the stock service writes beside a delivery once it has read it (``reports/<key>.json``)."""
+        s3 = self.target.client("s3")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                body = s3.get_object(Bucket=self.bucket, Key=f"reports/{key}.json")["Body"].read()
+                return dict(json.loads(body))
+            except s3.exceptions.NoSuchKey:
+                if time.monotonic() > deadline:
+                    raise CliError(
+                        f"no report for {key} after {timeout:.0f} s: is the stock service's ingest running?"
+                    ) from None
+                time.sleep(0.2)
+
+    # --- the HTTP API -----------------------------------------------------------------------------------
+
+    def levels(self) -> dict[str, int]:
+        answer = self._call("GET", "/stock")
+        if answer.status != 200:
+            raise CliError(f"GET /stock answered {answer.status}: {_message(answer.body)}")
+        return _levels_of(answer.body)
+
+    def level(self, type_id: str) -> int | None:
+        """One ingredient's level; None when the stock has never held it (404)."""
+        answer = self._call("GET", f"/stock/{quote(type_id, safe='')}")
+        if answer.status == 404:
+            return None
+        if answer.status != 200:
+            raise CliError(f"GET /stock/{type_id} answered {answer.status}: {_message(answer.body)}")
+        return int(answer.body["quantity"])
+
+    def use(self, transaction_id: str, items: dict[str, int], *, retries: int = 5) -> Answer:
+        """``POST /transactions``; a 503 (the stock was busy, nothing taken) is retried with the same id."""
+        body = {"transactionId": transaction_id, "items": [{"typeId": t, "quantity": q} for t, q in items.items()]}
+        for attempt in range(retries + 1):
+            answer = self._call("POST", "/transactions", body)
+            if answer.status != 503 or attempt == retries:
+                return answer
+            time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _call(self, method: str, path: str, body: Any = None) -> Answer:
+        """One SigV4-signed request to the IAM-authorised API, with the target's credentials and region."""
+        answer = signed_request(
+            method,
+            self.api_url + path,
+            body,
+            region=self.target.region,
+            credentials=self.target.credentials(),
+            timeout=20,
+        )
+        try:
+            return Answer(answer.status, answer.json())
+        except ValueError:
+            return Answer(answer.status, answer.body.decode(errors="replace"))
+
+
+@dataclass(frozen=True)
+class OvenLoad:
+    capacity: int
+    in_use: int
+    waiting: int | None = None
+
+
+class OvenClient:
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.new_items = target.output("new_items_queue_url")
+        self.waiting_items = target.output("waiting_items_queue_url")
+        self.baked_items = target.output("baked_items_queue_url")
+        self.table = target.output("oven_table")
+
+    def send(self, pizza_id: str, baking_time_secs: int) -> None:
+        self.target.client("sqs").send_message(
+            QueueUrl=self.new_items, MessageBody=json.dumps({"id": pizza_id, "bakingTimeSecs": baking_time_secs})
+        )
+
+    def collect_baked(self, wait_secs: int = 1) -> list[str]:
+        """Take the pizzas waiting on BakedItems off the queue; their ids, in the order they came out."""
+        sqs = self.target.client("sqs")
+        answer = sqs.receive_message(QueueUrl=self.baked_items, MaxNumberOfMessages=10, WaitTimeSeconds=wait_secs)
+        messages = answer.get("Messages", [])
+        if messages:
+            sqs.delete_message_batch(
+                QueueUrl=self.baked_items,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+        return [str(json.loads(message["Body"])["id"]) for message in messages]
+
+    def queue_depths(self) -> dict[str, int]:
+        """Messages on each queue (visible plus in flight): new, waiting, baked."""
+        sqs = self.target.client("sqs")
+        depths = {}
+        for name, url in (("new", self.new_items), ("waiting", self.waiting_items), ("baked", self.baked_items)):
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+            )["Attributes"]
+            depths[name] = int(attributes["ApproximateNumberOfMessages"]) + int(
+                attributes["ApproximateNumberOfMessagesNotVisible"]
+            )
+        return depths
+
+    def load(self) -> OvenLoad:
+        """The oven's own account of its load: the capacity item (seeded by the deployment) and the load item.
+
+        The table's layout is the oven service's (``pizza_oven.adapters.ledger``): ``OVEN#CAPACITY`` holds
+        ``capacity``; ``OVEN#LOAD`` holds ``in_use`` and ``waiting`` (absent until the first pizza).
+        """
+        dynamodb = self.target.client("dynamodb")
+        items = dynamodb.batch_get_item(
+            RequestItems={
+                self.table: {
+                    "Keys": [{"pk": {"S": "OVEN#CAPACITY"}}, {"pk": {"S": "OVEN#LOAD"}}],
+                    "ConsistentRead": True,
+                }
+            }
+        )["Responses"].get(self.table, [])
+        found = {item["pk"]["S"]: item for item in items}
+        if "OVEN#CAPACITY" not in found:
+            raise CliError(f"the oven table {self.table} has no capacity item: the oven was not deployed right")
+        load = found.get("OVEN#LOAD", {})
+        return OvenLoad(
+            capacity=int(found["OVEN#CAPACITY"]["capacity"]["N"]),
+            in_use=int(load.get("in_use", {}).get("N", 0)),
+            waiting=int(load.get("waiting", {}).get("N", 0)),
+        )
+
+
+def _levels_of(body: Any) -> dict[str, int]:
+    """``GET /stock``'s levels as {typeId: quantity}."""
+    entries = body.get("levels", body) if isinstance(body, dict) else body
+    if isinstance(entries, dict):
+        return {str(t): int(q) for t, q in sorted(entries.items())}
+    return {str(e["typeId"]): int(e["quantity"]) for e in sorted(entries, key=lambda e: e["typeId"])}
+
+
+def _message(body: Any) -> str:
+    if isinstance(body, dict) and "message" in body:
+        return str(body["message"])
+    return json.dumps(body)[:200]

@@ -1,0 +1,548 @@
+"""The pizza place at work: suppliers deliver, customers order, the oven bakes, stock expires.
+
+What runs, each on its own thread:
+
+- the kitchen: the sped-up kitchen clock; a supplier's delivery every few seconds (a CSV into the
+  deliveries bucket, then its report); a TTL sweep at the kitchen's time every couple of seconds;
+- the customers: orders at a rate that rises and falls; each uses its pizza's ingredients through
+  ``POST /transactions`` (transactionId = order id) and, if accepted, goes into the oven (NewItems);
+- the pass: takes baked pizzas off BakedItems;
+- the levels: every shard of the Kinesis stream into the dashboard's board;
+- the oven watch: the oven's load item and queues, once a second.
+
+The demo keeps its own ledger of the stock (:mod:`pizza_place.ledger`). To keep that ledger exact while
+orders run concurrently, orders pass a gate that the kitchen closes while a delivery is being ingested
+and while a sweep's expiries are being applied; with the gate closed, the kitchen waits until the stock
+API shows the levels the ledger expects (with a deadline: a level that never arrives is a broken invariant).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TextIO
+
+from pizza_place.client import Answer, OvenClient, OvenLoad, StockClient
+from pizza_place.dashboard import PlaceState
+from pizza_place.invariants import Observations
+from pizza_place.ledger import StockLedger
+from pizza_place.levels import KinesisLevelFeed, Level
+from pizza_place.menu import MENU, POPULARITY, SUPPLIERS, Pizza, Supplier
+from pizza_place.target import Target
+
+__all__ = [
+    "Delivery",
+    "DemoSettings",
+    "Gate",
+    "Kitchen",
+    "PizzaPlace",
+    "Progress",
+    "order_rate",
+    "plan_delivery",
+    "read_oven_into",
+]
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    duration: float = 120.0
+    seed: int | None = None
+    orders_per_second: float = 2.0  # the average; the rate swings around it
+    # The kitchen clock runs ahead at up to 3 hours a second, but never more than KITCHEN_DAYS in a run.
+    kitchen_hours_per_second: float | None = None
+    delivery_every: float = 3.0  # seconds between two suppliers' deliveries
+    sweep_every: float = 2.0  # seconds between two TTL sweeps at the kitchen's time
+    settle_timeout: float = 20.0  # how long a delivery or a sweep may take to show in the levels
+    drain_timeout: float = 90.0  # how long the oven may take to bake what was accepted, after orders stop
+    workers: int = 4  # orders in flight at once
+
+
+# The services keep their own records for days of real time (the oven remembers a baked pizza 7 days, the
+# stock an expiry marker 7 days): sweeping TTL further ahead than this would delete those too early.
+KITCHEN_DAYS = 6.0
+
+
+def kitchen_speed(settings: DemoSettings) -> float:
+    """Kitchen hours per second of demo: fast enough that a short run crosses a midnight, capped by KITCHEN_DAYS."""
+    if settings.kitchen_hours_per_second is not None:
+        return settings.kitchen_hours_per_second
+    return min(3.0, KITCHEN_DAYS * 24 / settings.duration)
+
+
+# --- plans (pure) ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    key: str
+    supplier: str
+    rows: tuple[tuple[str, int, date], ...]  # (typeId, quantity, best-before), in file order
+
+    def csv(self) -> bytes:
+        lines = ["typeId,quantity,expiresAt", *(f"{t},{q},{d.isoformat()}" for t, q, d in self.rows)]
+        return ("\n".join(lines) + "\n").encode()
+
+    def accepted_rows(self, rejected_lines: set[int]) -> list[tuple[str, int, date]]:
+        """The rows the stock service kept; line 1 is the header, so row i is on line i + 2."""
+        return [row for i, row in enumerate(self.rows) if i + 2 not in rejected_lines]
+
+
+def plan_delivery(supplier: Supplier, today: date, key: str, rng: random.Random) -> Delivery:
+    """Two batches of each of the supplier's ingredients; about one batch in four is near its best-before."""
+    rows = []
+    for type_id, (smallest, largest) in supplier.batches.items():
+        for _ in range(2):
+            near_expiry = rng.random() < 0.25
+            days = 0 if near_expiry else rng.randint(*supplier.shelf_life_days)
+            rows.append((type_id, rng.randint(smallest, largest), today + timedelta(days=days)))
+    return Delivery(key, supplier.name, tuple(rows))
+
+
+def order_rate(average: float, elapsed: float) -> float:
+    """Orders per second at ``elapsed`` seconds: a lunch rush and a lull every 40 s, around ``average``."""
+    return max(0.1, average * (1 + 0.6 * math.sin(2 * math.pi * elapsed / 40)))
+
+
+def choose_pizza(rng: random.Random) -> Pizza:
+    return rng.choices(MENU, weights=[POPULARITY[p.name] for p in MENU])[0]
+
+
+# --- the gate -------------------------------------------------------------------------------------------
+
+
+class Gate:
+    """Orders pass together; the kitchen closes the gate and waits for the orders inside to finish."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._inside = 0
+        self._closed = False
+
+    @contextlib.contextmanager
+    def order(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._closed)
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._inside -= 1
+                self._condition.notify_all()
+
+    @contextlib.contextmanager
+    def closed(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._closed)
+            self._closed = True
+            self._condition.wait_for(lambda: self._inside == 0)
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._closed = False
+                self._condition.notify_all()
+
+
+# --- the pizza place ------------------------------------------------------------------------------------
+
+Sweep = Callable[[datetime], Any]
+
+
+@dataclass
+class Progress:
+    """Plain lines for ``--no-tty``: every event of note, and a status line every few seconds."""
+
+    out: TextIO | None
+    every: float = 5.0
+    _last: float = field(default=0.0)
+
+    def line(self, state: PlaceState, text: str) -> None:
+        if self.out is not None:
+            print(f"[{state.elapsed:5.1f}s] {text}", file=self.out, flush=True)
+
+    def tick(self, state: PlaceState) -> None:
+        if self.out is None or state.elapsed - self._last < self.every:
+            return
+        self._last = state.elapsed
+        with state.lock:
+            oven = f"{state.oven_in_use}/{state.oven_capacity}" if state.oven_capacity else "-"
+            text = (
+                f"orders {state.orders} (accepted {state.accepted}, refused {state.refused}), baked {state.baked}, "
+                f"oven {oven}, waiting {state.oven_waiting if state.oven_waiting is not None else '-'}, "
+                f"deliveries {state.deliveries}, expired {sum(state.expired.values())}"
+            )
+        self.line(state, text)
+
+
+class PizzaPlace:
+    """Runs the demo against a target; :meth:`run` returns what was observed, for the invariants."""
+
+    def __init__(
+        self,
+        target: Target,
+        settings: DemoSettings,
+        state: PlaceState,
+        *,
+        sweep: Sweep | None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.target = target
+        self.settings = settings
+        self.state = state
+        self.sweep = sweep
+        self.progress = progress or Progress(None)
+        self.stock = StockClient(target)
+        self.oven = OvenClient(target)
+        self.rng = random.Random(settings.seed)
+        self.run_id = uuid.uuid4().hex[:6]
+        self.ledger = StockLedger()
+        self.ledger_lock = threading.Lock()
+        self.gate = Gate()
+        self.seen = Observations()
+        self.seen_lock = threading.Lock()
+        self.broken: set[str] = set()  # ingredients whose level already disagreed with the ledger
+        self.stop_orders = threading.Event()
+        self.stop_all = threading.Event()
+        self.feed = KinesisLevelFeed(
+            target.client("kinesis"), self.stock.stream, state.board, on_level=self._level_streamed
+        )
+        start = datetime.now(UTC).replace(second=0, microsecond=0)
+        self.kitchen = Kitchen(start, kitchen_speed(settings))
+        state.simulated_now = self.kitchen.now(0.0)
+        state.running_orders = True
+        state.duration = settings.duration
+
+    # --- the whole run ----------------------------------------------------------------------------------
+
+    def run(self, interrupted: threading.Event | None = None, abort: threading.Event | None = None) -> Observations:
+        """Open, serve for the duration (or until ``interrupted``), drain the oven (unless ``abort``), take stock."""
+        interrupted = interrupted or threading.Event()
+        abort = abort or threading.Event()
+        threads = [
+            threading.Thread(target=self.feed.run, args=(self.stop_all,), name="levels", daemon=True),
+            threading.Thread(target=self._watch_oven, name="oven-watch", daemon=True),
+            threading.Thread(target=self._collect_baked, name="pass", daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            self._say("the pizza place opens: every supplier delivers")
+            self._opening_deliveries()
+            kitchen = threading.Thread(target=self._kitchen, name="kitchen", daemon=True)
+            customers = threading.Thread(target=self._customers, name="customers", daemon=True)
+            kitchen.start()
+            customers.start()
+            end = self.state.started + self.settings.duration
+            while time.monotonic() < end and not interrupted.is_set():
+                interrupted.wait(0.2)
+                self.progress.tick(self.state)
+            self._say("orders stop" + (" (interrupted)" if interrupted.is_set() else ""))
+            self.stop_orders.set()
+            customers.join()
+            kitchen.join()
+            self._drain(abort)
+            self._take_stock()
+        finally:
+            self.stop_orders.set()
+            self.stop_all.set()
+            for thread in threads:
+                thread.join(timeout=5)
+        return self.seen
+
+    # --- the kitchen: deliveries and expiry -------------------------------------------------------------
+
+    def _opening_deliveries(self) -> None:
+        for supplier in SUPPLIERS:
+            self._deliver(supplier)
+
+    def _kitchen(self) -> None:
+        rotation: list[Supplier] = []
+        next_delivery = time.monotonic() + self.settings.delivery_every
+        next_sweep = time.monotonic() + self.settings.sweep_every
+        sample_every = max(0.5, self.settings.duration / 48)
+        next_sample = time.monotonic()
+        while not self.stop_orders.is_set():
+            now = time.monotonic()
+            self.state.simulated_now = self.kitchen.now(self.state.elapsed)
+            if now >= next_sample:
+                self.state.board.sample()
+                next_sample = now + sample_every
+            try:
+                if now >= next_delivery:
+                    if not rotation:
+                        rotation = self.rng.sample(SUPPLIERS, len(SUPPLIERS))
+                    self._deliver(rotation.pop())
+                    next_delivery = time.monotonic() + self.settings.delivery_every
+                if now >= next_sweep and self.sweep is not None:
+                    self._sweep()
+                    next_sweep = time.monotonic() + self.settings.sweep_every
+            except Exception as error:  # shown and counted; the kitchen carries on
+                self._problem(f"kitchen: {type(error).__name__}: {error}")
+            self.stop_orders.wait(0.1)
+
+    def _deliver(self, supplier: Supplier) -> None:
+        with self.state.lock:
+            number = self.state.deliveries + 1
+        today = self.kitchen.now(self.state.elapsed).date()
+        key = f"deliveries/{self.run_id}/{number:04d}-{supplier.name}.csv"
+        delivery = plan_delivery(supplier, today, key, self.rng)
+        with self.gate.closed():
+            self.stock.deliver(key, delivery.csv())
+            report = self.stock.report(key, timeout=self.settings.settle_timeout)
+            rejected = {int(r["line"]) for r in report.get("rejected", [])}
+            if report.get("status") not in (None, "ingested"):
+                self._problem(f"delivery {key}: {report.get('message', report.get('status'))}")
+                return
+            rows = delivery.accepted_rows(rejected)
+            with self.ledger_lock:
+                self.ledger.deliver(key, rows)
+            self._settle(f"delivery {number}")
+        quantities: Counter[str] = Counter()
+        for type_id, quantity, _ in rows:
+            quantities[type_id] += quantity
+        with self.state.lock:
+            self.state.deliveries += 1
+            self.state.delivered.update(quantities)
+        what = ", ".join(f"{q} {t}" for t, q in sorted(quantities.items()))
+        near = sum(1 for _, _, best_before in rows if best_before == today)
+        self._say(
+            f"{supplier.name} delivered {what}"
+            + (f" ({near} batches best before today)" if near else "")
+            + (f"; {len(rejected)} rows rejected" if rejected else "")
+        )
+
+    def _sweep(self) -> None:
+        assert self.sweep is not None
+        now = self.kitchen.now(self.state.elapsed)
+        with self.gate.closed():
+            self.sweep(now)
+            with self.ledger_lock:
+                gone = self.ledger.expire(now)
+            if not gone:
+                return
+            self._settle(f"sweep at {now:%a %H:%M}")
+        expired: Counter[str] = Counter()
+        for batch in gone:
+            expired[batch.type_id] += batch.remaining
+        with self.state.lock:
+            self.state.expired.update(expired)
+        what = ", ".join(f"{q} {t}" for t, q in sorted(expired.items()) if q) or "nothing left in them"
+        self._say(f"{len(gone)} batches passed their best-before at {now:%a %H:%M}: expired {what}")
+
+    def _settle(self, after: str) -> None:
+        """With the gate closed: wait until ``GET /stock`` shows the ledger's levels, else note each mismatch."""
+        deadline = time.monotonic() + self.settings.settle_timeout
+        while True:
+            with self.ledger_lock:
+                expected = {t: q for t, q in self.ledger.expected_levels().items() if t not in self.broken}
+            actual = self.stock.levels()
+            self._levels_read(actual, "GET /stock")
+            wrong = {t for t, q in expected.items() if actual.get(t, 0) != q}
+            if not wrong:
+                return
+            if time.monotonic() > deadline:
+                for type_id in sorted(wrong):
+                    with self.ledger_lock:
+                        how = self.ledger.explain(type_id)
+                    detail = f"after {after}, {type_id} is {actual.get(type_id, 0)} but {how}"
+                    self._problem(detail)
+                    with self.seen_lock:
+                        self.seen.mismatches_while_running.append(detail)
+                self.broken |= wrong
+                return
+            time.sleep(0.1)
+
+    # --- the customers ----------------------------------------------------------------------------------
+
+    def _customers(self) -> None:
+        number = 0
+        with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="order") as orders:
+            while not self.stop_orders.is_set():
+                rate = order_rate(self.settings.orders_per_second, self.state.elapsed)
+                if self.stop_orders.wait(self.rng.expovariate(rate)):
+                    break
+                number += 1
+                pizza = choose_pizza(self.rng)
+                orders.submit(self._order, f"{self.run_id}-{number:05d}", pizza)
+
+    def _order(self, order_id: str, pizza: Pizza) -> None:
+        try:
+            with self.gate.order():
+                answer = self.stock.use(order_id, pizza.ingredients)
+                if answer.status == 201:
+                    with self.ledger_lock:
+                        self.ledger.use(pizza.ingredients)
+            self._answered(order_id, pizza, answer)
+            if answer.status == 201:
+                self.oven.send(order_id, pizza.baking_time_secs)
+                with self.state.lock:
+                    self.state.sent_to_oven += 1
+        except Exception as error:
+            self._problem(f"order {order_id}: {type(error).__name__}: {error}")
+
+    def _answered(self, order_id: str, pizza: Pizza, answer: Answer) -> None:
+        with self.state.lock:
+            self.state.orders += 1
+        if answer.status == 201:
+            with self.seen_lock:
+                self.seen.accepted.add(order_id)
+            with self.state.lock:
+                self.state.accepted += 1
+            levels = answer.body.get("levels", []) if isinstance(answer.body, dict) else []
+            self._levels_read({lv["typeId"]: int(lv["quantity"]) for lv in levels}, f"201 for {order_id}")
+            self._say(f"order {order_id}: {pizza.name} accepted, into the oven", quiet=True)
+        elif answer.status == 409:
+            short = [s["typeId"] for s in answer.body.get("details", {}).get("shortfalls", [])]
+            with self.seen_lock:
+                self.seen.refused.add(order_id)
+            with self.state.lock:
+                self.state.refused += 1
+                self.state.refused_for.update(short)
+            self._say(f"order {order_id}: {pizza.name} refused, short of {', '.join(short) or '?'}", quiet=True)
+        else:
+            message = answer.body.get("message") if isinstance(answer.body, dict) else answer.body
+            self._problem(f"order {order_id}: POST /transactions answered {answer.status}: {message}")
+            with self.seen_lock:
+                self.seen.unexpected_answers.append(f"{order_id}: {answer.status} {message}")
+
+    # --- the oven ---------------------------------------------------------------------------------------
+
+    def _collect_baked(self) -> None:
+        while not self.stop_all.is_set():
+            try:
+                baked = self.oven.collect_baked(wait_secs=1)
+            except Exception as error:
+                self._problem(f"collecting baked pizzas: {type(error).__name__}: {error}")
+                self.stop_all.wait(1)
+                continue
+            for pizza_id in baked:
+                with self.seen_lock:
+                    self.seen.baked[pizza_id] += 1
+                    times = self.seen.baked[pizza_id]
+                with self.state.lock:
+                    self.state.baked += 1
+                if times > 1:
+                    self._problem(f"pizza {pizza_id} came out of the oven {times} times")
+
+    def _watch_oven(self) -> None:
+        last_problem = None
+        while not self.stop_all.is_set():
+            try:
+                self._read_oven()
+            except Exception as error:
+                problem = f"reading the oven: {type(error).__name__}: {error}"
+                if problem != last_problem:
+                    self._problem(problem)
+                last_problem = problem
+            self.stop_all.wait(1.0)
+
+    def _read_oven(self) -> None:
+        load = read_oven_into(self.state, self.oven)
+        with self.seen_lock:
+            self.seen.oven_capacity = load.capacity
+            self.seen.oven_in_use_seen.append(load.in_use)
+
+    def _drain(self, abort: threading.Event) -> None:
+        """Wait (with a deadline) until every accepted pizza came out of the oven."""
+        self.state.phase = "draining the oven"
+        deadline = time.monotonic() + self.settings.drain_timeout
+        while time.monotonic() < deadline:
+            with self.seen_lock:
+                missing = len(self.seen.accepted - set(self.seen.baked))
+            if not missing:
+                self._say("the oven is empty: every accepted pizza is baked")
+                return
+            self.progress.tick(self.state)
+            if abort.wait(0.5):
+                self._say("stopped before the oven drained")
+                return
+        self._say(f"the oven did not drain within {self.settings.drain_timeout:.0f} s")
+
+    # --- the end ----------------------------------------------------------------------------------------
+
+    def _take_stock(self) -> None:
+        self.state.phase = "taking stock"
+        final = self.stock.levels()
+        self._levels_read(final, "GET /stock at the end")
+        # The stream is read asynchronously: give it until a deadline to catch up with the API.
+        deadline = time.monotonic() + self.settings.settle_timeout
+        while time.monotonic() < deadline and any(self.state.board.quantities().get(t) != q for t, q in final.items()):
+            time.sleep(0.2)
+        with contextlib.suppress(Exception):
+            load = self._final_load()
+            self.seen.oven_in_use_at_end = load
+        with self.ledger_lock:
+            expected = self.ledger.expected_levels()
+            explanations = {t: self.ledger.explain(t) for t in expected}
+        with self.seen_lock:
+            self.seen.final_levels = final
+            self.seen.expected_levels = expected
+            self.seen.explanations = explanations
+            self.seen.streamed_levels = self.state.board.quantities()
+        self.state.board.sample()
+        self.state.phase = "closed"
+
+    def _final_load(self) -> int:
+        """Slots in use once drained; freeing a slot may trail the pizza's arrival on BakedItems a little."""
+        deadline = time.monotonic() + 10
+        in_use = self.oven.load().in_use
+        while in_use and time.monotonic() < deadline:
+            time.sleep(0.2)
+            in_use = self.oven.load().in_use
+        return in_use
+
+    # --- bookkeeping ------------------------------------------------------------------------------------
+
+    def _level_streamed(self, level: Level) -> None:
+        with self.seen_lock:
+            self.seen.levels_seen.append((f"kinesis v{level.version}", level.type_id, level.quantity))
+
+    def _levels_read(self, levels: dict[str, int], where: str) -> None:
+        negative = [(where, t, q) for t, q in levels.items() if q < 0]
+        if negative:
+            with self.seen_lock:
+                self.seen.levels_seen.extend(negative)
+
+    def _say(self, text: str, *, quiet: bool = False) -> None:
+        self.state.event(text)
+        if not quiet:
+            self.progress.line(self.state, text)
+
+    def _problem(self, text: str) -> None:
+        with self.state.lock:
+            self.state.problems.append(text)
+        self._say(f"PROBLEM {text}")
+
+
+def read_oven_into(state: PlaceState, oven: OvenClient) -> OvenLoad:
+    """The oven's load and queues, onto the dashboard."""
+    load = oven.load()
+    depths = oven.queue_depths()
+    with state.lock:
+        state.oven_capacity = load.capacity
+        state.oven_in_use = load.in_use
+        state.oven_waiting = load.waiting if load.waiting is not None else depths["waiting"]
+        state.queue_new = depths["new"]
+        state.queue_baked = depths["baked"]
+    return load
+
+
+@dataclass
+class Kitchen:
+    """The kitchen clock: best-before dates pass ``speed`` hours for every second of the demo."""
+
+    start: datetime
+    speed: float
+
+    def now(self, elapsed: float) -> datetime:
+        return self.start + timedelta(hours=elapsed * self.speed)

@@ -1,0 +1,78 @@
+import csv
+import io
+import random
+import threading
+from datetime import date
+
+from pizza_place.demo import Delivery, Gate, order_rate, plan_delivery
+from pizza_place.menu import INGREDIENTS, MENU, SUPPLIERS
+
+
+def test_every_ingredient_on_the_menu_has_a_supplier():
+    supplied = {type_id for supplier in SUPPLIERS for type_id in supplier.batches}
+    assert set(INGREDIENTS) <= supplied
+    assert all(pizza.ingredients for pizza in MENU)
+
+
+def test_a_planned_delivery_is_a_csv_the_stock_service_reads():
+    today = date(2030, 3, 1)
+    delivery = plan_delivery(SUPPLIERS[2], today, "deliveries/x/0001-greengrocer.csv", random.Random(7))
+    rows = list(csv.reader(io.StringIO(delivery.csv().decode())))
+    assert rows[0] == ["typeId", "quantity", "expiresAt"]
+    assert len(rows) == 1 + 2 * len(SUPPLIERS[2].batches)
+    for type_id, quantity, expires_at in rows[1:]:
+        assert type_id in SUPPLIERS[2].batches
+        assert int(quantity) > 0
+        assert date.fromisoformat(expires_at) >= today
+
+
+def test_the_same_seed_plans_the_same_delivery():
+    plan = lambda seed: plan_delivery(SUPPLIERS[0], date(2030, 3, 1), "k.csv", random.Random(seed))  # noqa: E731
+    assert plan(3) == plan(3)
+
+
+def test_rows_rejected_by_line_number_are_left_out_of_the_ledger():
+    delivery = Delivery("k.csv", "deli", (("ham", 1, date(2030, 1, 1)), ("olive", 2, date(2030, 1, 1))))
+    assert delivery.accepted_rows({2}) == [("olive", 2, date(2030, 1, 1))]
+
+
+def test_the_order_rate_swings_around_its_average_and_never_stops():
+    rates = [order_rate(2.0, second) for second in range(80)]
+    assert min(rates) >= 0.1
+    assert max(rates) > 2.0 > min(rates)
+    assert abs(sum(rates) / len(rates) - 2.0) < 0.1
+
+
+def test_the_gate_closes_only_once_the_orders_inside_are_done_and_holds_new_ones():
+    gate = Gate()
+    inside, leave = threading.Event(), threading.Event()
+    closed, reopen = threading.Event(), threading.Event()
+    second_order_in = threading.Event()
+
+    def first_order():
+        with gate.order():
+            inside.set()
+            leave.wait(5)
+
+    def kitchen():
+        with gate.closed():
+            closed.set()
+            reopen.wait(5)
+
+    def second_order():
+        with gate.order():
+            second_order_in.set()
+
+    threads = [threading.Thread(target=f) for f in (first_order, kitchen, second_order)]
+    threads[0].start()
+    assert inside.wait(5)
+    threads[1].start()
+    assert not closed.wait(0.2)  # the kitchen waits for the order inside
+    leave.set()
+    assert closed.wait(5)
+    threads[2].start()
+    assert not second_order_in.wait(0.2)  # a new order waits while the gate is closed
+    reopen.set()
+    assert second_order_in.wait(5)
+    for thread in threads:
+        thread.join(5)

@@ -1,0 +1,97 @@
+from collections import Counter
+
+from pizza_place.invariants import Observations, check
+
+
+def a_good_run() -> Observations:
+    return Observations(
+        levels_seen=[("kinesis v1", "ham", 10), ("kinesis v2", "ham", 8)],
+        accepted={"o-1", "o-2"},
+        refused={"o-3"},
+        baked=Counter({"o-1": 1, "o-2": 1}),
+        final_levels={"ham": 8, "dough": 0},
+        expected_levels={"ham": 8, "dough": 0},
+        streamed_levels={"ham": 8, "dough": 0},
+        oven_in_use_at_end=0,
+        oven_capacity=4,
+        oven_in_use_seen=[0, 2, 4, 1, 0],
+    )
+
+
+def test_a_run_that_kept_every_promise_has_no_violation():
+    assert check(a_good_run()) == []
+
+
+def test_a_negative_level_on_the_stream_breaks_the_no_negative_level_invariant():
+    seen = a_good_run()
+    seen.levels_seen.append(("kinesis v3", "ham", -2))
+    assert [str(v) for v in check(seen)] == ["negative level: ham was -2 (kinesis v3)"]
+
+
+def test_a_negative_final_level_is_caught_even_when_it_adds_up():
+    seen = a_good_run()
+    seen.final_levels["dough"] = seen.expected_levels["dough"] = seen.streamed_levels["dough"] = -1
+    assert [str(v) for v in check(seen)] == ["negative level: dough was -1 (GET /stock at the end)"]
+
+
+def test_a_pizza_baked_twice_breaks_baked_exactly_once():
+    seen = a_good_run()
+    seen.baked["o-2"] += 1
+    assert [str(v) for v in check(seen)] == ["baked exactly once: accepted order o-2 was baked 2 times"]
+
+
+def test_an_accepted_order_that_never_came_out_of_the_oven_is_caught():
+    seen = a_good_run()
+    del seen.baked["o-1"]
+    assert [str(v) for v in check(seen)] == ["baked exactly once: accepted order o-1 was baked 0 times"]
+
+
+def test_a_refused_order_that_was_baked_is_caught():
+    seen = a_good_run()
+    seen.baked["o-3"] = 1
+    assert [str(v) for v in check(seen)] == [
+        "baked exactly once: pizza o-3 came out of the oven but was a refused order"
+    ]
+
+
+def test_a_level_that_differs_from_delivered_minus_used_minus_expired_is_caught_with_the_arithmetic():
+    seen = a_good_run()
+    seen.expected_levels["ham"] = 9
+    seen.explanations["ham"] = "delivered 20 - used 9 - expired 2 = 9"
+    assert [str(v) for v in check(seen)] == ["levels add up: ham is 8, but delivered 20 - used 9 - expired 2 = 9"]
+
+
+def test_a_mismatch_seen_while_running_is_reported_even_if_the_end_agrees():
+    seen = a_good_run()
+    seen.mismatches_while_running.append("after delivery 3, ham is 5 but delivered 5 - used 0 - expired 0 = 5")
+    assert len(check(seen)) == 1
+
+
+def test_an_ingredient_the_ledger_never_delivered_but_the_stock_holds_is_caught():
+    seen = a_good_run()
+    seen.final_levels["olive"] = seen.streamed_levels["olive"] = 3
+    assert [str(v) for v in check(seen)] == ["levels add up: olive is 3, but expected 0"]
+
+
+def test_slots_still_in_use_after_draining_are_a_leak():
+    seen = a_good_run()
+    seen.oven_in_use_at_end = 2
+    assert [str(v) for v in check(seen)] == ["oven slots: 2 slots still in use after the oven drained"]
+
+
+def test_more_slots_in_use_than_the_capacity_is_caught():
+    seen = a_good_run()
+    seen.oven_in_use_seen.append(5)
+    assert [str(v) for v in check(seen)] == ["oven slots: slots in use read 5 with a capacity of 4"]
+
+
+def test_a_stream_that_disagrees_with_the_api_is_caught():
+    seen = a_good_run()
+    seen.streamed_levels["ham"] = 9
+    assert [str(v) for v in check(seen)] == ["stream agrees: the last level broadcast for ham is 9, GET /stock says 8"]
+
+
+def test_an_order_answered_other_than_201_or_409_is_caught():
+    seen = a_good_run()
+    seen.unexpected_answers.append("o-4: 500 Internal Server Error")
+    assert [str(v) for v in check(seen)] == ["every order answered: o-4: 500 Internal Server Error"]
