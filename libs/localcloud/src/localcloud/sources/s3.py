@@ -5,7 +5,7 @@ with the event shape S3 gives Lambda, applying the events and prefix/suffix filt
 of a bucket is configured as a queue notification to an internal queue, and the function is invoked
 asynchronously from there, one record per invocation as S3 does. moto's records lack a few fields S3
 sends (userIdentity, requestParameters, responseElements, the bucket's ownerIdentity, the object's
-sequencer); they are filled in with local values. Keys stay URL-encoded, as S3 sends them.
+sequencer); they are filled in with local values. Keys are URL-encoded as S3 sends them ("/" kept).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 import threading
 import uuid
 from typing import Any
+from urllib.parse import quote_plus, unquote_plus
 
 from localcloud.sources._async import RETRIES, AsyncQueue, create_internal_queue, internal_queue_name
 from localcloud.sources._runtime import Runtime
@@ -88,6 +89,8 @@ class BucketNotifications:
         )
         record["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": LOCAL_PRINCIPAL})
         record["s3"]["object"].setdefault("sequencer", sequencer)
+        # moto encodes "/" too; S3 keeps it: "incoming/day+1.csv".
+        record["s3"]["object"]["key"] = quote_plus(unquote_plus(record["s3"]["object"]["key"]), safe="/")
         return record
 
 

@@ -1,0 +1,1 @@
+"""The parcel depot: the event source tests' sample stack and its handlers."""
