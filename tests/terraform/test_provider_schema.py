@@ -36,3 +36,8 @@ def test_every_argument_and_block_exists_in_the_provider(folder, provider_schema
 def test_the_generated_schema_is_cached_under_build() -> None:
     assert SCHEMA.is_relative_to(TERRAFORM.parent / "build")
     assert json.loads(SCHEMA.read_text())["source"].startswith("cdktn-provider-aws==")
+
+
+def test_the_fixture_service_of_the_wiring_and_iam_tests_is_valid_terraform_too(provider_schema) -> None:
+    fixture = TERRAFORM.parent / "tests" / "terraform" / "fixtures"
+    assert check_tree(fixture, provider_schema) == []
