@@ -33,6 +33,7 @@ from localcloud.contracts import Invoker
 __all__ = [
     "DYNAMODB_LOCK",
     "TTL_IDENTITY",
+    "TTL_IDENTITY_API",
     "Emulator",
     "dynamodb_serialised",
     "route_lambda_invocations",
@@ -42,7 +43,10 @@ __all__ = [
 # One lock for all DynamoDB state in the process (moto's backends are process-wide).
 DYNAMODB_LOCK = threading.RLock()
 
+# How a TTL deletion is marked: in a Lambda event record (what functions see) ...
 TTL_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+# ... and in the DynamoDB Streams API (GetRecords), which spells the same keys capitalised.
+TTL_IDENTITY_API = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
 
 _DYNAMODB_TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
 
@@ -76,7 +80,7 @@ def _install_patches() -> None:
             # moto writes "us-east-1" whatever the table's region is.
             record["awsRegion"] = self.table.region_name
             if new is None and getattr(_sweeping, "active", False):
-                record["userIdentity"] = dict(TTL_IDENTITY)
+                record["userIdentity"] = dict(TTL_IDENTITY_API)
 
         StreamShard.add = add  # type: ignore[method-assign]
 

@@ -23,7 +23,10 @@ SAMPLE = Path(__file__).resolve().parent.parent
 CODE = (SAMPLE,)
 
 
-def stack(prefix: str = "library") -> Stack:
+PREFIX = "library"
+
+
+def stack(prefix: str = PREFIX) -> Stack:
     def fn(role: str, handler: str, **options: object) -> Function:
         return Function(name=f"{prefix}-{role}", handler=f"library_sample.{handler}", code_paths=CODE, **options)  # type: ignore[arg-type]
 
