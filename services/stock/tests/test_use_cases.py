@@ -9,7 +9,7 @@ import pytest
 from stock_helpers import BUCKET, TABLE
 
 from pizza_stock.adapters.deliveries_bucket import DeliveryBucket
-from pizza_stock.adapters.table import StockTable, batch_from_image
+from pizza_stock.adapters.table import DeliveriesTable, ExpiryTable, StockTable, batch_from_image
 from pizza_stock.domain import Batch, OutOfStock, TransactionIdReused, UseIngredients
 from pizza_stock.use_cases import expire_batch, ingest_delivery, use_ingredients
 
@@ -26,7 +26,7 @@ def deliver(aws, key: str, text: str) -> str:
 
 
 def ingest(key: str, etag: str | None):
-    return ingest_delivery(BUCKET, key, etag, None, NOW, StockTable(TABLE), DeliveryBucket())
+    return ingest_delivery(BUCKET, key, etag, None, NOW, DeliveriesTable(TABLE), DeliveryBucket())
 
 
 def batches(type_id: str) -> list[Batch]:
@@ -70,7 +70,7 @@ def test_each_row_of_a_delivery_becomes_a_batch_and_grows_its_level_once(aws):
 def test_a_delivery_written_in_many_groups_is_resumed_where_a_failed_run_stopped(aws):
     rows = "".join(f"ham,1,{soon(5)}\n" for _ in range(150))
     etag = deliver(aws, "big.csv", rows)
-    table = StockTable(TABLE)
+    table = DeliveriesTable(TABLE)
     state = table.open_delivery(BUCKET, "big.csv", etag, NOW)
     from pizza_stock.domain import delivery_id, read_delivery
 
@@ -143,7 +143,7 @@ def test_expiry_takes_off_what_was_left_in_the_batch_once(aws):
     use("t-before-expiry", ham=4)
     [oldest, _] = sorted(batches("ham"), key=lambda b: b.removed_at)
     assert oldest.remaining == 6
-    table = StockTable(TABLE)
+    table = ExpiryTable(TABLE)
     assert expire_batch(oldest, NOW, table) is True
     assert expire_batch(oldest, NOW, table) is False, "a duplicate stream record changes nothing"
     assert level("ham") == 10
@@ -153,7 +153,7 @@ def test_expiry_that_would_take_a_level_below_zero_fails_loudly(aws):
     ingest("d10.csv", deliver(aws, "d10.csv", f"ham,2,{soon(1)}\n"))
     ghost = Batch("ham", "not-a-batch", quantity=5, remaining=5, removed_at=NOW)
     with pytest.raises(RuntimeError, match="disagree"):
-        expire_batch(ghost, NOW, StockTable(TABLE))
+        expire_batch(ghost, NOW, ExpiryTable(TABLE))
     assert level("ham") == 2
 
 

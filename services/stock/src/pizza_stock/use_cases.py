@@ -11,7 +11,13 @@ from datetime import datetime
 from pizza_common.errors import NotFound
 from pizza_stock.adapters.deliveries_bucket import DeliveryBucket
 from pizza_stock.adapters.levels_stream import LevelsStream
-from pizza_stock.adapters.table import BatchesChanged, StockTable, TransactionRecorded
+from pizza_stock.adapters.table import (
+    BatchesChanged,
+    DeliveriesTable,
+    ExpiryTable,
+    StockTable,
+    TransactionRecorded,
+)
 from pizza_stock.domain import (
     Answer,
     Batch,
@@ -58,7 +64,7 @@ def ingest_delivery(
     etag: str | None,
     version_id: str | None,
     now: datetime,
-    table: StockTable,
+    table: DeliveriesTable,
     deliveries: DeliveryBucket,
 ) -> IngestOutcome:
     """Add every valid row of a delivery file as a batch, once, and write its report beside it."""
@@ -87,7 +93,7 @@ def ingest_delivery(
     return IngestOutcome("ingested", report.accepted, len(report.rejected))
 
 
-def expire_batch(batch: Batch, now: datetime, table: StockTable) -> bool:
+def expire_batch(batch: Batch, now: datetime, table: ExpiryTable) -> bool:
     """Take what was left in a batch that TTL removed off its level, once. True if the level changed."""
     if batch.remaining <= 0:
         return False

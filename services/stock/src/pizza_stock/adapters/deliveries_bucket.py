@@ -38,13 +38,13 @@ class DeliveryBucket:
         A version id (versioned bucket) reads exactly that version; otherwise ``If-Match`` on the
         notification's ETag refuses a newer object, whose own notification will deliver it.
         """
-        request: dict[str, Any] = {"Bucket": bucket, "Key": key}
-        if version_id:
-            request["VersionId"] = version_id
-        elif etag:
-            request["IfMatch"] = etag
         try:
-            found = self.client.get_object(**request)
+            if version_id:
+                found = self.client.get_object(Bucket=bucket, Key=key, VersionId=version_id)
+            elif etag:
+                found = self.client.get_object(Bucket=bucket, Key=key, IfMatch=etag)
+            else:
+                found = self.client.get_object(Bucket=bucket, Key=key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in _GONE:
                 return None

@@ -15,6 +15,9 @@ transaction       ``TRANSACTION#<transactionId>``  ``TRANSACTION``
 A typeId is a lowercase slug, so it never collides with the ``DELIVERY#`` and ``TRANSACTION#`` partitions.
 Level rows carry ``levelsPartition`` so the sparse ``levels`` index lists every ingredient without a scan.
 The TTL attribute is ``expiresAtEpoch``: on batches their best-before, on markers and records a retention.
+
+One class per function that uses the table (:class:`DeliveriesTable` for ingest, :class:`ExpiryTable` for
+expiry, :class:`StockTable` for the API), so each function's IAM policy names only what its class calls.
 """
 
 from __future__ import annotations
@@ -34,9 +37,12 @@ from pizza_stock.domain import Answer, Batch, Level, Row, Take, batch_for
 
 __all__ = [
     "AGGREGATE",
+    "BATCH_PREFIX",
     "LEVELS_INDEX",
     "BatchesChanged",
+    "DeliveriesTable",
     "DeliveryState",
+    "ExpiryTable",
     "StockTable",
     "TransactionRecord",
     "TransactionRecorded",
@@ -119,49 +125,48 @@ def _pause(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))
 
 
-class StockTable:
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _delivery_key(bucket: str, key: str) -> dict[str, Any]:
+    return _key(f"DELIVERY#{bucket}/{key}", "DELIVERY")
+
+
+def _transaction_key(transaction_id: str) -> dict[str, Any]:
+    return _key(f"TRANSACTION#{transaction_id}", "TRANSACTION")
+
+
+def _level_change(table: str, type_id: str, change: int, *, ingest: bool = False) -> dict[str, Any]:
+    """A transaction item: change a level by ``change`` and bump its version; a decrease is refused below zero."""
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": _key(type_id, AGGREGATE),
+        "UpdateExpression": "ADD quantity :change, version :one",
+        "ExpressionAttributeValues": {":change": to_value(change), ":one": to_value(1)},
+    }
+    if ingest:
+        update["UpdateExpression"] += " SET typeId = :typeId, levelsPartition = :levels"
+        update["ExpressionAttributeValues"] |= {":typeId": to_value(type_id), ":levels": to_value(LEVELS_PARTITION)}
+    else:
+        update["ConditionExpression"] = "quantity >= :taken"
+        update["ExpressionAttributeValues"][":taken"] = to_value(-change)
+    return {"Update": update}
+
+
+class DeliveriesTable:
+    """Deliveries and the batches they add (the ingest function)."""
+
     def __init__(self, table_name: str, client: Any = None) -> None:
         self.name = table_name
         self.client = client or aws.client("dynamodb")
-
-    # --- keys -------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _key(pk: str, sk: str) -> dict[str, Any]:
-        return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-    @classmethod
-    def _delivery_key(cls, bucket: str, key: str) -> dict[str, Any]:
-        return cls._key(f"DELIVERY#{bucket}/{key}", "DELIVERY")
-
-    @classmethod
-    def _transaction_key(cls, transaction_id: str) -> dict[str, Any]:
-        return cls._key(f"TRANSACTION#{transaction_id}", "TRANSACTION")
-
-    def _aggregate_update(self, type_id: str, change: int, *, ingest: bool = False) -> dict[str, Any]:
-        """Change a level by ``change`` and bump its version; a decrease is refused below zero."""
-        update: dict[str, Any] = {
-            "TableName": self.name,
-            "Key": self._key(type_id, AGGREGATE),
-            "UpdateExpression": "ADD quantity :change, version :one",
-            "ExpressionAttributeValues": {":change": to_value(change), ":one": to_value(1)},
-        }
-        if ingest:
-            update["UpdateExpression"] += " SET typeId = :typeId, levelsPartition = :levels"
-            update["ExpressionAttributeValues"] |= {":typeId": to_value(type_id), ":levels": to_value(LEVELS_PARTITION)}
-        else:
-            update["ConditionExpression"] = "quantity >= :taken"
-            update["ExpressionAttributeValues"][":taken"] = to_value(-change)
-        return {"Update": update}
-
-    # --- deliveries -------------------------------------------------------------------------------
 
     def open_delivery(self, bucket: str, key: str, etag: str, now: datetime) -> DeliveryState:
         """Record the first content seen under a key; a later call answers with that first content's state."""
         try:
             self.client.put_item(
                 TableName=self.name,
-                Item=self._delivery_key(bucket, key)
+                Item=_delivery_key(bucket, key)
                 | to_item({"etag": etag, "progress": 0, "completed": False, "firstSeenAt": now.isoformat()}),
                 ConditionExpression="attribute_not_exists(pk)",
             )
@@ -172,7 +177,7 @@ class StockTable:
         return self._delivery(bucket, key)
 
     def _delivery(self, bucket: str, key: str) -> DeliveryState:
-        found = self.client.get_item(TableName=self.name, Key=self._delivery_key(bucket, key), ConsistentRead=True)
+        found = self.client.get_item(TableName=self.name, Key=_delivery_key(bucket, key), ConsistentRead=True)
         values = from_item(found["Item"])
         return DeliveryState(etag=values["etag"], progress=values["progress"], completed=values["completed"])
 
@@ -192,7 +197,7 @@ class StockTable:
             progress_update = {
                 "Update": {
                     "TableName": self.name,
-                    "Key": self._delivery_key(bucket, key),
+                    "Key": _delivery_key(bucket, key),
                     "UpdateExpression": "SET progress = :last",
                     "ConditionExpression": "etag = :etag AND progress < :first",
                     "ExpressionAttributeValues": {
@@ -212,7 +217,7 @@ class StockTable:
                 }
                 for row in pending
             ]
-            updates = [self._aggregate_update(type_id, total, ingest=True) for type_id, total in totals.items()]
+            updates = [_level_change(self.name, type_id, total, ingest=True) for type_id, total in totals.items()]
             try:
                 self.client.transact_write_items(TransactItems=[progress_update, *puts, *updates])
                 return pending[-1].line
@@ -237,7 +242,7 @@ class StockTable:
     def complete_delivery(self, bucket: str, key: str, etag: str, accepted: int, rejected: int) -> None:
         self.client.update_item(
             TableName=self.name,
-            Key=self._delivery_key(bucket, key),
+            Key=_delivery_key(bucket, key),
             UpdateExpression="SET completed = :yes, accepted = :accepted, rejectedCount = :rejected",
             ConditionExpression="etag = :etag",
             ExpressionAttributeValues={
@@ -249,7 +254,7 @@ class StockTable:
         )
 
     def _batch_item(self, batch: Batch, source: str, line: int) -> dict[str, Any]:
-        return self._key(batch.type_id, batch_sort_key(batch)) | to_item(
+        return _key(batch.type_id, batch_sort_key(batch)) | to_item(
             {
                 "typeId": batch.type_id,
                 "batchId": batch.batch_id,
@@ -262,14 +267,20 @@ class StockTable:
             }
         )
 
-    # --- expiry -----------------------------------------------------------------------------------
+
+class ExpiryTable:
+    """Levels lose what was left of batches TTL removed (the expire function)."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.name = table_name
+        self.client = client or aws.client("dynamodb")
 
     def subtract_expired(self, batch: Batch, now: datetime) -> bool:
         """Take what was left in an expired batch off its level, once; False if that was already done."""
         marker = {
             "Put": {
                 "TableName": self.name,
-                "Item": self._key(batch.type_id, f"{EXPIRED_PREFIX}{batch.batch_id}")
+                "Item": _key(batch.type_id, f"{EXPIRED_PREFIX}{batch.batch_id}")
                 | to_item(
                     {
                         "subtracted": batch.remaining,
@@ -283,7 +294,7 @@ class StockTable:
         for attempt in range(_CONFLICT_ATTEMPTS):
             try:
                 self.client.transact_write_items(
-                    TransactItems=[marker, self._aggregate_update(batch.type_id, -batch.remaining)]
+                    TransactItems=[marker, _level_change(self.name, batch.type_id, -batch.remaining)]
                 )
                 return True
             except ClientError as error:
@@ -300,7 +311,13 @@ class StockTable:
                 _pause(attempt)
         raise RuntimeError(f"could not apply the expiry of batch {batch.batch_id}: kept meeting concurrent writes")
 
-    # --- usage ------------------------------------------------------------------------------------
+
+class StockTable:
+    """Levels, usage and the transactions' first answers (the API function)."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.name = table_name
+        self.client = client or aws.client("dynamodb")
 
     def batches_oldest_first(self, type_id: str, needed: int, page_size: int = 50) -> list[Batch]:
         """Batches of an ingredient, best-before first, until they hold ``needed`` (or all of them)."""
@@ -334,7 +351,7 @@ class StockTable:
         record = {
             "Put": {
                 "TableName": self.name,
-                "Item": self._transaction_key(transaction_id)
+                "Item": _transaction_key(transaction_id)
                 | to_item(
                     {
                         "fingerprint": fingerprint,
@@ -347,7 +364,7 @@ class StockTable:
         }
         writes: list[dict[str, Any]] = [record]
         for type_id, takes in plan.items():
-            writes.append(self._aggregate_update(type_id, -sum(take.quantity for take in takes)))
+            writes.append(_level_change(self.name, type_id, -sum(take.quantity for take in takes)))
             writes.extend(self._take(take) for take in takes)
         try:
             self.client.transact_write_items(TransactItems=writes)
@@ -360,7 +377,7 @@ class StockTable:
             raise BatchesChanged(transaction_id) from error
 
     def _take(self, take: Take) -> dict[str, Any]:
-        key = self._key(take.batch.type_id, batch_sort_key(take.batch))
+        key = _key(take.batch.type_id, batch_sort_key(take.batch))
         values = {":taken": to_value(take.quantity)}
         if take.drains:
             # An empty batch goes: the FEFO query stays short. This delete carries no TTL identity, so
@@ -385,7 +402,7 @@ class StockTable:
 
     def transaction_record(self, transaction_id: str) -> TransactionRecord | None:
         found = self.client.get_item(
-            TableName=self.name, Key=self._transaction_key(transaction_id), ConsistentRead=True
+            TableName=self.name, Key=_transaction_key(transaction_id), ConsistentRead=True
         ).get("Item")
         if found is None:
             return None
@@ -398,7 +415,7 @@ class StockTable:
         try:
             self.client.put_item(
                 TableName=self.name,
-                Item=self._transaction_key(transaction_id)
+                Item=_transaction_key(transaction_id)
                 | to_item(
                     {
                         "fingerprint": fingerprint,
@@ -420,7 +437,7 @@ class StockTable:
         try:
             self.client.update_item(
                 TableName=self.name,
-                Key=self._transaction_key(transaction_id),
+                Key=_transaction_key(transaction_id),
                 UpdateExpression="SET answer = :answer",
                 ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answer)",
                 ExpressionAttributeValues={":answer": to_value(answer.to_json())},
@@ -431,15 +448,13 @@ class StockTable:
                 raise
             return False
 
-    # --- levels -----------------------------------------------------------------------------------
-
     def level(self, type_id: str) -> Level | None:
-        found = self.client.get_item(TableName=self.name, Key=self._key(type_id, AGGREGATE), ConsistentRead=True)
+        found = self.client.get_item(TableName=self.name, Key=_key(type_id, AGGREGATE), ConsistentRead=True)
         return level_from_image(found["Item"]) if "Item" in found else None
 
     def levels(self, type_ids: Iterable[str]) -> list[Level]:
         """The current levels of some ingredients, read consistently (at most 100 ingredients)."""
-        keys = [self._key(type_id, AGGREGATE) for type_id in sorted(set(type_ids))]
+        keys = [_key(type_id, AGGREGATE) for type_id in sorted(set(type_ids))]
         found: list[Level] = []
         request: dict[str, Any] = {self.name: {"Keys": keys, "ConsistentRead": True}}
         while request:

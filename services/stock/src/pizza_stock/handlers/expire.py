@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_common.settings import load
-from pizza_stock.adapters.table import BATCH_PREFIX, StockTable, batch_from_image
+from pizza_stock.adapters.table import BATCH_PREFIX, ExpiryTable, batch_from_image
 from pizza_stock.settings import TableSettings
 from pizza_stock.use_cases import expire_batch
 
@@ -26,8 +26,8 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @cache
-def _table() -> StockTable:
-    return StockTable(load(TableSettings).stock_table)
+def _table() -> ExpiryTable:
+    return ExpiryTable(load(TableSettings).stock_table)
 
 
 def is_ttl_removal_of_batch(record: dict[str, Any]) -> bool:

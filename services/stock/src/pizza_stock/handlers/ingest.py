@@ -14,14 +14,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_common.settings import load
 from pizza_stock.adapters.deliveries_bucket import DeliveryBucket
-from pizza_stock.adapters.table import StockTable
+from pizza_stock.adapters.table import DeliveriesTable
 from pizza_stock.settings import TableSettings
 from pizza_stock.use_cases import ingest_delivery
 
 
 @cache
-def _table() -> StockTable:
-    return StockTable(load(TableSettings).stock_table)
+def _table() -> DeliveriesTable:
+    return DeliveriesTable(load(TableSettings).stock_table)
 
 
 @cache
