@@ -37,7 +37,12 @@ def load_schema() -> dict[str, Any]:
     return json.loads(SCHEMA.read_text())
 
 
-def _check_body(where: str, body: dict[str, Any], schema: dict[str, Any], top: bool) -> list[str]:
+def _check_body(
+    where: str, body: dict[str, Any], schema: dict[str, Any], top: bool, enclosing: tuple[dict[str, Any], ...] = ()
+) -> list[str]:
+    if "same_as_enclosing" in schema:  # a block that nests itself (see tools/terraform_schema.py)
+        schema = enclosing[-schema["same_as_enclosing"]]
+    enclosing = (*enclosing, schema)
     problems: list[str] = []
     arguments = set(schema.get("arguments", []))
     nested = schema.get("blocks", {})
@@ -53,7 +58,7 @@ def _check_body(where: str, body: dict[str, Any], schema: dict[str, Any], top: b
                         problems.append(f"{where}: no block {block_name!r} (dynamic)")
                         continue
                     for content in spec.get("content", []):
-                        problems += _check_body(f"{where}.{block_name}", content, nested[block_name], False)
+                        problems += _check_body(f"{where}.{block_name}", content, nested[block_name], False, enclosing)
             continue
         given.add(name)
         if name in nested:
@@ -61,7 +66,7 @@ def _check_body(where: str, body: dict[str, Any], schema: dict[str, Any], top: b
                 problems.append(f"{where}: {name!r} is a block, write `{name} {{ ... }}`, not `{name} = ...`")
                 continue
             for item in value:
-                problems += _check_body(f"{where}.{name}", item, nested[name], False)
+                problems += _check_body(f"{where}.{name}", item, nested[name], False, enclosing)
         elif name not in arguments:
             problems.append(f"{where}: no argument or block {name!r} in hashicorp/aws")
     for name in schema.get("required", []):
