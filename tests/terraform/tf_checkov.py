@@ -16,7 +16,7 @@ from tf_files import ROOT
 VENV = ROOT / ".venv-checkov"
 CHECKOV = VENV / "bin" / "checkov"
 SKIPS = Path(__file__).resolve().parent / "checkov_skips.yaml"
-INSTALL = "make .venv-checkov"
+INSTALL = "make checkov-venv"
 
 
 @dataclass(frozen=True)
