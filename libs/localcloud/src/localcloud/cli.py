@@ -99,9 +99,12 @@ def _control(state_dir: Path, command: str, body: dict[str, Any] | None = None) 
 def _stacks(args: argparse.Namespace) -> list[Any]:
     from localcloud.discovery import entry_point_stacks, load_stack
 
-    if args.stack:
-        return [load_stack(spec, args.prefix) for spec in args.stack]
-    stacks = entry_point_stacks(args.prefix)
+    try:
+        if args.stack:
+            return [load_stack(spec, args.prefix) for spec in args.stack]
+        stacks = entry_point_stacks(args.prefix)
+    except (ImportError, AttributeError, TypeError, ValueError) as error:
+        raise CliError(f"cannot load the stacks: {type(error).__name__}: {error}") from None
     if not stacks:
         raise CliError("no stacks: install a service that declares a 'localcloud.stacks' entry point, or pass --stack")
     return stacks
