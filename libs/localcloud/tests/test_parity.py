@@ -190,6 +190,15 @@ resource "aws_apigatewayv2_route" "routes" {
 }
 """
 
+OUTPUTS = """
+output "loaves_table" {
+  value = aws_dynamodb_table.loaves.name
+}
+output "orders_queue_url" {
+  value = aws_sqs_queue.orders.url
+}
+"""
+
 VARIABLES = """
 variable "name_prefix" {
   type    = string
@@ -212,6 +221,7 @@ def module_dir(tmp_path: Path) -> Path:
     source = os.path.relpath(LAMBDA_FUNCTION, folder)
     (folder / "main.tf").write_text(MODULE.replace("LAMBDA_FUNCTION", source))
     (folder / "variables.tf").write_text(VARIABLES)
+    (folder / "outputs.tf").write_text(OUTPUTS)
     (folder / "bake.asl.json").write_text('{"StartAt": "Bake", "States": {}}')
     return folder
 
@@ -220,6 +230,10 @@ def bakery(prefix: str, module_dir: Path, **changes: object) -> Stack:
     environment = {"LOAVES_TABLE": f"{prefix}-bakery-loaves", "ORDERS_QUEUE": "${queue.orders.url}"}
     fields: dict[str, object] = dict(
         name="bakery",
+        outputs={
+            "loaves_table": f"${{table.{prefix}-bakery-loaves.name}}",
+            "orders_queue_url": f"${{queue.{prefix}-bakery-orders.fifo.url}}",
+        },
         buckets=(
             Bucket(
                 name=f"{prefix}-bakery-deliveries",
@@ -412,3 +426,12 @@ def test_references_evaluate_to_names_and_attributes_across_module_calls(module_
     assert bakery_scope.evaluate("arn:${var.name_prefix}:${aws_dynamodb_table.loaves.stream_arn}") == (
         "arn:pizza:${table.pizza-bakery-loaves.stream_arn}"
     )
+
+
+def test_an_output_of_stack_py_missing_or_different_in_the_module_is_reported(module_dir: Path) -> None:
+    stack = bakery("pizza", module_dir)
+    outputs = {**stack.outputs, "api_url": "${api.pizza-bakery-api.url}", "loaves_table": "pizza-bakery-bread"}
+    assert compare(stack.model_copy(update={"outputs": outputs}), module_dir) == [
+        "output api_url: in stack.py, not in Terraform",
+        "output loaves_table: stack.py 'pizza-bakery-bread', Terraform 'pizza-bakery-loaves'",
+    ]

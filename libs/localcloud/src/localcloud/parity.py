@@ -10,8 +10,8 @@ local modules (``modules/lambda_function``) and returns one sentence per differe
 tables, streams, queues, buses, rules, functions, state machines and HTTP APIs; table keys, indexes,
 stream view and TTL; FIFO, deduplication, visibility and DLQ settings; event source mappings, S3
 notifications, rule targets and HTTP routes; handler strings, timeouts, environment variable names and
-state machine definition files. An expression it cannot evaluate is reported as a difference too: write
-that part of the module literally.
+state machine definition files; and the outputs stack.py declares. An expression it cannot evaluate is
+reported as a difference too: write that part of the module literally.
 
 The reader (:func:`load_module`, :class:`Scope`) is also what tests/terraform's wiring and IAM checks use.
 """
@@ -955,10 +955,30 @@ def _show(value: Any) -> str:
     return f"cannot evaluate {value}" if isinstance(value, Unknown) else repr(value)
 
 
+_NAME_REFERENCE = re.compile(r"\$\{(?:bucket|table|stream|queue|bus|function|state_machine|api)\.([^}]+)\.name\}")
+
+
+def output_differences(stack: Stack, scope_: Scope) -> Iterator[str]:
+    """Every output stack.py declares is an output of the module, of the same value where both are plain."""
+    for name, value in sorted(stack.outputs.items()):
+        declared = scope_.module.outputs.get(name)
+        if declared is None:
+            yield f"output {name}: in stack.py, not in Terraform"
+            continue
+        theirs = scope_.evaluate(declared.get("value"))
+        ours = _NAME_REFERENCE.sub(r"\1", value)
+        comparable = (isinstance(theirs, str) and "${" not in theirs) or (
+            isinstance(theirs, Ref) and theirs.kind in {kind for kind, _ in NAMED.values()}
+        )
+        if comparable and str(theirs) != ours:
+            yield f"output {name}: stack.py {ours!r}, Terraform {str(theirs)!r}"
+
+
 def compare(stack: Stack, module_dir: Path, variables: Mapping[str, Any] | None = None) -> list[str]:
     """Every difference between ``stack`` and the Terraform module at ``module_dir`` (empty: the same).
 
     ``variables`` are the module's input variables (default ``{"name_prefix": "pizza"}``); a variable not
     given takes its default in variables.tf.
     """
-    return list(_differences(stack_facts(stack), terraform_facts(scope(Path(module_dir), variables))))
+    module = scope(Path(module_dir), variables)
+    return [*_differences(stack_facts(stack), terraform_facts(module)), *output_differences(stack, module)]
