@@ -1,0 +1,88 @@
+# One least-privilege policy per function: only the actions its code calls (or its event source mapping
+# needs), only on this module's resources. Logs, X-Ray and the function's DLQ come from modules/lambda_function.
+
+locals {
+  table_stream_arns = "${aws_dynamodb_table.stock.arn}/stream/*"
+}
+
+data "aws_iam_policy_document" "ingest" {
+  # Reads only delivery files (.csv), exactly the version a notification names.
+  statement {
+    sid       = "ReadDeliveries"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${aws_s3_bucket.deliveries.arn}/*.csv"]
+  }
+
+  statement {
+    sid       = "WriteReports"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.deliveries.arn}/reports/*"]
+  }
+
+  # The delivery row (put, read, completed) and, in one transaction, its batches and levels.
+  statement {
+    sid       = "RecordDeliveriesAndBatches"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.stock.arn]
+  }
+}
+
+data "aws_iam_policy_document" "expire" {
+  statement {
+    sid       = "ReadTableStream"
+    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+    resources = [local.table_stream_arns]
+  }
+
+  # In one transaction: the expiry marker (put) and the level (update).
+  statement {
+    sid       = "SubtractExpiredBatches"
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.stock.arn]
+  }
+
+  statement {
+    sid       = "SendFailedRecords"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.expire_failures.arn]
+  }
+}
+
+data "aws_iam_policy_document" "broadcast" {
+  statement {
+    sid       = "ReadTableStream"
+    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+    resources = [local.table_stream_arns]
+  }
+
+  # With the AWS managed key (alias/aws/kinesis) producers need no KMS grant; a customer managed key is
+  # granted by modules/lambda_function (kms_key_arn).
+  statement {
+    sid       = "PublishLevels"
+    actions   = ["kinesis:PutRecord"]
+    resources = [aws_kinesis_stream.levels.arn]
+  }
+
+  statement {
+    sid       = "SendFailedRecords"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.broadcast_failures.arn]
+  }
+}
+
+data "aws_iam_policy_document" "api" {
+  # Levels (get, batch get, the levels index), batches oldest first (query), and usage in one transaction:
+  # transaction record (put), levels and batches (update), drained batches (delete).
+  statement {
+    sid = "ReadLevelsAndUseStock"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [aws_dynamodb_table.stock.arn, "${aws_dynamodb_table.stock.arn}/index/levels"]
+  }
+}

@@ -1,0 +1,64 @@
+variable "name_prefix" {
+  description = "Prefix of every physical name (`{prefix}-stock-{thing}`); S3 bucket names are global, so make it unique per account."
+  type        = string
+  default     = "pizza"
+}
+
+variable "lambda_zip" {
+  description = "Path to the stock service's Lambda zip built by `make package` (dist/stock.zip)."
+  type        = string
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of every stock function (DEBUG, INFO, WARNING, ERROR)."
+  type        = string
+  default     = "INFO"
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the functions' logs and the API's access logs."
+  type        = number
+  default     = 30
+}
+
+variable "levels_shard_count" {
+  description = "Shards of the Kinesis stream of level changes (records of one ingredient stay on one shard)."
+  type        = number
+  default     = 1
+}
+
+variable "noncurrent_delivery_retention_days" {
+  description = "Days an overwritten or deleted delivery file (a noncurrent object version) is kept."
+  type        = number
+  default     = 30
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady requests per second the HTTP API accepts before it answers 429."
+  type        = number
+  default     = 200
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Requests the HTTP API accepts in a burst above the steady rate."
+  type        = number
+  default     = 400
+}
+
+variable "deletion_protection_enabled" {
+  description = "Refuse to delete the stock table (turn off only to tear down a test environment)."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the table, the stream, the bucket, the queues, the logs and the functions' environment; null uses AWS managed keys. Its key policy must let CloudWatch Logs, S3, DynamoDB, Kinesis and SQS use it."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Extra tags for every resource of the module."
+  type        = map(string)
+  default     = {}
+}
