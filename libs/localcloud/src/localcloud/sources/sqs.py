@@ -31,7 +31,9 @@ from localcloud.stack import Function, SqsSource
 
 DEFAULT_POLLERS = 2
 MAX_POLLERS = 10
-FIFO_IDLE_SECONDS = 0.1  # FIFO queues are short-polled: moto's long poll spins while a group is in flight
+# moto's long poll spins (a busy loop in the server) while visible messages wait for their group, so a FIFO
+# queue is long-polled only when it is empty, and otherwise polled again after this pause.
+FIFO_IDLE_SECONDS = 0.1
 DEDUPLICATION_WINDOW_MS = 300_000
 
 _SYSTEM_ATTRIBUTES = (
@@ -79,8 +81,6 @@ class QueueSource:
     def poll_once(self) -> None:
         messages = self._receive_batch()
         if not messages:
-            if self.fifo:
-                self.runtime.stopping.wait(FIFO_IDLE_SECONDS)
             return
         if self.fifo:
             messages = self._without_redelivered_duplicates(messages)
@@ -109,8 +109,16 @@ class QueueSource:
 
     def _receive_batch(self) -> list[dict[str, Any]]:
         wanted = self.source.batch_size
-        batch = self._receive(min(10, wanted), LONG_POLL_SECONDS if not self.fifo else 0)
-        if not batch or self.fifo:
+        if self.fifo:
+            batch = self._receive(min(10, wanted), 0)
+            if batch:
+                return batch
+            if self._messages_waiting():
+                self.runtime.stopping.wait(FIFO_IDLE_SECONDS)  # every waiting group is in flight
+                return []
+            return self._receive(min(10, wanted), LONG_POLL_SECONDS)  # empty: wait for a send
+        batch = self._receive(min(10, wanted), LONG_POLL_SECONDS)
+        if not batch:
             return batch
         window = self.source.maximum_batching_window_seconds
         deadline = time.monotonic() + window
@@ -123,6 +131,13 @@ class QueueSource:
                     break
                 self.runtime.stopping.wait(min(0.1, remaining))
         return batch
+
+    def _messages_waiting(self) -> bool:
+        """Whether visible messages wait (on a FIFO queue: held back because their group is in flight)."""
+        attributes = self.runtime.clients("sqs").get_queue_attributes(
+            QueueUrl=self.url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        return attributes.get("ApproximateNumberOfMessages", "0") != "0"
 
     def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
         response = self.runtime.clients("sqs").receive_message(
