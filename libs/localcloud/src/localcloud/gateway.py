@@ -122,6 +122,9 @@ class HttpGateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: with Nagle's algorithm on, a keep-alive client's
+            # delayed ACK holds every answer back by about 40 ms.
+            disable_nagle_algorithm = True
 
             def handle_one_request(self) -> None:
                 try:
