@@ -14,8 +14,8 @@ export PYTHON312
 TOX_PATH := $(if $(PYTHON312),$(dir $(PYTHON312)):)$(PATH)
 ARGS ?=
 
-.PHONY: help install test test-lint test-unit test-package test-integration test-chaos test-terraform test-demo \
-	lint demo up down package bench clean
+.PHONY: help install checkov-venv terraform-schema test test-lint test-unit test-package test-integration test-chaos \
+	test-terraform test-demo lint demo up down package bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -29,6 +29,18 @@ $(VENV)/.installed: requirements-dev.txt $(foreach p,$(PACKAGES),$(wildcard $(p)
 	touch $@
 
 install: $(VENV)/.installed ## create .venv with every package (editable) and the dev tools; idempotent
+
+# checkov pins versions that clash with the services' own, so it lives in a venv of its own.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed: tests/terraform/requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/terraform/requirements-checkov.txt
+	touch $@
+
+checkov-venv: $(CHECKOV_VENV)/.installed ## checkov in its own venv, for the Terraform checks
+
+terraform-schema: install ## the hashicorp/aws schema the Terraform checks use (build/terraform/)
+	$(PY) tools/terraform_schema.py
 
 test: install ## every test layer: lint, unit (tox, 3.11 and 3.12), package, integration (plain and chaos), terraform, demo
 	$(MAKE) --no-print-directory test-lint
@@ -57,7 +69,7 @@ test-integration: install ## the running system through its public doors, on a l
 test-chaos: install ## the integration suite again with every event delivered at least twice
 	$(BIN)/pytest -q -p no:cacheprovider --localcloud-chaos tests/integration
 
-test-terraform: install ## fmt, parse, provider schema, wiring, IAM vs code, parity, checkov
+test-terraform: install $(CHECKOV_VENV)/.installed ## fmt, parse, provider schema, wiring, IAM vs code, parity, checkov
 	$(BIN)/pytest -q -p no:cacheprovider tests/terraform
 
 test-demo: install ## the pizza place for 20 seconds, without a terminal; fails if an invariant broke
@@ -84,6 +96,6 @@ bench: install ## every benchmark; each prints its figures and writes bench/resu
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean: down ## remove everything the build made
-	rm -rf $(VENV) .tox build dist .localcloud .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) .tox build dist .localcloud .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
