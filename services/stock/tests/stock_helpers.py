@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 TABLE = "pizza-stock-batches"
@@ -65,3 +66,25 @@ def http_event(method: str, path: str, body: Any = None, raw_body: str | None = 
     if raw_body is not None or body is not None:
         event["body"] = raw_body if raw_body is not None else json.dumps(body)
     return event
+
+
+OPENAPI = Path(__file__).resolve().parents[1] / "openapi.yaml"
+
+
+def openapi_document() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(OPENAPI.read_text())
+
+
+def check_against_openapi(document: dict[str, Any], route: str, method: str, status: int, body: Any) -> None:
+    """Raise if ``status`` is not documented for the route, or ``body`` does not match its schema."""
+    import jsonschema
+
+    responses = document["paths"][route][method.lower()]["responses"]
+    assert str(status) in responses, f"{method} {route} answered {status}, which openapi.yaml does not document"
+    response = responses[str(status)]
+    if "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    schema = response["content"]["application/json"]["schema"]
+    jsonschema.Draft202012Validator({**schema, "components": document["components"]}).validate(body)
