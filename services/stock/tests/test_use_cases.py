@@ -25,8 +25,8 @@ def deliver(aws, key: str, text: str) -> str:
     return s3.put_object(Bucket=BUCKET, Key=key, Body=text.encode())["ETag"].strip('"')
 
 
-def ingest(key: str, etag: str | None):
-    return ingest_delivery(BUCKET, key, etag, None, NOW, DeliveriesTable(TABLE), DeliveryBucket())
+def ingest(key: str, etag: str | None, upload: str = "upload-1"):
+    return ingest_delivery(BUCKET, key, etag, None, upload, NOW, DeliveriesTable(TABLE), DeliveryBucket())
 
 
 def batches(type_id: str) -> list[Batch]:
@@ -65,13 +65,24 @@ def test_each_row_of_a_delivery_becomes_a_batch_and_grows_its_level_once(aws):
 
     assert ingest("d1.csv", etag).status == "already-ingested"
     assert (level("ham"), level("basil")) == (15, 7)
+    assert report(aws, "d1.csv")["uploads"] == 1, "a duplicate notification is not another upload"
+
+
+def test_the_same_content_uploaded_again_under_its_key_adds_nothing_and_counts_the_upload(aws):
+    text = f"ham,10,{soon(3)}\nbasil,1,{soon(3)}\nbasil,x,{soon(3)}\n"
+    ingest("again.csv", deliver(aws, "again.csv", text), upload="first")
+    first = report(aws, "again.csv")
+    outcome = ingest("again.csv", deliver(aws, "again.csv", text), upload="second")
+    assert (outcome.status, outcome.accepted) == ("already-ingested", 2)
+    assert (level("ham"), level("basil")) == (10, 1)
+    assert report(aws, "again.csv") == first | {"uploads": 2}
 
 
 def test_a_delivery_written_in_many_groups_is_resumed_where_a_failed_run_stopped(aws):
     rows = "".join(f"ham,1,{soon(5)}\n" for _ in range(150))
     etag = deliver(aws, "big.csv", rows)
     table = DeliveriesTable(TABLE)
-    state = table.open_delivery(BUCKET, "big.csv", etag, NOW)
+    state = table.open_delivery(BUCKET, "big.csv", etag, "upload-1", NOW)
     from pizza_stock.domain import delivery_id, read_delivery
 
     first_rows = list(read_delivery([rows.encode()], NOW))[:70]

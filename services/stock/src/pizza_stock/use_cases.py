@@ -63,21 +63,27 @@ def ingest_delivery(
     key: str,
     etag: str | None,
     version_id: str | None,
+    upload: str,
     now: datetime,
     table: DeliveriesTable,
     deliveries: DeliveryBucket,
 ) -> IngestOutcome:
-    """Add every valid row of a delivery file as a batch, once, and write its report beside it."""
+    """Add every valid row of a delivery file as a batch, once, and write its report beside it.
+
+    ``upload`` identifies the upload the notification is about (its version id, else its event time): a
+    duplicate notification of a completed delivery does nothing at all; a new upload of the same content
+    adds nothing either, but rewrites the report with the count of uploads.
+    """
     found = deliveries.open(bucket, key, etag, version_id)
     if found is None:
         return IngestOutcome("superseded")  # replaced or deleted since: the newer object's notification delivers it
-    state = table.open_delivery(bucket, key, found.etag, now)
+    state = table.open_delivery(bucket, key, found.etag, upload, now)
     if state.etag != found.etag:
         deliveries.write_report(bucket, key, conflict_report(bucket, key, found.etag, state.etag))
         return IngestOutcome("conflict")
-    if state.completed:
+    if state.completed and not state.new_upload:
         return IngestOutcome("already-ingested")
-    report = DeliveryReport(bucket, key, found.etag)
+    report = DeliveryReport(bucket, key, found.etag, uploads=state.uploads)
     batches_of = delivery_id(bucket, key)
 
     def rows_to_write() -> Iterator[Row]:
@@ -90,6 +96,8 @@ def ingest_delivery(
         table.add_batches(bucket, key, batches_of, found.etag, group)
     deliveries.write_report(bucket, key, report.as_dict())
     table.complete_delivery(bucket, key, found.etag, report.accepted, len(report.rejected))
+    if state.completed:
+        return IngestOutcome("already-ingested", report.accepted, len(report.rejected))
     return IngestOutcome("ingested", report.accepted, len(report.rejected))
 
 

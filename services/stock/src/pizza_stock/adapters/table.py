@@ -74,11 +74,17 @@ class TransactionRecorded(Exception):
 
 @dataclass(frozen=True)
 class DeliveryState:
-    """The first content seen under a key, and how far its rows are written (every row up to ``progress``)."""
+    """The first content seen under a key, and how far its rows are written (every row up to ``progress``).
+
+    ``uploads`` counts the distinct uploads of that content under the key; ``new_upload`` says whether the
+    notification at hand is one not seen before (False for a duplicate delivery of a notification).
+    """
 
     etag: str
     progress: int
     completed: bool
+    uploads: int = 1
+    new_upload: bool = True
 
 
 @dataclass(frozen=True)
@@ -161,25 +167,63 @@ class DeliveriesTable:
         self.name = table_name
         self.client = client or aws.client("dynamodb")
 
-    def open_delivery(self, bucket: str, key: str, etag: str, now: datetime) -> DeliveryState:
-        """Record the first content seen under a key; a later call answers with that first content's state."""
+    def open_delivery(self, bucket: str, key: str, etag: str, upload: str, now: datetime) -> DeliveryState:
+        """Record the first content seen under a key, and note this upload of it; answer with the delivery's state.
+
+        A different content under the key comes back with the first content's etag (a conflict) and is not noted.
+        """
         try:
             self.client.put_item(
                 TableName=self.name,
                 Item=_delivery_key(bucket, key)
-                | to_item({"etag": etag, "progress": 0, "completed": False, "firstSeenAt": now.isoformat()}),
+                | to_item(
+                    {
+                        "etag": etag,
+                        "progress": 0,
+                        "completed": False,
+                        "uploads": {upload},
+                        "firstSeenAt": now.isoformat(),
+                    }
+                ),
                 ConditionExpression="attribute_not_exists(pk)",
             )
             return DeliveryState(etag=etag, progress=0, completed=False)
         except ClientError as error:
             if not _condition_failed(error):
                 raise
-        return self._delivery(bucket, key)
+        try:
+            before = self.client.update_item(
+                TableName=self.name,
+                Key=_delivery_key(bucket, key),
+                UpdateExpression="ADD uploads :upload",
+                ConditionExpression="etag = :etag",
+                ExpressionAttributeValues={":upload": to_value({upload}), ":etag": to_value(etag)},
+                ReturnValues="ALL_OLD",
+            )["Attributes"]
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+            return self._delivery(bucket, key)
+        values = from_item(before)
+        seen = set(values.get("uploads", ()))
+        return DeliveryState(
+            etag=values["etag"],
+            progress=values["progress"],
+            completed=values["completed"],
+            uploads=len(seen | {upload}),
+            new_upload=upload not in seen,
+        )
 
     def _delivery(self, bucket: str, key: str) -> DeliveryState:
         found = self.client.get_item(TableName=self.name, Key=_delivery_key(bucket, key), ConsistentRead=True)
         values = from_item(found["Item"])
-        return DeliveryState(etag=values["etag"], progress=values["progress"], completed=values["completed"])
+        return DeliveryState(
+            etag=values["etag"],
+            progress=values["progress"],
+            completed=values["completed"],
+            uploads=len(values.get("uploads", ())),
+            new_upload=False,
+        )
 
     def add_batches(self, bucket: str, key: str, delivery: str, etag: str, rows: Sequence[Row]) -> int:
         """Write the rows' batches and grow their levels, all at once, unless already written; the new progress.

@@ -173,6 +173,7 @@ class DeliveryReport:
     bucket: str
     key: str
     etag: str
+    uploads: int = 1  # uploads of this content under this key; only the first added anything
     accepted: int = 0
     quantities: dict[str, int] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
@@ -190,6 +191,7 @@ class DeliveryReport:
             "bucket": self.bucket,
             "key": self.key,
             "etag": self.etag,
+            "uploads": self.uploads,
             "accepted": self.accepted,
             "rejectedCount": len(self.rejected),
             "quantities": dict(sorted(self.quantities.items())),

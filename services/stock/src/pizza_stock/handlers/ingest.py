@@ -40,6 +40,7 @@ def handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
             key=key,
             etag=record.s3.get_object.etag or None,
             version_id=record.s3.get_object.version_id,
+            upload=record.s3.get_object.version_id or record.event_time,
             now=datetime.now(UTC),
             table=_table(),
             deliveries=_bucket(),
