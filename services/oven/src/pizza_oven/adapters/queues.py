@@ -41,11 +41,11 @@ class SqsWaitingLine:
             MessageDeduplicationId=pizza.id,
         )
 
-    def take(self, most: int) -> list[LineEntry]:
+    def take(self, most: int, *, patient: bool = True) -> list[LineEntry]:
         response = self.client.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=max(1, min(10, most)),
-            WaitTimeSeconds=self.receive_wait_seconds,
+            WaitTimeSeconds=self.receive_wait_seconds if patient else 0,
             MessageSystemAttributeNames=["SequenceNumber"],
         )
         entries = []

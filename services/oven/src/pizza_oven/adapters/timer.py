@@ -35,27 +35,29 @@ class StepFunctionsTimer:
             )
             return Started.NOW, response["executionArn"]
         except ClientError as error:
-            code = error.response["Error"]["Code"]
-            if code == "ExecutionAlreadyExists":
+            if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
                 return self._existing(arn), arn
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
-            if 400 <= status < 500 and code not in ("ThrottlingException", "RequestTimeout"):
-                raise StartFailed(f"{code}: {error.response['Error'].get('Message', '')}", definite=True) from error
-            return self._after_unclear_failure(arn, f"{code}: {error}")
+            return self._after_failure(
+                arn, f"{error.response['Error']['Code']}: {error.response['Error'].get('Message', '')}"
+            )
         except BotoCoreError as error:  # no answer at all: it may have started
-            return self._after_unclear_failure(arn, str(error))
+            return self._after_failure(arn, str(error))
 
     def _existing(self, arn: str) -> Started:
         status = self.client.describe_execution(executionArn=arn)["status"]
         return Started.EARLIER if status in ("RUNNING", "PENDING_REDRIVE") else Started.FINISHED
 
-    def _after_unclear_failure(self, arn: str, reason: str) -> tuple[Started, str]:
-        """A start that failed without a clear answer may have gone through: look before giving the slot back."""
+    def _after_failure(self, arn: str, reason: str) -> tuple[Started, str]:
+        """Whatever the failure, an earlier attempt (or this one) may have started the pizza: look.
+
+        The failure is definite (its slot may go back) only when Step Functions confirms that no execution
+        of that name exists.
+        """
         try:
             return self._existing(arn), arn
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ExecutionDoesNotExist":
+            if error.response["Error"]["Code"] in ("ExecutionDoesNotExist", "StateMachineDoesNotExist"):
                 raise StartFailed(reason, definite=True) from error
-            raise StartFailed(reason, definite=False) from error
+            raise StartFailed(f"{reason} (and could not check: {error})", definite=False) from error
         except BotoCoreError as error:
-            raise StartFailed(reason, definite=False) from error
+            raise StartFailed(f"{reason} (and could not check: {error})", definite=False) from error

@@ -83,9 +83,11 @@ def take_waiting(*, ledger: Ledger, line: WaitingLine, timer: BakeTimer, now: Cl
     taken = 0
     while True:
         load = ledger.load()
-        if load.free_slots == 0 or load.waiting == 0:
+        if load.free_slots == 0:
             return taken
-        entries = line.take(min(most, load.free_slots))
+        # With nobody counted as waiting, a quick look still clears stale entries: a repeat sent after SQS's
+        # deduplication window, or the entry of a pizza whose start was unclear (it is baking, not waiting).
+        entries = line.take(min(most, load.free_slots), patient=load.waiting > 0)
         if not entries:
             return taken
         for position, entry in enumerate(entries):

@@ -65,7 +65,9 @@ class WaitingLine(Protocol):
 
     def join(self, pizza: Pizza) -> None: ...
 
-    def take(self, most: int) -> list[LineEntry]: ...
+    def take(self, most: int, *, patient: bool = True) -> list[LineEntry]:
+        """Up to ``most`` entries from the head; ``patient`` waits a moment for entries on their way."""
+        ...
 
     def done(self, entry: LineEntry) -> None: ...
 
@@ -79,7 +81,8 @@ class Started(StrEnum):
 
 
 class StartFailed(Exception):
-    """The baking execution did not start. ``definite``: it certainly does not exist, so its slot can go back."""
+    """The baking execution did not start. ``definite``: Step Functions confirms that no execution of the
+    pizza exists (not even from an earlier attempt), so its slot can go back."""
 
     def __init__(self, message: str, *, definite: bool) -> None:
         super().__init__(message)

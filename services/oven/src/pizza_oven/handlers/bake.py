@@ -27,7 +27,8 @@ from pizza_oven.domain.oven import Accepted, accept
 from pizza_oven.domain.ports import StartFailed
 from pizza_oven.settings import BakeSettings
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch where every pizza failed is answered like any other (each reported), not as an error of the function.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 _METRICS = {Accepted.BAKING: "PizzasBaking", Accepted.WAITING: "PizzasWaiting", Accepted.DUPLICATE: "DuplicatesDropped"}
 

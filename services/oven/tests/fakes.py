@@ -1,0 +1,189 @@
+"""In-memory ports with the same semantics as the AWS adapters (tests/test_ledger_contract.py holds the
+ledger fake to the DynamoDB one), for testing the use cases in every order of events."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from pizza_oven.domain.model import AlreadyKnown, Granted, Load, NoRoom, Pizza, PizzaRecord, PizzaState, Route
+from pizza_oven.domain.ports import LineEntry, Started, StartFailed
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+@dataclass
+class FakeLedger:
+    capacity: int
+    in_use: int = 0
+    waiting: int = 0
+    pizzas: dict[str, PizzaRecord] = field(default_factory=dict)
+    allocations: list[tuple[str, Route]] = field(default_factory=list)  # in the order slots were granted
+
+    def load(self) -> Load:
+        return Load(self.capacity, self.in_use, self.waiting)
+
+    def pizza(self, pizza_id: str) -> PizzaRecord | None:
+        return self.pizzas.get(pizza_id)
+
+    def allocate(self, pizza: Pizza, now: datetime) -> Granted | NoRoom | AlreadyKnown:
+        if pizza.id in self.pizzas:
+            return AlreadyKnown(self.pizzas[pizza.id])
+        if self.in_use >= self.capacity or self.waiting != 0:
+            return NoRoom()
+        self.in_use += 1
+        self.pizzas[pizza.id] = PizzaRecord(
+            pizza.id, PizzaState.BAKING, pizza.baking_time_secs, route=Route.DIRECT, allocated_at=now
+        )
+        self.allocations.append((pizza.id, Route.DIRECT))
+        return Granted()
+
+    def join_line(self, pizza: Pizza, now: datetime) -> Granted | AlreadyKnown:
+        if pizza.id in self.pizzas:
+            return AlreadyKnown(self.pizzas[pizza.id])
+        self.pizzas[pizza.id] = PizzaRecord(pizza.id, PizzaState.WAITING, pizza.baking_time_secs)
+        self.waiting += 1
+        return Granted()
+
+    def take_from_line(self, pizza: Pizza, line_sequence: str, now: datetime) -> Granted | NoRoom | AlreadyKnown:
+        record = self.pizzas.get(pizza.id)
+        if record is None or record.state is not PizzaState.WAITING:
+            return AlreadyKnown(record)
+        if self.in_use >= self.capacity:
+            return NoRoom()
+        self.in_use += 1
+        self.waiting -= 1
+        self.pizzas[pizza.id] = replace(
+            record, state=PizzaState.BAKING, route=Route.LINE, line_sequence=line_sequence, allocated_at=now
+        )
+        self.allocations.append((pizza.id, Route.LINE))
+        return Granted()
+
+    def give_back(self, pizza: Pizza, route: Route) -> None:
+        record = self.pizzas.get(pizza.id)
+        if record is None or record.state is not PizzaState.BAKING or record.started_at is not None:
+            return
+        self.in_use -= 1
+        if route is Route.DIRECT:
+            del self.pizzas[pizza.id]
+        else:
+            self.waiting += 1
+            self.pizzas[pizza.id] = replace(
+                record, state=PizzaState.WAITING, allocated_at=None, route=None, line_sequence=None
+            )
+
+    def mark_started(self, pizza: Pizza, execution: str, now: datetime) -> None:
+        record = self.pizzas.get(pizza.id)
+        if record is not None and record.started_at is None:
+            self.pizzas[pizza.id] = replace(record, started_at=now)
+
+    def take_out(self, pizza: Pizza, now: datetime) -> Granted | AlreadyKnown:
+        record = self.pizzas.get(pizza.id)
+        if record is None or record.state is not PizzaState.BAKING:
+            return AlreadyKnown(record)
+        assert self.in_use > 0, "the load has no slot in use while a pizza bakes"
+        self.in_use -= 1
+        self.pizzas[pizza.id] = replace(record, state=PizzaState.BAKED, baked_at=now)
+        return Granted()
+
+    def mark_shelved(self, pizza: Pizza, now: datetime) -> None:
+        record = self.pizzas.get(pizza.id)
+        if record is not None and record.shelved_at is None:
+            self.pizzas[pizza.id] = replace(record, shelved_at=now)
+
+
+@dataclass
+class FakeLine:
+    """A FIFO line with one group: nothing is handed out while any entry is held (as SQS FIFO does)."""
+
+    queued: list[tuple[str, Pizza]] = field(default_factory=list)  # (sequence, pizza) in order
+    held: dict[str, tuple[str, Pizza]] = field(default_factory=dict)
+    joined: list[str] = field(default_factory=list)  # every pizza id sent, in order
+    _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _recent: set[str] = field(default_factory=set)  # deduplication ids seen (the 5-minute window)
+
+    def join(self, pizza: Pizza) -> None:
+        if pizza.id in self._recent:
+            return
+        self._recent.add(pizza.id)
+        self.queued.append((f"{next(self._sequence):020d}", pizza))
+        self.joined.append(pizza.id)
+
+    def take(self, most: int, *, patient: bool = True) -> list[LineEntry]:
+        if self.held:
+            return []
+        taken, self.queued = self.queued[:most], self.queued[most:]
+        entries = []
+        for sequence, pizza in taken:
+            receipt = f"r-{sequence}"
+            self.held[receipt] = (sequence, pizza)
+            entries.append(LineEntry(pizza, sequence, receipt))
+        return entries
+
+    def done(self, entry: LineEntry) -> None:
+        del self.held[entry.receipt]
+
+    def put_back(self, entries: list[LineEntry]) -> None:
+        returned = [self.held.pop(entry.receipt) for entry in entries]
+        self.queued = sorted(returned) + self.queued
+
+    def __len__(self) -> int:
+        return len(self.queued) + len(self.held)
+
+
+@dataclass
+class FakeTimer:
+    """Executions by name, with failures to order."""
+
+    running: dict[str, Pizza] = field(default_factory=dict)
+    finished: set[str] = field(default_factory=set)
+    starts: list[str] = field(default_factory=list)
+    fail_next: int = 0  # starts that fail before anything started: the slot can go back
+    unclear_next: int = 0  # starts that went through but whose answer was lost: the slot must stay
+
+    def start(self, pizza: Pizza) -> tuple[Started, str]:
+        exists = pizza.id in self.running or pizza.id in self.finished
+        if self.fail_next and not exists:  # refused, and a look confirms no execution of it exists
+            self.fail_next -= 1
+            raise StartFailed("StateMachineDoesNotExist", definite=True)
+        if self.unclear_next and not exists:  # it went through, but neither the answer nor a look came back
+            self.unclear_next -= 1
+            self.running[pizza.id] = pizza
+            self.starts.append(pizza.id)
+            raise StartFailed("read timeout", definite=False)
+        if pizza.id in self.finished:
+            return Started.FINISHED, pizza.id
+        if pizza.id in self.running:
+            return Started.EARLIER, pizza.id
+        self.running[pizza.id] = pizza
+        self.starts.append(pizza.id)
+        return Started.NOW, pizza.id
+
+    def finish(self, pizza_id: str) -> Pizza:
+        pizza = self.running.pop(pizza_id)
+        self.finished.add(pizza_id)
+        return pizza
+
+
+@dataclass
+class FakeShelf:
+    baked: list[str] = field(default_factory=list)
+
+    def put(self, pizza: Pizza, baked_at: datetime) -> None:
+        self.baked.append(pizza.id)
+
+
+@dataclass
+class FakeBell:
+    rings: list[str] = field(default_factory=list)
+
+    def ring(self, reason: str) -> None:
+        self.rings.append(reason)

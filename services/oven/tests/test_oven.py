@@ -1,0 +1,311 @@
+"""The use cases over in-memory ports: each rule of the oven, then every order of events (hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fakes import Clock, FakeBell, FakeLedger, FakeLine, FakeShelf, FakeTimer
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from pizza_oven.domain.model import Pizza, PizzaState, Route
+from pizza_oven.domain.oven import Accepted, Removed, StartInProgress, accept, remove, take_waiting
+from pizza_oven.domain.ports import StartFailed
+
+
+class Oven:
+    """One oven's ports, and the three use cases bound to them."""
+
+    def __init__(self, capacity: int) -> None:
+        self.clock = Clock()
+        self.ledger = FakeLedger(capacity)
+        self.line = FakeLine()
+        self.timer = FakeTimer()
+        self.shelf = FakeShelf()
+        self.bell = FakeBell()
+
+    def accept(self, pizza: Pizza) -> Accepted:
+        return accept(pizza, ledger=self.ledger, line=self.line, timer=self.timer, bell=self.bell, now=self.clock)
+
+    def take_waiting(self) -> int:
+        return take_waiting(ledger=self.ledger, line=self.line, timer=self.timer, now=self.clock)
+
+    def remove(self, pizza: Pizza) -> Removed:
+        return remove(pizza, ledger=self.ledger, shelf=self.shelf, bell=self.bell, now=self.clock)
+
+    def finish(self, pizza_id: str) -> Removed:
+        return self.remove(self.timer.finish(pizza_id))
+
+    def state(self, pizza_id: str) -> PizzaState | None:
+        record = self.ledger.pizza(pizza_id)
+        return record.state if record else None
+
+
+def pizzas(count: int, prefix: str = "p") -> list[Pizza]:
+    return [Pizza(f"{prefix}{number}", 5) for number in range(count)]
+
+
+def test_a_pizza_takes_a_free_slot_and_starts_baking():
+    oven = Oven(capacity=2)
+    assert oven.accept(Pizza("p1", 5)) is Accepted.BAKING
+    assert oven.ledger.load().in_use == 1
+    assert oven.timer.starts == ["p1"]
+    assert oven.ledger.pizza("p1").started_at is not None
+
+
+def test_when_the_oven_is_full_a_pizza_joins_the_line_and_rings_for_the_baker():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    assert oven.accept(Pizza("p2", 5)) is Accepted.WAITING
+    assert oven.ledger.load() == oven.ledger.load().__class__(capacity=1, in_use=1, waiting=1)
+    assert oven.line.joined == ["p2"]
+    assert oven.bell.rings == ["joined-p2"]
+    assert oven.timer.starts == ["p1"]
+
+
+def test_an_arrival_joins_the_line_while_others_wait_even_if_a_slot_is_free():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    oven.accept(Pizza("p2", 5))
+    oven.finish("p1")  # a slot frees; the baker has not run yet
+    assert oven.accept(Pizza("p3", 5)) is Accepted.WAITING
+    oven.take_waiting()
+    assert oven.timer.starts == ["p1", "p2"]  # p2 got the slot, not p3
+
+
+def test_a_duplicate_arrival_takes_no_second_slot_and_starts_nothing():
+    oven = Oven(capacity=3)
+    oven.accept(Pizza("p1", 5))
+    assert oven.accept(Pizza("p1", 5)) is Accepted.DUPLICATE
+    assert oven.ledger.load().in_use == 1
+    assert oven.timer.starts == ["p1"]
+
+
+def test_a_duplicate_of_a_waiting_pizza_keeps_one_place_in_line():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    oven.accept(Pizza("p2", 5))
+    assert oven.accept(Pizza("p2", 5)) is Accepted.DUPLICATE
+    assert oven.ledger.load().waiting == 1
+    assert len(oven.line) == 1
+
+
+def test_a_duplicate_of_a_baked_pizza_is_dropped():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    oven.finish("p1")
+    assert oven.accept(Pizza("p1", 5)) is Accepted.DUPLICATE
+    assert oven.ledger.load().in_use == 0
+    assert oven.shelf.baked == ["p1"]
+
+
+def test_a_slot_is_given_back_when_the_baking_certainly_did_not_start():
+    oven = Oven(capacity=2)
+    oven.timer.fail_next = 1
+    with pytest.raises(StartFailed):
+        oven.accept(Pizza("p1", 5))
+    assert oven.ledger.load().in_use == 0
+    assert oven.state("p1") is None  # forgotten: the retried message starts from scratch
+    assert oven.accept(Pizza("p1", 5)) is Accepted.BAKING
+    assert oven.ledger.load().in_use == 1
+
+
+def test_a_slot_is_kept_when_the_baking_may_have_started_and_a_later_delivery_finishes_the_job():
+    oven = Oven(capacity=2)
+    oven.timer.unclear_next = 1
+    with pytest.raises(StartFailed):
+        oven.accept(Pizza("p1", 5))
+    assert oven.ledger.load().in_use == 1
+    with pytest.raises(StartInProgress):  # soon after: the first delivery may still be at it
+        oven.accept(Pizza("p1", 5))
+    oven.clock.now += timedelta(minutes=5)
+    assert oven.accept(Pizza("p1", 5)) is Accepted.DUPLICATE
+    assert oven.ledger.pizza("p1").started_at is not None
+    assert oven.timer.starts == ["p1"]
+
+
+def test_a_slot_whose_baking_is_already_over_is_freed_without_shelving_the_pizza_twice():
+    oven = Oven(capacity=1)
+    oven.timer.finished.add("p1")  # baked in an earlier life the oven has forgotten
+    assert oven.accept(Pizza("p1", 5)) is Accepted.DUPLICATE
+    assert oven.ledger.load().in_use == 0
+    assert oven.shelf.baked == []
+
+
+def test_the_baker_takes_waiting_pizzas_in_order_while_slots_are_free():
+    oven = Oven(capacity=2)
+    for pizza in pizzas(6):
+        oven.accept(pizza)
+    oven.finish("p0")
+    oven.finish("p1")
+    assert oven.take_waiting() == 2
+    assert oven.timer.starts == ["p0", "p1", "p2", "p3"]
+    assert oven.ledger.load().waiting == 2
+    assert oven.take_waiting() == 0  # full again: nothing more
+
+
+def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_place_at_the_head():
+    oven = Oven(capacity=1)
+    for pizza in pizzas(3):
+        oven.accept(pizza)
+    oven.finish("p0")
+    oven.timer.fail_next = 1
+    with pytest.raises(StartFailed):
+        oven.take_waiting()
+    assert oven.ledger.load().in_use == 0
+    assert oven.ledger.load().waiting == 2
+    oven.take_waiting()
+    assert oven.timer.starts == ["p0", "p1"]
+
+
+def test_removal_frees_the_slot_once_shelves_the_pizza_and_rings():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    pizza = oven.timer.finish("p1")
+    assert oven.remove(pizza) is Removed.TAKEN_OUT
+    assert oven.remove(pizza) is Removed.DUPLICATE
+    assert oven.ledger.load().in_use == 0
+    assert oven.shelf.baked == ["p1"]
+    assert oven.bell.rings == ["removed-p1", "removed-p1"]
+
+
+def test_a_repeated_removal_shelves_a_pizza_the_first_one_freed_but_did_not_shelve():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    pizza = oven.timer.finish("p1")
+    oven.ledger.take_out(pizza, oven.clock())  # the first removal died right after freeing the slot
+    assert oven.remove(pizza) is Removed.DUPLICATE
+    assert oven.shelf.baked == ["p1"]
+    assert oven.ledger.load().in_use == 0
+
+
+def test_a_removal_of_a_pizza_not_in_the_oven_changes_nothing():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    oven.accept(Pizza("p2", 5))
+    assert oven.remove(Pizza("p2", 5)) is Removed.NOT_IN_OVEN
+    assert oven.remove(Pizza("ghost", 5)) is Removed.NOT_IN_OVEN
+    assert oven.ledger.load().in_use == 1
+    assert oven.shelf.baked == []
+
+
+FAILURES = st.sampled_from([None, None, None, "before", "unclear"])
+
+
+class OvenInAnyOrder(RuleBasedStateMachine):
+    """Pizzas arrive, repeat, bake and are removed (also twice) in any order, and starts fail at any point.
+    The oven keeps its books straight at every step, and at the end every pizza is baked exactly once."""
+
+    @initialize(capacity=st.integers(1, 3))
+    def build(self, capacity):
+        self.oven = Oven(capacity)
+        self.ordered: list[Pizza] = []
+        self.inbox: list[Pizza] = []  # NewItems messages not yet processed successfully
+
+    def _inject(self, failure):
+        if failure == "before":
+            self.oven.timer.fail_next = 1
+        elif failure == "unclear":
+            self.oven.timer.unclear_next = 1
+
+    def _clear_failures(self):
+        self.oven.timer.fail_next = self.oven.timer.unclear_next = 0
+
+    @rule(secs=st.integers(1, 5))
+    def order_a_pizza(self, secs):
+        pizza = Pizza(f"p{len(self.ordered)}", secs)
+        self.ordered.append(pizza)
+        self.inbox.append(pizza)
+
+    @precondition(lambda self: self.inbox)
+    @rule(data=st.data(), again=st.booleans(), failure=FAILURES)
+    def deliver(self, data, again, failure):
+        index = data.draw(st.integers(0, len(self.inbox) - 1))
+        self._inject(failure)
+        waiting_before = self.oven.ledger.waiting
+        try:
+            accepted = self.oven.accept(self.inbox[index])
+        except (StartFailed, StartInProgress):
+            return  # the message stays: SQS delivers it again
+        finally:
+            self._clear_failures()
+        if accepted is Accepted.BAKING:
+            assert waiting_before == 0, "an arrival took a slot while others waited"
+        if not again:
+            self.inbox.pop(index)
+
+    @precondition(lambda self: self.oven.bell.rings)
+    @rule(failure=FAILURES)
+    def answer_the_bell(self, failure):
+        rings = list(self.oven.bell.rings)
+        self.oven.bell.rings.clear()
+        self._inject(failure)
+        try:
+            self.oven.take_waiting()
+        except StartFailed:
+            self.oven.bell.rings.extend(rings)  # the wake-ups come back after their visibility timeout
+        finally:
+            self._clear_failures()
+
+    @precondition(lambda self: self.oven.timer.running)
+    @rule(data=st.data(), twice=st.booleans())
+    def finish_baking(self, data, twice):
+        pizza_id = data.draw(st.sampled_from(sorted(self.oven.timer.running)))
+        pizza = self.oven.timer.finish(pizza_id)
+        first = self.oven.remove(pizza)
+        assert first is not Removed.NOT_IN_OVEN
+        if twice:
+            assert self.oven.remove(pizza) is Removed.DUPLICATE
+
+    @rule()
+    def time_passes(self):
+        self.oven.clock.now += timedelta(minutes=5)
+
+    @invariant()
+    def the_load_counts_the_pizzas_in_each_state(self):
+        if not hasattr(self, "oven"):
+            return
+        ledger = self.oven.ledger
+        states = [record.state for record in ledger.pizzas.values()]
+        assert ledger.in_use == states.count(PizzaState.BAKING) <= ledger.capacity
+        assert ledger.waiting == states.count(PizzaState.WAITING)
+
+    @invariant()
+    def no_pizza_is_shelved_twice(self):
+        if hasattr(self, "oven"):
+            assert len(self.oven.shelf.baked) == len(set(self.oven.shelf.baked))
+
+    @invariant()
+    def the_line_is_served_in_the_order_it_was_joined(self):
+        if not hasattr(self, "oven"):
+            return
+        places = [self.oven.line.joined.index(i) for i, route in self.oven.ledger.allocations if route is Route.LINE]
+        assert places == sorted(places)
+
+    def teardown(self):
+        if not hasattr(self, "oven"):
+            return
+        oven = self.oven
+        for _ in range(1000):
+            if not (self.inbox or oven.bell.rings or oven.timer.running):
+                break
+            oven.clock.now += timedelta(minutes=5)
+            while self.inbox:
+                oven.accept(self.inbox.pop())
+            while oven.bell.rings:
+                oven.bell.rings.clear()
+                oven.take_waiting()
+            for pizza_id in sorted(oven.timer.running):
+                oven.finish(pizza_id)
+        assert sorted(oven.shelf.baked) == sorted(pizza.id for pizza in self.ordered)
+        assert oven.ledger.load().in_use == 0
+        assert oven.ledger.load().waiting == 0
+        assert len(oven.line) == 0
+
+
+TestOvenInAnyOrder = OvenInAnyOrder.TestCase
+TestOvenInAnyOrder.settings = settings(
+    max_examples=200, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
