@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,21 @@ def test_a_second_cloud_in_the_same_process_runs_its_own_stack_beside_the_first(
     # The first cloud still runs, with everything it had.
     assert cloud.invoke(f"{PREFIX}-echo", {"still": "here"}).payload == {"still": "here"}
     assert cloud.client("dynamodb").describe_table(TableName=f"{PREFIX}-books")["Table"]["TableName"]
+
+
+def test_the_background_sweeper_applies_ttl_on_the_real_clock(tmp_path: Path) -> None:
+    shelf = Stack(name="shelf", tables=(Table(name="shelf-loans", hash_key=Attribute(name="id"), ttl_attribute="due"),))
+
+    with LocalCloud([shelf], state_dir=tmp_path, ttl_sweep_interval=0.1, start_sources=False) as annex:
+        dynamodb = annex.client("dynamodb")
+        past, future = int(time.time()) - 1, int(time.time()) + 3600
+        for loan, due in (("overdue", past), ("current", future)):
+            dynamodb.put_item(TableName="shelf-loans", Item={"id": {"S": loan}, "due": {"N": str(due)}})
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            left = {item["id"]["S"] for item in dynamodb.scan(TableName="shelf-loans")["Items"]}
+            if left == {"current"}:
+                break
+            time.sleep(0.05)
+        assert left == {"current"}

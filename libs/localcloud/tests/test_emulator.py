@@ -20,8 +20,8 @@ from localcloud.emulator import TTL_IDENTITY_API
 THREADS = 16
 ROUNDS = 25
 LIMIT = THREADS * ROUNDS // 2
-# Python switches threads every 5 ms by default, so moto's check-then-write window is rarely split and the race
-# shows in about 1 run in 100. Switching every 0.1 ms splits it often: without the lock, 6 runs of 6 broke.
+# Python switches threads every 5 ms by default, so moto's check-then-write window is rarely split (0 broken runs
+# of 6 here). Switching every 0.1 ms splits it often: without the lock, 6 runs of 6 broke.
 SWITCH_INTERVAL_SECONDS = 1e-4
 
 

@@ -126,3 +126,13 @@ def test_an_unknown_function_is_an_error_result(cloud: Any) -> None:
 
     assert not result.ok
     assert result.payload["errorType"] == "ResourceNotFoundException"
+
+
+def test_a_handler_that_cannot_be_imported_fails_each_invocation_with_an_import_error(cloud: Any) -> None:
+    result = cloud.invoke(f"{PREFIX}-misspelt", {})
+
+    assert not result.ok
+    assert result.payload["errorType"] == "Runtime.ImportModuleError"
+    assert result.payload["errorMessage"] == (
+        "Unable to import module 'library_sample.no_such_module': No module named 'library_sample.no_such_module'"
+    )

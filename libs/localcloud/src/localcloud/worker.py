@@ -76,9 +76,14 @@ def main(argv: list[str]) -> int:
     init_error: dict[str, Any] | None = None
     try:
         handler = _load_handler(os.environ["_HANDLER"])
-    except Exception as error:
-        init_error = _error(error, "Runtime.ImportModuleError" if isinstance(error, ImportError) else None)
-        init_error["errorMessage"] = f"Unable to import module '{os.environ['_HANDLER']}': {error}"
+    except ImportError as error:
+        init_error = _error(error, "Runtime.ImportModuleError")
+        init_error["errorMessage"] = f"Unable to import module '{os.environ['_HANDLER'].rpartition('.')[0]}': {error}"
+    except AttributeError as error:
+        init_error = _error(error, "Runtime.HandlerNotFound")
+    except Exception as error:  # the module raised while loading: Lambda reports the init error itself
+        init_error = _error(error)
+        traceback.print_exc()
     sys.stdout.flush()
     responses.send_bytes(json.dumps({"ready": True}).encode())
 

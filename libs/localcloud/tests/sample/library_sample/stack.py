@@ -73,6 +73,7 @@ def stack(prefix: str = PREFIX) -> Stack:
                 environment={"BOOKS_TABLE": f"${{table.{books}.name}}", "POWERTOOLS_SERVICE_NAME": "library"},
             ),
             fn("lookup", "workflow.lookup"),
+            fn("misspelt", "no_such_module.handler"),
             fn("hold", "workflow.hold"),
         ),
         state_machines=(
