@@ -258,7 +258,9 @@ class FunctionRuntime:
 
     def add(self, spec: FunctionSpec) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        pool = _Pool(spec, self.environment(spec), self.log_dir / f"{spec.name}.log")
+        log_path = self.log_dir / f"{spec.name}.log"
+        log_path.write_bytes(b"")  # each cloud starts its functions' logs afresh
+        pool = _Pool(spec, self.environment(spec), log_path)
         with self._lock:
             if spec.name in self._pools:
                 raise ValueError(f"function {spec.name!r} is defined twice")
