@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from moto import mock_aws
 
-from pizza_oven.adapters.queues import SqsBell, SqsRejects, SqsShelf, SqsWaitingLine
+from pizza_oven.adapters.queues import SqsBell, SqsLineHead, SqsRejects, SqsShelf, SqsWaitingLine
 from pizza_oven.adapters.timer import StepFunctionsTimer
 from pizza_oven.domain.model import Pizza
 from pizza_oven.domain.ports import Started, StartFailed
@@ -34,10 +34,15 @@ def _everything(sqs, url: str) -> list[dict]:
     ).get("Messages", [])
 
 
+def _line(sqs) -> tuple[SqsWaitingLine, SqsLineHead]:
+    url = _fifo(sqs, "line.fifo")
+    return SqsWaitingLine(url, sqs), SqsLineHead(url, sqs, receive_wait_seconds=0)
+
+
 def test_the_line_hands_out_pizzas_in_the_order_they_joined(sqs):
-    line = SqsWaitingLine(_fifo(sqs, "line.fifo"), sqs, receive_wait_seconds=0)
+    back, line = _line(sqs)
     for number in range(5):
-        line.join(Pizza(f"p{number}", 5))
+        back.join(Pizza(f"p{number}", 5))
     entries = line.take(3)
     assert [entry.pizza.id for entry in entries] == ["p0", "p1", "p2"]
     assert len({entry.sequence for entry in entries}) == 3  # SQS orders them; moto's are random digits
@@ -45,9 +50,9 @@ def test_the_line_hands_out_pizzas_in_the_order_they_joined(sqs):
 
 
 def test_the_line_hands_out_nothing_while_its_head_is_held(sqs):
-    line = SqsWaitingLine(_fifo(sqs, "line.fifo"), sqs, receive_wait_seconds=0)
-    line.join(Pizza("p0", 5))
-    line.join(Pizza("p1", 5))
+    back, line = _line(sqs)
+    back.join(Pizza("p0", 5))
+    back.join(Pizza("p1", 5))
     held = line.take(1)
     assert line.take(10) == []  # a second baker gets nothing: one taker at a time
     line.done(held[0])
@@ -55,9 +60,9 @@ def test_the_line_hands_out_nothing_while_its_head_is_held(sqs):
 
 
 def test_pizzas_put_back_keep_their_place_at_the_head(sqs):
-    line = SqsWaitingLine(_fifo(sqs, "line.fifo"), sqs, receive_wait_seconds=0)
+    back, line = _line(sqs)
     for number in range(4):
-        line.join(Pizza(f"p{number}", 5))
+        back.join(Pizza(f"p{number}", 5))
     entries = line.take(3)
     line.done(entries[0])
     line.put_back(entries[1:])
@@ -65,9 +70,9 @@ def test_pizzas_put_back_keep_their_place_at_the_head(sqs):
 
 
 def test_a_pizza_joins_the_line_once_however_often_it_is_sent(sqs):
-    line = SqsWaitingLine(_fifo(sqs, "line.fifo"), sqs, receive_wait_seconds=0)
-    line.join(Pizza("p0", 5))
-    line.join(Pizza("p0", 5))
+    back, line = _line(sqs)
+    back.join(Pizza("p0", 5))
+    back.join(Pizza("p0", 5))
     assert [entry.pizza.id for entry in line.take(10)] == ["p0"]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from pizza_oven.domain.model import InvalidPizza, Pizza, parse_order
 from pizza_oven.domain.ports import LineEntry
 
-__all__ = ["LINE_GROUP", "WAKE_GROUP", "SqsBell", "SqsRejects", "SqsShelf", "SqsWaitingLine"]
+__all__ = ["LINE_GROUP", "WAKE_GROUP", "SqsBell", "SqsLineHead", "SqsRejects", "SqsShelf", "SqsWaitingLine"]
 
 # One message group: the whole line is one order, and SQS hands out its head to one taker at a time.
 LINE_GROUP = "line"
@@ -21,17 +21,15 @@ def _body(pizza: Pizza, **extra: Any) -> str:
 
 
 class SqsWaitingLine:
-    """The :class:`~pizza_oven.domain.ports.WaitingLine` port on the Waiting FIFO queue.
+    """The :class:`~pizza_oven.domain.ports.WaitingLine` port: the back of the Waiting FIFO queue.
 
     ``MessageDeduplicationId`` is the pizza id, so a pizza joins the line once however often it is sent
     (within SQS's 5-minute window; later repeats are recognised by the oven table and dropped).
     """
 
-    def __init__(self, queue_url: str, client: Any, receive_wait_seconds: int = 1) -> None:
+    def __init__(self, queue_url: str, client: Any) -> None:
         self.queue_url = queue_url
         self.client = client
-        # A long poll asks every SQS server; a short one may miss the head of a small queue.
-        self.receive_wait_seconds = receive_wait_seconds
 
     def join(self, pizza: Pizza) -> None:
         self.client.send_message(
@@ -40,6 +38,19 @@ class SqsWaitingLine:
             MessageGroupId=LINE_GROUP,
             MessageDeduplicationId=pizza.id,
         )
+
+
+class SqsLineHead:
+    """The :class:`~pizza_oven.domain.ports.LineHead` port: the head of the Waiting FIFO queue.
+
+    One message group: SQS hands out none of the line while any of it is held, so takers never overlap.
+    """
+
+    def __init__(self, queue_url: str, client: Any, receive_wait_seconds: int = 1) -> None:
+        self.queue_url = queue_url
+        self.client = client
+        # A long poll asks every SQS server; a short one may miss the head of a small queue.
+        self.receive_wait_seconds = receive_wait_seconds
 
     def take(self, most: int, *, patient: bool = True) -> list[LineEntry]:
         response = self.client.receive_message(

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pizza_oven.domain.model import Granted, NoRoom, Pizza, PizzaState, Route, Then, when_already_known
-from pizza_oven.domain.ports import BakeTimer, Bell, Ledger, Shelf, Started, StartFailed, WaitingLine
+from pizza_oven.domain.ports import BakeTimer, Bell, Ledger, LineHead, Shelf, Started, StartFailed, WaitingLine
 
 __all__ = ["Accepted", "Removed", "StartInProgress", "accept", "remove", "take_waiting"]
 
@@ -74,7 +74,7 @@ def accept(
     return Accepted.DUPLICATE
 
 
-def take_waiting(*, ledger: Ledger, line: WaitingLine, timer: BakeTimer, now: Clock, most: int = 10) -> int:
+def take_waiting(*, ledger: Ledger, line: LineHead, timer: BakeTimer, now: Clock, most: int = 10) -> int:
     """The baker: take pizzas from the head of the line, in order, while slots are free. Returns how many.
 
     Only one baker runs at a time (it is woken through a FIFO queue with one message group), so nothing

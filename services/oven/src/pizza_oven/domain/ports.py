@@ -14,6 +14,7 @@ __all__ = [
     "Bell",
     "Ledger",
     "LineEntry",
+    "LineHead",
     "Shelf",
     "StartFailed",
     "Started",
@@ -61,9 +62,14 @@ class LineEntry:
 
 
 class WaitingLine(Protocol):
-    """The waiting line, in arrival order. Entries taken are held by the taker until done or put back."""
+    """The back of the waiting line, where pizzas join it in arrival order."""
 
     def join(self, pizza: Pizza) -> None: ...
+
+
+class LineHead(Protocol):
+    """The head of the waiting line. Entries taken are held by the taker until done or put back, and while
+    any is held nobody else is handed anything (one taker at a time)."""
 
     def take(self, most: int, *, patient: bool = True) -> list[LineEntry]:
         """Up to ``most`` entries from the head; ``patient`` waits a moment for entries on their way."""

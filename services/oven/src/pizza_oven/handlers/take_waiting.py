@@ -18,7 +18,7 @@ from pizza_common.aws import client
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_common.settings import load
 from pizza_oven.adapters.ledger import DynamoDbLedger
-from pizza_oven.adapters.queues import SqsWaitingLine
+from pizza_oven.adapters.queues import SqsLineHead
 from pizza_oven.adapters.timer import StepFunctionsTimer
 from pizza_oven.domain.oven import take_waiting
 from pizza_oven.settings import TakeWaitingSettings
@@ -29,7 +29,7 @@ def _ports() -> dict[str, Any]:
     settings = load(TakeWaitingSettings)
     return {
         "ledger": DynamoDbLedger(settings.oven_table, client("dynamodb")),
-        "line": SqsWaitingLine(settings.waiting_queue_url, client("sqs")),
+        "line": SqsLineHead(settings.waiting_queue_url, client("sqs")),
         "timer": StepFunctionsTimer(settings.bake_state_machine_arn, client("stepfunctions")),
     }
 
