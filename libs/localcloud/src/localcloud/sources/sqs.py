@@ -59,6 +59,7 @@ class QueueSource:
         self.url = runtime.queue_url(source.queue)
         self.arn = runtime.queue_arn(source.queue)
         self.pollers = min(source.maximum_concurrency or DEFAULT_POLLERS, MAX_POLLERS)
+        self._receiving = threading.Lock()
         self._delivered_lock = threading.Lock()
         self._delivered: dict[str, int] = {}  # FIFO deduplication id -> SentTimestamp of the delivered copy
 
@@ -140,13 +141,16 @@ class QueueSource:
         return attributes.get("ApproximateNumberOfMessages", "0") != "0"
 
     def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
-        response = self.runtime.clients("sqs").receive_message(
-            QueueUrl=self.url,
-            MaxNumberOfMessages=count,
-            WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
+        # moto's ReceiveMessage has no lock: two at once can both take one FIFO group (or one message), so
+        # this source's pollers take turns to receive; they still invoke, delete and release in parallel.
+        with self._receiving:
+            response = self.runtime.clients("sqs").receive_message(
+                QueueUrl=self.url,
+                MaxNumberOfMessages=count,
+                WaitTimeSeconds=wait_seconds,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
         return list(response.get("Messages", []))
 
     def _settle(self, messages: list[dict[str, Any]], failed: frozenset[str]) -> tuple[list[dict], list[dict]]:
