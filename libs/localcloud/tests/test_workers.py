@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -136,3 +137,15 @@ def test_a_handler_that_cannot_be_imported_fails_each_invocation_with_an_import_
     assert result.payload["errorMessage"] == (
         "Unable to import module 'library_sample.no_such_module': No module named 'library_sample.no_such_module'"
     )
+
+
+def test_an_asynchronous_lambda_invoke_is_accepted_at_once_and_runs_later(cloud: Any) -> None:
+    before = _status(cloud, f"{PREFIX}-count")["invocations"]
+
+    answer = cloud.client("lambda").invoke(FunctionName=f"{PREFIX}-count", InvocationType="Event", Payload=b"{}")
+
+    assert answer["StatusCode"] == 202
+    deadline = time.monotonic() + 10
+    while _status(cloud, f"{PREFIX}-count")["invocations"] == before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _status(cloud, f"{PREFIX}-count")["invocations"] == before + 1

@@ -183,7 +183,8 @@ def ttl_sweep(now: datetime | None = None) -> dict[str, int]:
     _install_patches()
     from moto.dynamodb.models import dynamodb_backends
 
-    moment = (now or datetime.now(UTC)).timestamp()
+    now = now or datetime.now(UTC)
+    moment = (now if now.tzinfo else now.replace(tzinfo=UTC)).timestamp()  # a naive time is read as UTC
     deleted: dict[str, int] = {}
     with DYNAMODB_LOCK:
         _sweeping.active = True
