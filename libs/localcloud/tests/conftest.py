@@ -14,8 +14,6 @@ sys.path.insert(0, str(SAMPLE))
 from library_sample.stack import PREFIX  # noqa: E402
 from library_sample.stack import stack as library_stack  # noqa: E402
 
-pytest_plugins = ["pytester"]
-
 
 @pytest.fixture(scope="session")
 def localcloud_stacks() -> list[Any]:

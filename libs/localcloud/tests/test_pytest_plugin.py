@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +37,7 @@ def test_an_unknown_service_is_named(localcloud):
 
 
 @pytest.fixture
-def external_outputs(tmp_path: Any) -> Any:
+def external_outputs(tmp_path: Path) -> Path:
     path = tmp_path / "target.json"
     path.write_text(
         json.dumps(
@@ -48,23 +51,33 @@ def external_outputs(tmp_path: Any) -> Any:
     return path
 
 
+def _pytest(directory: Path, *arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """A separate pytest session (the plugin loads from its entry point, as in any project)."""
+    (directory / "test_target.py").write_text(TARGET_TESTS)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "test_target.py", *arguments],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
 def test_given_an_outputs_file_the_fixture_uses_that_target_and_skips_local_controls(
-    pytester: pytest.Pytester, external_outputs: Any
+    tmp_path: Path, external_outputs: Path
 ) -> None:
-    pytester.makepyfile(test_target=TARGET_TESTS)
+    result = _pytest(tmp_path, f"--localcloud-outputs={external_outputs}")
 
-    result = pytester.runpytest("-p", "no:cacheprovider", f"--localcloud-outputs={external_outputs}", "-rs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed, 2 skipped" in result.stdout
+    assert "needs the local cloud's TTL sweep" in result.stdout
+    assert "needs the local cloud's own controls" in result.stdout
 
-    result.assert_outcomes(passed=2, skipped=2)
-    result.stdout.fnmatch_lines(["*needs the local cloud's TTL sweep*", "*needs the local cloud's own controls*"])
 
+def test_the_outputs_file_can_come_from_the_environment(tmp_path: Path, external_outputs: Path) -> None:
+    result = _pytest(tmp_path, env={"LOCALCLOUD_OUTPUTS": str(external_outputs)})
 
-def test_the_outputs_file_can_come_from_the_environment(
-    pytester: pytest.Pytester, external_outputs: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("LOCALCLOUD_OUTPUTS", str(external_outputs))
-    pytester.makepyfile(test_target=TARGET_TESTS)
-
-    result = pytester.runpytest("-p", "no:cacheprovider")
-
-    result.assert_outcomes(passed=2, skipped=2)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed, 2 skipped" in result.stdout
