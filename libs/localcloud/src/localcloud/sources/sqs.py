@@ -1,12 +1,14 @@
 """SQS queues as a Lambda event source: standard and FIFO.
 
-Standard: a few pollers long-poll the queue, gather up to ``batch_size`` messages (waiting at most the
-batching window), invoke the function with the Lambda SQS event and delete what succeeded. An error result
+Standard: one receiver long-polls the queue and gathers up to ``batch_size`` messages (waiting at most the
+batching window) whenever one of the source's pollers is free (``maximum_concurrency``, 2 by default); the
+poller invokes the function with the Lambda SQS event and deletes what succeeded. An error result
 deletes nothing: the messages come back after the visibility timeout, and moto's redrive policy moves a
 message to the DLQ once it has been received ``maxReceiveCount`` times.
 
 FIFO: moto hands out no message of a group while another of that group is in flight, which gives one
-batch in flight per group. Two moto quirks are covered here:
+batch in flight per group (moto's ReceiveMessage has no lock, so two receives at once could both take a
+group: hence the one receiver). Two moto quirks are covered here:
 
 * When several messages of one group become visible together, moto redelivers the last one first. So
   after a failure only the group's first unfinished message is left in flight (to come back after the
@@ -22,6 +24,7 @@ group's order holds however the handler answers. FIFO queues take no batching wi
 from __future__ import annotations
 
 import base64
+import queue
 import threading
 import time
 from typing import Any
@@ -59,13 +62,18 @@ class QueueSource:
         self.url = runtime.queue_url(source.queue)
         self.arn = runtime.queue_arn(source.queue)
         self.pollers = min(source.maximum_concurrency or DEFAULT_POLLERS, MAX_POLLERS)
-        self._receiving = threading.Lock()
+        # One receiver hands batches to the pollers: moto's ReceiveMessage has no lock, and two at once can
+        # both take one FIFO group (or one message). It receives only when a poller is free, so no message
+        # waits, received, for a poller while its visibility timeout runs.
+        self._free_pollers = threading.Semaphore(self.pollers)
+        self._batches: queue.Queue[list[dict[str, Any]]] = queue.Queue()
         self._delivered_lock = threading.Lock()
         self._delivered: dict[str, int] = {}  # FIFO deduplication id -> SentTimestamp of the delivered copy
 
     def start(self) -> None:
+        self.runtime.spawn(f"sqs-{self.source.queue}-receiver", self.receive_once)
         for number in range(self.pollers):
-            self.runtime.spawn(f"sqs-{self.source.queue}-{number}", self.poll_once)
+            self.runtime.spawn(f"sqs-{self.source.queue}-{number}", self.process_next)
 
     def describe(self) -> str:
         extras = [f"batch {self.source.batch_size}", f"{self.pollers} pollers"]
@@ -79,10 +87,30 @@ class QueueSource:
 
     # --- one round: receive, invoke, settle ---------------------------------------------------------------
 
-    def poll_once(self) -> None:
-        messages = self._receive_batch()
-        if not messages:
+    def receive_once(self) -> None:
+        if not self._free_pollers.acquire(timeout=LONG_POLL_SECONDS):
             return
+        try:
+            messages = self._receive_batch()
+        except BaseException:
+            self._free_pollers.release()
+            raise
+        if messages:
+            self._batches.put(messages)
+        else:
+            self._free_pollers.release()
+
+    def process_next(self) -> None:
+        try:
+            messages = self._batches.get(timeout=LONG_POLL_SECONDS)
+        except queue.Empty:
+            return
+        try:
+            self.process(messages)
+        finally:
+            self._free_pollers.release()
+
+    def process(self, messages: list[dict[str, Any]]) -> None:
         if self.fifo:
             messages = self._without_redelivered_duplicates(messages)
             if not messages:
@@ -119,9 +147,9 @@ class QueueSource:
                 return []
             return self._receive(min(10, wanted), LONG_POLL_SECONDS)  # empty: wait for a send
         batch = self._receive(min(10, wanted), LONG_POLL_SECONDS)
-        if not batch:
-            return batch
         window = self.source.maximum_batching_window_seconds
+        if not batch or (wanted <= 10 and not window):
+            return batch
         deadline = time.monotonic() + window
         while len(batch) < wanted and not self.runtime.stopping.is_set():
             more = self._receive(min(10, wanted - len(batch)), 0)
@@ -141,16 +169,13 @@ class QueueSource:
         return attributes.get("ApproximateNumberOfMessages", "0") != "0"
 
     def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
-        # moto's ReceiveMessage has no lock: two at once can both take one FIFO group (or one message), so
-        # this source's pollers take turns to receive; they still invoke, delete and release in parallel.
-        with self._receiving:
-            response = self.runtime.clients("sqs").receive_message(
-                QueueUrl=self.url,
-                MaxNumberOfMessages=count,
-                WaitTimeSeconds=wait_seconds,
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
+        response = self.runtime.clients("sqs").receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=count,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
         return list(response.get("Messages", []))
 
     def _settle(self, messages: list[dict[str, Any]], failed: frozenset[str]) -> tuple[list[dict], list[dict]]:
