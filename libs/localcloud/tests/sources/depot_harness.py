@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pytest
 
@@ -50,7 +50,9 @@ class Depot:
         lines = [json.loads(text) for text in self.journal.read_text(encoding="utf-8").splitlines() if text]
         return [line for line in lines if line["function"] == function]
 
-    def wait_for(self, what: str, condition: Callable[[], T], timeout: float = DEADLINE_SECONDS) -> T:
+    def wait_for(
+        self, what: str, condition: Callable[[], T | Literal[False] | None], timeout: float = DEADLINE_SECONDS
+    ) -> T:
         """Poll ``condition`` until it returns something truthy; fail with ``what`` at the deadline."""
         deadline = time.monotonic() + timeout
         while True:

@@ -164,6 +164,23 @@ def test_a_parcel_that_always_fails_moves_to_the_dlq_after_two_receives(depot: D
     assert receives() == ["1", "2"]  # maxReceiveCount 2, then moto's redrive policy
 
 
+def test_messages_sent_within_the_batching_window_arrive_in_one_batch(depot: Depot) -> None:
+    run, sqs, url = _unique("return"), depot.client("sqs"), depot.queue_url("returns")
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"{run}-{n}")
+
+    batches = depot.wait_for(
+        "the returns",
+        lambda: [
+            bodies
+            for line in depot.invocations("gather-returns")
+            if (bodies := [r["body"] for r in line["event"]["Records"] if r["body"].startswith(run)])
+        ],
+    )
+
+    assert batches == [[f"{run}-{n}" for n in range(3)]]
+
+
 # --- SQS FIFO ------------------------------------------------------------------------------------------
 
 
@@ -501,7 +518,7 @@ def test_the_nightly_schedule_sends_a_scheduled_event_to_its_targets(depot: Depo
 def test_status_describes_every_source(depot: Depot) -> None:
     lines = depot.cloud.status()["sources"]
 
-    assert len(lines) == 8
+    assert len(lines) == 9
     assert any(line.startswith(f"sqs {depot.name('route.fifo')} ") and "FIFO" in line for line in lines)
     assert any(line.startswith(f"kinesis {depot.name('tracking')} ") and "2 shard(s)" in line for line in lines)
     assert any(line.startswith(f"rule {depot.name('nightly')} (cron(0 3 * * ? *))") for line in lines)

@@ -3,6 +3,7 @@
 * manifests dropped in a bucket (``incoming/*.csv``) are read by ``on-manifest``;
 * parcels queue up to be sorted (standard queue, partial batch responses, a DLQ after 2 receives);
 * routes are driven stop by stop (FIFO queue: one group per van, in order);
+* returned parcels are gathered in batches (a 2-second batching window);
 * lockers (a table with a stream and TTL) report every change to ``on-locker`` (checkpointed retries,
   an on-failure queue) and their TTL expiries to ``on-expiry`` (filter criteria);
 * tracking scans go through a Kinesis stream with two shards (filter on data, bisection on error);
@@ -89,6 +90,7 @@ def stack(prefix: str, journal: Path) -> Stack:
             Queue(name=f"{name}-tracking-failures"),
             Queue(name=f"{name}-delivered"),
             Queue(name=f"{name}-ticks"),
+            Queue(name=f"{name}-returns"),
         ),
         event_buses=(EventBus(name=f"{name}-bus"),),
         rules=(
@@ -153,6 +155,11 @@ def stack(prefix: str, journal: Path) -> Stack:
                     maximum_retry_attempts=1,
                     destination=DestinationConfig(on_failure_queue=f"{name}-tracking-failures"),
                 ),
+            ),
+            function(
+                "gather-returns",
+                "journal_only",
+                SqsSource(queue=f"{name}-returns", batch_size=10, maximum_batching_window_seconds=2),
             ),
             function("notify", "journal_only"),
             function("count-lockers", "journal_only"),
