@@ -26,9 +26,12 @@ class Context:
     invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:test-oven"
     aws_request_id: str = "request-1"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
 
 def _clear_caches() -> None:
-    for cached in (bake._settings, bake._ports, take_waiting._ports, remove._ports):
+    for cached in (bake._settings, bake._ports, take_waiting._ports, take_waiting._bell, remove._ports):
         cached.cache_clear()
     pizza_common.aws.client.cache_clear()
     pizza_common.settings.load.cache_clear()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from pizza_oven.domain.model import Pizza, PizzaState, Route
-from pizza_oven.domain.oven import Accepted, Removed, StartInProgress, accept, remove, take_waiting
+from pizza_oven.domain.oven import Accepted, LineServed, Removed, StartInProgress, accept, remove, take_waiting
 from pizza_oven.domain.ports import StartFailed
 
 
@@ -29,8 +29,10 @@ class Oven:
     def accept(self, pizza: Pizza) -> Accepted:
         return accept(pizza, ledger=self.ledger, line=self.line, timer=self.timer, bell=self.bell, now=self.clock)
 
-    def take_waiting(self) -> int:
-        return take_waiting(ledger=self.ledger, line=self.line, timer=self.timer, now=self.clock)
+    def take_waiting(self, has_time=lambda: True) -> int:
+        served = take_waiting(ledger=self.ledger, line=self.line, timer=self.timer, now=self.clock, has_time=has_time)
+        assert not served.unfinished or not has_time()
+        return served.taken
 
     def remove(self, pizza: Pizza) -> Removed:
         return remove(pizza, ledger=self.ledger, shelf=self.shelf, bell=self.bell, now=self.clock)
@@ -144,6 +146,21 @@ def test_the_baker_takes_waiting_pizzas_in_order_while_slots_are_free():
     assert oven.timer.starts == ["p0", "p1", "p2", "p3"]
     assert oven.ledger.load().waiting == 2
     assert oven.take_waiting() == 0  # full again: nothing more
+
+
+def test_a_baker_out_of_time_stops_with_slots_free_and_says_so():
+    oven = Oven(capacity=3)
+    for pizza in pizzas(6):
+        oven.accept(pizza)
+    for pizza_id in ("p0", "p1", "p2"):
+        oven.finish(pizza_id)
+    calls = iter([True, False])  # time for one round only
+    served = take_waiting(
+        ledger=oven.ledger, line=oven.line, timer=oven.timer, now=oven.clock, most=1, has_time=lambda: next(calls)
+    )
+    assert served == LineServed(taken=1, unfinished=True)
+    assert len(oven.line.held) == 0  # nothing left held: the next baker starts at p4
+    assert oven.take_waiting() == 2
 
 
 def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_place_at_the_head():

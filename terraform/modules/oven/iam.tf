@@ -71,6 +71,13 @@ data "aws_iam_policy_document" "take_waiting" {
     resources = [aws_sqs_queue.wakeups.arn]
   }
 
+  # A baker about to run out of time rings for the next one.
+  statement {
+    sid       = "RingForTheNextBaker"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.wakeups.arn]
+  }
+
   # Take the head of the line, drop what was baked, put back what could not start.
   statement {
     sid       = "ServeTheLine"

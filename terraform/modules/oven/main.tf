@@ -50,6 +50,7 @@ module "take_waiting" {
   environment_variables = merge(local.observability_environment, {
     OVEN_TABLE             = aws_dynamodb_table.oven.name
     WAITING_QUEUE_URL      = aws_sqs_queue.waiting.url
+    WAKEUPS_QUEUE_URL      = aws_sqs_queue.wakeups.url
     BAKE_STATE_MACHINE_ARN = aws_sfn_state_machine.baking.arn
   })
   policy_json        = data.aws_iam_policy_document.take_waiting.json

@@ -28,6 +28,7 @@ class TakeWaitingSettings(ServiceSettings):
 
     oven_table: str
     waiting_queue_url: str
+    wakeups_queue_url: str  # to ring for a fresh baker when this one runs out of time
     bake_state_machine_arn: str
 
 

@@ -99,6 +99,7 @@ def stack(
                 environment={
                     **common,
                     "WAITING_QUEUE_URL": f"${{queue.{waiting}.url}}",
+                    "WAKEUPS_QUEUE_URL": f"${{queue.{wakeups}.url}}",
                     "BAKE_STATE_MACHINE_ARN": f"${{state_machine.{machine}.arn}}",
                 },
                 event_sources=(SqsSource(queue=wakeups, batch_size=10),),

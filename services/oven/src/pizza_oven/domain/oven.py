@@ -8,13 +8,14 @@ state, and no slot is held by a pizza whose baking is not running.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pizza_oven.domain.model import Granted, NoRoom, Pizza, PizzaState, Route, Then, when_already_known
 from pizza_oven.domain.ports import BakeTimer, Bell, Ledger, LineHead, Shelf, Started, StartFailed, WaitingLine
 
-__all__ = ["Accepted", "Removed", "StartInProgress", "accept", "remove", "take_waiting"]
+__all__ = ["Accepted", "LineServed", "Removed", "StartInProgress", "accept", "remove", "take_waiting"]
 
 Clock = Callable[[], datetime]
 DEFAULT_START_GRACE = timedelta(seconds=90)
@@ -74,27 +75,45 @@ def accept(
     return Accepted.DUPLICATE
 
 
-def take_waiting(*, ledger: Ledger, line: LineHead, timer: BakeTimer, now: Clock, most: int = 10) -> int:
-    """The baker: take pizzas from the head of the line, in order, while slots are free. Returns how many.
+@dataclass(frozen=True)
+class LineServed:
+    taken: int  # pizzas taken from the line into slots
+    unfinished: bool = False  # stopped for lack of time with slots still free: ring for another baker
+
+
+def take_waiting(
+    *,
+    ledger: Ledger,
+    line: LineHead,
+    timer: BakeTimer,
+    now: Clock,
+    most: int = 10,
+    has_time: Callable[[], bool] = lambda: True,
+) -> LineServed:
+    """The baker: take pizzas from the head of the line, in order, while slots are free.
 
     Only one baker runs at a time (it is woken through a FIFO queue with one message group), so nothing
     else takes waiting pizzas, and arrivals take no slot while anyone waits: the line is never overtaken.
+    Slots free up while it works, and it goes on taking; ``has_time`` lets it stop before its function's
+    timeout would leave the head of the line held.
     """
     taken = 0
     while True:
         load = ledger.load()
         if load.free_slots == 0:
-            return taken
+            return LineServed(taken)
+        if not has_time():
+            return LineServed(taken, unfinished=True)
         # With nobody counted as waiting, a quick look still clears stale entries: a repeat sent after SQS's
         # deduplication window, or the entry of a pizza whose start was unclear (it is baking, not waiting).
         entries = line.take(min(most, load.free_slots), patient=load.waiting > 0)
         if not entries:
-            return taken
+            return LineServed(taken)
         for position, entry in enumerate(entries):
             outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
             if isinstance(outcome, NoRoom):
                 line.put_back(entries[position:])
-                return taken
+                return LineServed(taken)
             try:
                 if isinstance(outcome, Granted):
                     _start(entry.pizza, Route.LINE, ledger=ledger, timer=timer, now=now)
@@ -106,7 +125,7 @@ def take_waiting(*, ledger: Ledger, line: LineHead, timer: BakeTimer, now: Clock
                         _start(outcome.record.pizza, Route.LINE, ledger=ledger, timer=timer, now=now)
                     elif decision is Then.REJOIN_LINE:  # still waiting: only a change of capacity gets here
                         line.put_back(entries[position:])
-                        return taken
+                        return LineServed(taken)
             except StartFailed:
                 line.put_back(entries[position:])  # it keeps its place at the head of the line
                 raise

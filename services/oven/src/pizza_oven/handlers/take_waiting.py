@@ -18,10 +18,13 @@ from pizza_common.aws import client
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_common.settings import load
 from pizza_oven.adapters.ledger import DynamoDbLedger
-from pizza_oven.adapters.queues import SqsLineHead
+from pizza_oven.adapters.queues import SqsBell, SqsLineHead
 from pizza_oven.adapters.timer import StepFunctionsTimer
 from pizza_oven.domain.oven import take_waiting
 from pizza_oven.settings import TakeWaitingSettings
+
+# Stop taking pizzas this long before the function's timeout, and ring for a fresh baker instead.
+_TIME_MARGIN_MS = 5_000
 
 
 @cache
@@ -34,10 +37,21 @@ def _ports() -> dict[str, Any]:
     }
 
 
+@cache
+def _bell() -> SqsBell:
+    return SqsBell(load(TakeWaitingSettings).wakeups_queue_url, client("sqs"))
+
+
 @instrumented()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    rings = [record.get("body", "") for record in event.get("Records", [])]
-    taken = take_waiting(**_ports(), now=lambda: datetime.now(UTC))
-    logger.info("line tended", extra={"rings": len(rings), "taken": taken})
-    metrics.add_metric(name="PizzasTakenFromLine", unit=MetricUnit.Count, value=taken)
+    rings = len(event.get("Records", []))
+    served = take_waiting(
+        **_ports(),
+        now=lambda: datetime.now(UTC),
+        has_time=lambda: context.get_remaining_time_in_millis() > _TIME_MARGIN_MS,
+    )
+    if served.unfinished:
+        _bell().ring(f"continue-{context.aws_request_id}")
+    logger.info("line tended", extra={"rings": rings, "taken": served.taken, "unfinished": served.unfinished})
+    metrics.add_metric(name="PizzasTakenFromLine", unit=MetricUnit.Count, value=served.taken)
     return {"batchItemFailures": []}
