@@ -4,7 +4,8 @@ S3 notifications and EventBridge rules with function or state machine targets la
 queue (moto fills it: it matches the events, applies filters and input transformers). This module reads
 such a queue and delivers each event: an error is retried twice, after a delay, then the event is logged
 and dropped (Lambda's defaults: 2 retries; AWS waits 1 then 2 minutes, here 1 then 2 seconds). The queue
-holds the retry state, so nothing is lost while an event waits for its retry.
+holds the retry state, so nothing is lost while an event waits for its retry. One receiver feeds two
+workers (see :class:`~localcloud.sources._runtime.Dispatcher`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from localcloud.sources._runtime import LONG_POLL_SECONDS, Runtime, logger
+from localcloud.sources._runtime import LONG_POLL_SECONDS, Dispatcher, Runtime, logger
 
 RETRIES = 2
 RETRY_DELAYS_SECONDS = (1, 2)
@@ -49,16 +50,14 @@ class AsyncQueue:
         self.deliver = deliver
 
     def start(self) -> None:
-        for number in range(POLLERS):
-            self.runtime.spawn(f"async-{self.label}-{number}", self.poll_once)
+        Dispatcher(self.runtime, f"async-{self.label}", POLLERS, self._receive, self._handle).start()
 
-    def poll_once(self) -> None:
-        sqs = self.runtime.clients("sqs")
-        response = sqs.receive_message(
+    def _receive(self) -> dict[str, Any] | None:
+        response = self.runtime.clients("sqs").receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=LONG_POLL_SECONDS, AttributeNames=["All"]
         )
-        for message in response.get("Messages", []):
-            self._handle(message)
+        messages = response.get("Messages", [])
+        return dict(messages[0]) if messages else None
 
     def _handle(self, message: dict[str, Any]) -> None:
         sqs = self.runtime.clients("sqs")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import boto3
@@ -159,9 +160,9 @@ class Runtime:
 
     def queue(self, name: str) -> Queue | None:
         for stack in self.context.stacks:
-            for queue in stack.queues:
-                if queue.name == name:
-                    return queue
+            for declared in stack.queues:
+                if declared.name == name:
+                    return declared
         return None
 
     def function_arn(self, name: str) -> str:
@@ -176,6 +177,54 @@ class Runtime:
     @property
     def stacks(self) -> Sequence[Stack]:
         return self.context.stacks
+
+
+class Dispatcher(Generic[T]):
+    """One receiver thread feeding ``workers`` threads, for a queue read by several pollers at once.
+
+    moto's ReceiveMessage has no lock: two receives at once can both take one message (or one FIFO group).
+    So one thread receives, and only while a worker is free, so that nothing waits, received, for a worker
+    while its visibility timeout runs. ``receive`` returns one unit of work (a batch), or None.
+    """
+
+    def __init__(
+        self, runtime: Runtime, name: str, workers: int, receive: Callable[[], T | None], handle: Callable[[T], None]
+    ) -> None:
+        self.runtime = runtime
+        self.name = name
+        self.workers = workers
+        self._receive = receive
+        self._handle = handle
+        self._free = threading.Semaphore(workers)
+        self._work: queue.Queue[T] = queue.Queue()
+
+    def start(self) -> None:
+        self.runtime.spawn(f"{self.name}-receiver", self._receive_once)
+        for number in range(self.workers):
+            self.runtime.spawn(f"{self.name}-{number}", self._handle_next)
+
+    def _receive_once(self) -> None:
+        if not self._free.acquire(timeout=LONG_POLL_SECONDS):
+            return
+        try:
+            work = self._receive()
+        except BaseException:
+            self._free.release()
+            raise
+        if work is None:
+            self._free.release()
+        else:
+            self._work.put(work)
+
+    def _handle_next(self) -> None:
+        try:
+            work = self._work.get(timeout=LONG_POLL_SECONDS)
+        except queue.Empty:
+            return
+        try:
+            self._handle(work)
+        finally:
+            self._free.release()
 
 
 # --- batch responses -------------------------------------------------------------------------------------

@@ -24,12 +24,11 @@ group's order holds however the handler answers. FIFO queues take no batching wi
 from __future__ import annotations
 
 import base64
-import queue
 import threading
 import time
 from typing import Any
 
-from localcloud.sources._runtime import LONG_POLL_SECONDS, Runtime, chunks, interpret, logger, resplit
+from localcloud.sources._runtime import LONG_POLL_SECONDS, Dispatcher, Runtime, chunks, interpret, logger, resplit
 from localcloud.stack import Function, SqsSource
 
 DEFAULT_POLLERS = 2
@@ -62,18 +61,12 @@ class QueueSource:
         self.url = runtime.queue_url(source.queue)
         self.arn = runtime.queue_arn(source.queue)
         self.pollers = min(source.maximum_concurrency or DEFAULT_POLLERS, MAX_POLLERS)
-        # One receiver hands batches to the pollers: moto's ReceiveMessage has no lock, and two at once can
-        # both take one FIFO group (or one message). It receives only when a poller is free, so no message
-        # waits, received, for a poller while its visibility timeout runs.
-        self._free_pollers = threading.Semaphore(self.pollers)
-        self._batches: queue.Queue[list[dict[str, Any]]] = queue.Queue()
+        self._dispatcher = Dispatcher(runtime, f"sqs-{source.queue}", self.pollers, self._receive_batch, self.process)
         self._delivered_lock = threading.Lock()
         self._delivered: dict[str, int] = {}  # FIFO deduplication id -> SentTimestamp of the delivered copy
 
     def start(self) -> None:
-        self.runtime.spawn(f"sqs-{self.source.queue}-receiver", self.receive_once)
-        for number in range(self.pollers):
-            self.runtime.spawn(f"sqs-{self.source.queue}-{number}", self.process_next)
+        self._dispatcher.start()
 
     def describe(self) -> str:
         extras = [f"batch {self.source.batch_size}", f"{self.pollers} pollers"]
@@ -86,29 +79,6 @@ class QueueSource:
         return f"sqs {self.source.queue} -> {self.function.name} ({', '.join(extras)})"
 
     # --- one round: receive, invoke, settle ---------------------------------------------------------------
-
-    def receive_once(self) -> None:
-        if not self._free_pollers.acquire(timeout=LONG_POLL_SECONDS):
-            return
-        try:
-            messages = self._receive_batch()
-        except BaseException:
-            self._free_pollers.release()
-            raise
-        if messages:
-            self._batches.put(messages)
-        else:
-            self._free_pollers.release()
-
-    def process_next(self) -> None:
-        try:
-            messages = self._batches.get(timeout=LONG_POLL_SECONDS)
-        except queue.Empty:
-            return
-        try:
-            self.process(messages)
-        finally:
-            self._free_pollers.release()
 
     def process(self, messages: list[dict[str, Any]]) -> None:
         if self.fifo:
@@ -136,7 +106,10 @@ class QueueSource:
                 self.source.queue,
             )
 
-    def _receive_batch(self) -> list[dict[str, Any]]:
+    def _receive_batch(self) -> list[dict[str, Any]] | None:
+        return self._gather() or None
+
+    def _gather(self) -> list[dict[str, Any]]:
         wanted = self.source.batch_size
         if self.fifo:
             batch = self._receive(min(10, wanted), 0)
