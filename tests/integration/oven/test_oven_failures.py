@@ -1,0 +1,74 @@
+"""A baking that cannot start: the oven gives the slot back, and the pizza ends in the dead-letter queue.
+
+The fault is made on purpose in a stack of its own (its bake function points at a state machine that does
+not exist), run by a local cloud of its own: only the local cloud can break a deployment this way.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from oven_target import eventually, run_ids
+
+import localcloud
+from pizza_oven.stack import stack
+
+PREFIX = "ovenbroken"
+REGION = "us-east-1"
+MISSING_MACHINE = f"arn:aws:states:{REGION}:123456789012:stateMachine:{PREFIX}-oven-missing"
+
+
+def _oven_that_cannot_start_baking():
+    """The oven's stack, with its bake function pointed at a missing state machine and quick retries."""
+    oven = stack(PREFIX, capacity=3)
+    functions = tuple(
+        function.model_copy(
+            update={"timeout": 3, "environment": {**function.environment, "BAKE_STATE_MACHINE_ARN": MISSING_MACHINE}}
+        )
+        if function.name == f"{PREFIX}-oven-bake"
+        else function
+        for function in oven.functions
+    )
+    queues = tuple(
+        queue.model_copy(update={"visibility_timeout": 3, "max_receive_count": 2})
+        if queue.name == f"{PREFIX}-oven-new-items"
+        else queue
+        for queue in oven.queues
+    )
+    return oven.model_copy(update={"functions": functions, "queues": queues})
+
+
+@pytest.mark.localcloud_only
+def test_a_pizza_whose_baking_cannot_start_leaks_no_slot_and_ends_in_the_dead_letter_queue(tmp_path):
+    with localcloud.start([_oven_that_cannot_start_baking()], region=REGION, state_dir=tmp_path) as cloud:
+        sqs, dynamodb = cloud.client("sqs"), cloud.client("dynamodb")
+        outputs = cloud.outputs["oven"]
+        dlq = cloud.resolve(f"${{queue.{PREFIX}-oven-new-items-dlq.url}}")
+        ids = run_ids(4, "unstartable")  # more pizzas than slots: each must have given its slot back
+        for pizza_id in ids:
+            sqs.send_message(
+                QueueUrl=outputs["new_items_queue_url"], MessageBody=json.dumps({"id": pizza_id, "bakingTimeSecs": 1})
+            )
+
+        dead: set[str] = set()
+
+        def all_dead():
+            for message in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", []):
+                dead.add(json.loads(message["Body"])["id"])
+                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+            return dead >= set(ids)
+
+        eventually(all_dead, "every pizza on the NewItems dead-letter queue after its retries")
+
+        load = dynamodb.get_item(TableName=outputs["oven_table"], Key={"pk": {"S": "OVEN#LOAD"}}, ConsistentRead=True)
+        assert {name: value["N"] for name, value in load["Item"].items() if name != "pk"} == {"in_use": "0"}
+        keys = [{"pk": {"S": f"PIZZA#{pizza_id}"}} for pizza_id in ids]
+        found = dynamodb.batch_get_item(RequestItems={outputs["oven_table"]: {"Keys": keys}})["Responses"]
+        assert found[outputs["oven_table"]] == []  # forgotten: nothing half-baked is left behind
+        log = (cloud.log_dir / f"{PREFIX}-oven-bake.log").read_text()
+        failures = [json.loads(line) for line in log.splitlines() if '"baking did not start"' in line]
+        assert {failure["pizza"] for failure in failures} == set(ids)
+        assert all(
+            "StateMachineDoesNotExist" in failure["reason"] and failure["slot_given_back"] for failure in failures
+        )
