@@ -7,7 +7,7 @@ import itertools
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -515,10 +515,25 @@ def test_the_nightly_schedule_sends_a_scheduled_event_to_its_targets(depot: Depo
     ]
 
 
+def test_a_rate_schedule_fires_on_its_own_clock(depot: Depot) -> None:
+    sources: Any = depot.cloud.sources
+    rule = sources.rules[depot.name("every-minute")]
+    rule.started = datetime.now(UTC) - timedelta(seconds=59)  # as if the cloud had run for 59 seconds
+    due = (rule.started + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    (event,) = depot.wait_for(
+        "the minutely event",
+        lambda: [line["event"] for line in depot.invocations("count-lockers") if line["event"]["time"] == due],
+    )
+
+    assert event["resources"] == [rule.arn]
+    assert event["detail-type"] == "Scheduled Event"
+
+
 def test_status_describes_every_source(depot: Depot) -> None:
     lines = depot.cloud.status()["sources"]
 
-    assert len(lines) == 9
+    assert len(lines) == 10
     assert any(line.startswith(f"sqs {depot.name('route.fifo')} ") and "FIFO" in line for line in lines)
     assert any(line.startswith(f"kinesis {depot.name('tracking')} ") and "2 shard(s)" in line for line in lines)
     assert any(line.startswith(f"rule {depot.name('nightly')} (cron(0 3 * * ? *))") for line in lines)

@@ -63,7 +63,8 @@ class RuleSource:
             failed = events.put_targets(Rule=rule.name, EventBusName=rule.event_bus, Targets=moto_targets)
             if failed.get("FailedEntryCount"):
                 raise RuntimeError(f"rule {rule.name!r}: moto refused targets {failed['FailedEntries']}")
-        self._started = datetime.now(UTC)
+        self.started = datetime.now(UTC)  # rate() counts its periods from here
+        self._last_due: datetime | None = None
         self._fire_lock = threading.Lock()
 
     def start(self) -> None:
@@ -80,14 +81,15 @@ class RuleSource:
     # --- schedules ---------------------------------------------------------------------------------------
 
     def _wait_and_fire(self) -> None:
+        """Fire when the next time is due; the time is worked out again each second, from ``started``."""
         assert self.schedule is not None
-        due = self.schedule.next_after(self._started, datetime.now(UTC))
-        while not self.runtime.stopping.is_set():
-            remaining = (due - datetime.now(UTC)).total_seconds()
-            if remaining <= 0:
-                self.fire(due)
-                return
-            self.runtime.stopping.wait(min(remaining, 30.0))
+        due = self.schedule.next_after(self.started, self._last_due or self.started)
+        remaining = (due - datetime.now(UTC)).total_seconds()
+        if remaining > 0:
+            self.runtime.stopping.wait(min(remaining, 1.0))
+            return
+        self._last_due = due
+        self.fire(due)
 
     def fire(self, at: datetime | None = None) -> dict[str, Any]:
         """Send this scheduled rule's event to its targets now (as if the clock read ``at``); returns the event."""

@@ -8,7 +8,7 @@
   an on-failure queue) and their TTL expiries to ``on-expiry`` (filter criteria);
 * tracking scans go through a Kinesis stream with two shards (filter on data, bisection on error);
 * a ``ParcelDelivered`` rule on the depot's bus feeds a queue, a function and a state machine;
-* a nightly schedule counts the lockers.
+* a nightly schedule and one every minute count the lockers.
 
 Every handler appends what it received to the journal file named by ``DEPOT_JOURNAL``.
 """
@@ -110,6 +110,11 @@ def stack(prefix: str, journal: Path) -> Stack:
                     ),
                     RuleTarget(kind="state_machine", name=f"{name}-receipt"),
                 ),
+            ),
+            Rule(
+                name=f"{name}-every-minute",
+                schedule_expression="rate(1 minute)",
+                targets=(RuleTarget(kind="function", name=f"{name}-count-lockers"),),
             ),
             Rule(
                 name=f"{name}-nightly",
