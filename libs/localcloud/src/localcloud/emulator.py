@@ -11,6 +11,8 @@ What this adds to a plain ``ThreadedMotoServer``:
   local function workers instead of moto's Docker runner.
 * DynamoDB TTL is applied by :func:`ttl_sweep`, and the REMOVE stream records it causes carry the TTL
   identity, as on AWS.
+* A cancelled TransactWriteItems keeps the table's stream shard (moto's rollback would replace it with a
+  copy, and every stream reader would stall).
 * A small control route, ``/_localcloud/<command>``, lets the ``localcloud`` command act on a running cloud.
 
 moto's backends are global to the process: every emulator started in one process serves the same
@@ -94,7 +96,37 @@ def _install_patches() -> None:
 
         invoke.__wrapped__ = original_invoke  # type: ignore[attr-defined]
         LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+
+        from moto.dynamodb.models import DynamoDBBackend
+
+        original_transact = DynamoDBBackend.transact_write_items
+
+        def transact_write_items(self: Any, transact_items: Any) -> None:
+            before = dict(self.tables)
+            try:
+                original_transact(self, transact_items)
+            finally:
+                _keep_stream_shards(before, self.tables)
+
+        transact_write_items.__wrapped__ = original_transact  # type: ignore[attr-defined]
+        DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
         _patched = True
+
+
+def _keep_stream_shards(before: dict[str, Any], tables: dict[str, Any]) -> None:
+    """moto rolls a cancelled transaction back by putting deep copies of its tables in their place, and a
+    copy's stream shard is a new object. Every shard iterator handed out holds the old shard, so stream
+    readers would stall silently at the rollback. Keep the old shard: give it the restored records."""
+    for name, table in tables.items():
+        old = before.get(name)
+        if old is None or old is table:
+            continue
+        old_shard, restored_shard = getattr(old, "stream_shard", None), getattr(table, "stream_shard", None)
+        if old_shard is None or restored_shard is None:
+            continue
+        old_shard.items = restored_shard.items
+        old_shard.table = table
+        table.stream_shard = old_shard
 
 
 def _invoker_for(function_name: str) -> Invoker | None:
