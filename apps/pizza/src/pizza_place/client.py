@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pizza_common.signed_http import signed_request
-from pizza_place.errors import CliError
+from pizza_place.errors import USAGE, CliError
 from pizza_place.target import Target
 
 __all__ = ["Answer", "OvenClient", "OvenLoad", "StockClient"]
@@ -67,6 +67,8 @@ class StockClient:
         answer = self._call("GET", f"/stock/{quote(type_id, safe='')}")
         if answer.status == 404:
             return None
+        if answer.status == 400:
+            raise CliError(_message(answer.body), USAGE)
         if answer.status != 200:
             raise CliError(f"GET /stock/{type_id} answered {answer.status}: {_message(answer.body)}")
         return int(answer.body["quantity"])
@@ -169,11 +171,8 @@ class OvenClient:
 
 
 def _levels_of(body: Any) -> dict[str, int]:
-    """``GET /stock``'s levels as {typeId: quantity}."""
-    entries = body.get("levels", body) if isinstance(body, dict) else body
-    if isinstance(entries, dict):
-        return {str(t): int(q) for t, q in sorted(entries.items())}
-    return {str(e["typeId"]): int(e["quantity"]) for e in sorted(entries, key=lambda e: e["typeId"])}
+    """``GET /stock``'s ``{"items": [{"typeId", "quantity", "version"}]}`` as {typeId: quantity}."""
+    return {str(e["typeId"]): int(e["quantity"]) for e in sorted(body["items"], key=lambda e: e["typeId"])}
 
 
 def _message(body: Any) -> str:

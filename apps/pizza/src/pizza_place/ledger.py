@@ -65,6 +65,10 @@ class StockLedger:
                 self.oversold[type_id] += wanted
             self.batches[type_id] = [b for b in self.batches.get(type_id, []) if b.remaining > 0]
 
+    def expiring(self, now: datetime) -> list[Batch]:
+        """The batches a sweep at ``now`` would take away (the ledger unchanged)."""
+        return [b for batches in self.batches.values() for b in batches if self.expires_at(b.best_before) <= now]
+
     def expire(self, now: datetime) -> list[Batch]:
         """The TTL clock reads ``now``: every batch past its best-before goes, with what was left of it."""
         gone: list[Batch] = []
