@@ -231,8 +231,8 @@ class ShardReader:
             if not fetched:
                 self.runtime.stopping.wait(min(SHARD_POLL_SECONDS, window - waited))
             return
+        # Records left in the buffer keep their first_buffered_at: their window has already run.
         batch, self.buffer = self.buffer[: self.source.batch_size], self.buffer[self.source.batch_size :]
-        self.first_buffered_at = _now()
         self._deliver(batch)
 
     def _fill(self) -> int:
