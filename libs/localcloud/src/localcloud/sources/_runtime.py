@@ -25,8 +25,12 @@ T = TypeVar("T")
 
 # Waits are short so that stop() never hangs: a long poll returns within this many seconds.
 LONG_POLL_SECONDS = 1
-# How often an idle shard is read (Lambda reads DynamoDB stream shards 4 times a second).
+# How often an idle shard is read: 4 times a second (Lambda's rate for DynamoDB streams), and once a second
+# after a quiet minute. Each read of a DynamoDB stream leaves an iterator in moto's memory for good (about
+# 2 KB), so a shard read 4 times a second for hours would hold tens of megabytes.
 SHARD_POLL_SECONDS = 0.25
+QUIET_SHARD_POLL_SECONDS = 1.0
+QUIET_AFTER_SECONDS = 60.0
 
 
 class Clients:

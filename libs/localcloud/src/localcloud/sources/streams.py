@@ -1,7 +1,8 @@
 """DynamoDB streams and Kinesis streams as Lambda event sources: per shard, in order.
 
 One reader per shard reads records with GetShardIterator/GetRecords over HTTP (never through an event
-source mapping in moto: those wipe stream records for other readers). It keeps the records that pass the
+source mapping in moto: those wipe stream records for other readers), 4 times a second, or once a second
+after a minute without records. It keeps the records that pass the
 filter criteria (the others count as processed), gathers up to ``batch_size`` of them (waiting at most the
 batching window) and invokes the function, one batch at a time, so a shard's records arrive in order.
 
@@ -28,7 +29,16 @@ from datetime import UTC, datetime
 from time import monotonic as _now
 from typing import Any
 
-from localcloud.sources._runtime import SHARD_POLL_SECONDS, ApiError, Runtime, interpret, logger, resplit
+from localcloud.sources._runtime import (
+    QUIET_AFTER_SECONDS,
+    QUIET_SHARD_POLL_SECONDS,
+    SHARD_POLL_SECONDS,
+    ApiError,
+    Runtime,
+    interpret,
+    logger,
+    resplit,
+)
 from localcloud.sources.filters import kinesis_filter_view, matches_any
 from localcloud.stack import Function, StreamSource
 
@@ -217,13 +227,17 @@ class ShardReader:
         self.iterator: str | None = iterator
         self.buffer: list[StreamRecord] = []
         self.first_buffered_at = 0.0
+        self.last_record_at = _now()
         self.last_sequence: str | None = None
 
     def poll_once(self) -> None:
         fetched = self._fill()
+        if fetched:
+            self.last_record_at = _now()
         if not self.buffer:
             # A closed, drained shard has nothing more to give; an open one is read again shortly.
-            self.runtime.stopping.wait(SHARD_POLL_SECONDS if self.iterator else 1.0)
+            quiet = not self.iterator or _now() - self.last_record_at > QUIET_AFTER_SECONDS
+            self.runtime.stopping.wait(QUIET_SHARD_POLL_SECONDS if quiet else SHARD_POLL_SECONDS)
             return
         window = self.source.maximum_batching_window_seconds
         waited = _now() - self.first_buffered_at
