@@ -275,9 +275,18 @@ def cmd_stock_use(args: argparse.Namespace) -> int:
 
 
 def cmd_oven_bake(args: argparse.Namespace) -> int:
-    from pizza_place.oven import bake
+    """The oven service's own follow-the-pizzas command (``python -m pizza_oven.cli``), on this target."""
+    from pizza_oven.cli import OvenUnreachable, bake
+    from pizza_place.client import OvenClient
 
-    return bake(_target(args), args.n, args.baking_time, args.timeout)
+    oven = OvenClient(_target(args))
+    try:
+        summary = bake(oven.doors, args.n, baking_time_secs=args.baking_time, timeout_secs=args.timeout)
+    except OvenUnreachable as error:
+        raise CliError(str(error), NO_TARGET) from None
+    for line in summary.lines():
+        print(line)
+    return 0 if summary.ok else REFUSED
 
 
 def cmd_oven_status(args: argparse.Namespace) -> int:
@@ -289,7 +298,7 @@ def cmd_oven_status(args: argparse.Namespace) -> int:
     status = {
         "capacity": load.capacity,
         "inUse": load.in_use,
-        "waiting": load.waiting if load.waiting is not None else depths["waiting"],
+        "waiting": load.waiting,
         "newItems": depths["new"],
         "bakedNotCollected": depths["baked"],
     }
@@ -350,8 +359,8 @@ def _fail(message: str, code: int) -> int:
 def _unreachable(target: Target | None, error: Exception) -> str:
     reason = error.reason if isinstance(error, urllib.error.URLError) else error
     if target is not None and target.is_local:
-        return f"the local cloud at {target.endpoint} does not answer ({reason}): start it with `make up`"
-    return f"cannot reach the pizza place ({reason})"
+        return f"the local cloud at {target.endpoint} does not answer: start it with `make up`"
+    return f"cannot reach the pizza place: {reason}"
 
 
 if __name__ == "__main__":

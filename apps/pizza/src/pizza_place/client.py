@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from pizza_common.signed_http import signed_request
+from pizza_oven.cli import OvenClient as OvenDoors
+from pizza_oven.cli import OvenOutputs
 from pizza_place.errors import USAGE, CliError
 from pizza_place.target import Target
 
@@ -103,39 +105,49 @@ class StockClient:
 class OvenLoad:
     capacity: int
     in_use: int
-    waiting: int | None = None
+    waiting: int
 
 
 class OvenClient:
+    """The oven's doors as the oven service's own command drives them (``pizza_oven.cli``), plus queue depths."""
+
     def __init__(self, target: Target) -> None:
         self.target = target
-        self.new_items = target.output("new_items_queue_url")
+        self.outputs = OvenOutputs(
+            new_items_queue_url=target.output("new_items_queue_url"),
+            baked_items_queue_url=target.output("baked_items_queue_url"),
+            oven_table=target.output("oven_table"),
+            bake_state_machine_arn=target.output("bake_state_machine_arn"),
+            endpoint=target.endpoint,
+            region=target.region or target.output("bake_state_machine_arn").split(":")[3],
+        )
         self.waiting_items = target.output("waiting_items_queue_url")
-        self.baked_items = target.output("baked_items_queue_url")
-        self.table = target.output("oven_table")
+        self.doors = OvenDoors(self.outputs, session=target.session())
 
     def send(self, pizza_id: str, baking_time_secs: int) -> None:
-        self.target.client("sqs").send_message(
-            QueueUrl=self.new_items, MessageBody=json.dumps({"id": pizza_id, "bakingTimeSecs": baking_time_secs})
-        )
+        self.doors.send([{"id": pizza_id, "bakingTimeSecs": baking_time_secs}])
 
     def collect_baked(self, wait_secs: int = 1) -> list[str]:
         """Take the pizzas waiting on BakedItems off the queue; their ids, in the order they came out."""
-        sqs = self.target.client("sqs")
-        answer = sqs.receive_message(QueueUrl=self.baked_items, MaxNumberOfMessages=10, WaitTimeSeconds=wait_secs)
-        messages = answer.get("Messages", [])
-        if messages:
-            sqs.delete_message_batch(
-                QueueUrl=self.baked_items,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-            )
-        return [str(json.loads(message["Body"])["id"]) for message in messages]
+        return [str(pizza["id"]) for pizza in self.doors.receive_baked(wait_secs)]
+
+    def load(self) -> OvenLoad:
+        """The oven's own account of its load (its capacity item and its load item)."""
+        load = self.doors.load()
+        if not load["capacity"]:
+            raise CliError(f"the oven table {self.outputs.oven_table} has no capacity: the oven was not deployed right")
+        return OvenLoad(capacity=load["capacity"], in_use=load["in_use"], waiting=load["waiting"])
 
     def queue_depths(self) -> dict[str, int]:
         """Messages on each queue (visible plus in flight): new, waiting, baked."""
-        sqs = self.target.client("sqs")
+        sqs = self.doors.sqs
+        queues = {
+            "new": self.outputs.new_items_queue_url,
+            "waiting": self.waiting_items,
+            "baked": self.outputs.baked_items_queue_url,
+        }
         depths = {}
-        for name, url in (("new", self.new_items), ("waiting", self.waiting_items), ("baked", self.baked_items)):
+        for name, url in queues.items():
             attributes = sqs.get_queue_attributes(
                 QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
             )["Attributes"]
@@ -143,31 +155,6 @@ class OvenClient:
                 attributes["ApproximateNumberOfMessagesNotVisible"]
             )
         return depths
-
-    def load(self) -> OvenLoad:
-        """The oven's own account of its load: the capacity item (seeded by the deployment) and the load item.
-
-        The table's layout is the oven service's (``pizza_oven.adapters.ledger``): ``OVEN#CAPACITY`` holds
-        ``capacity``; ``OVEN#LOAD`` holds ``in_use`` and ``waiting`` (absent until the first pizza).
-        """
-        dynamodb = self.target.client("dynamodb")
-        items = dynamodb.batch_get_item(
-            RequestItems={
-                self.table: {
-                    "Keys": [{"pk": {"S": "OVEN#CAPACITY"}}, {"pk": {"S": "OVEN#LOAD"}}],
-                    "ConsistentRead": True,
-                }
-            }
-        )["Responses"].get(self.table, [])
-        found = {item["pk"]["S"]: item for item in items}
-        if "OVEN#CAPACITY" not in found:
-            raise CliError(f"the oven table {self.table} has no capacity item: the oven was not deployed right")
-        load = found.get("OVEN#LOAD", {})
-        return OvenLoad(
-            capacity=int(found["OVEN#CAPACITY"]["capacity"]["N"]),
-            in_use=int(load.get("in_use", {}).get("N", 0)),
-            waiting=int(load.get("waiting", {}).get("N", 0)),
-        )
 
 
 def _levels_of(body: Any) -> dict[str, int]:

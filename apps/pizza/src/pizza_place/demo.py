@@ -526,7 +526,7 @@ def read_oven_into(state: PlaceState, oven: OvenClient) -> OvenLoad:
     with state.lock:
         state.oven_capacity = load.capacity
         state.oven_in_use = load.in_use
-        state.oven_waiting = load.waiting if load.waiting is not None else depths["waiting"]
+        state.oven_waiting = load.waiting
         state.queue_new = depths["new"]
         state.queue_baked = depths["baked"]
     return load
