@@ -1,0 +1,60 @@
+"""TransactWriteItems stays atomic without moto copying whole tables: a cancelled one leaves no trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from moto.dynamodb.models.dynamo_type import Item
+
+
+def _books(cloud: Any, outputs: dict[str, str], prefix: str, count: int) -> None:
+    dynamodb = cloud.client("dynamodb")
+    for n in range(count):
+        dynamodb.put_item(
+            TableName=outputs["books_table"], Item={"isbn": {"S": f"{prefix}-{n}"}, "copies": {"N": str(n)}}
+        )
+
+
+def test_a_cancelled_transaction_leaves_every_item_it_named_as_it_was(cloud: Any, outputs: dict[str, str]) -> None:
+    dynamodb, table = cloud.client("dynamodb"), outputs["books_table"]
+    _books(cloud, outputs, "rollback", 3)
+    before = {n: dynamodb.get_item(TableName=table, Key={"isbn": {"S": f"rollback-{n}"}})["Item"] for n in range(3)}
+
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Update": {"TableName": table, "Key": {"isbn": {"S": "rollback-0"}},
+                            "UpdateExpression": "SET copies = :n", "ExpressionAttributeValues": {":n": {"N": "99"}}}},
+                {"Delete": {"TableName": table, "Key": {"isbn": {"S": "rollback-1"}}}},
+                {"Put": {"TableName": table, "Item": {"isbn": {"S": "rollback-new"}}}},
+                {"Put": {"TableName": table, "Item": {"isbn": {"S": "rollback-2"}},
+                         "ConditionExpression": "attribute_not_exists(isbn)"}},
+            ]
+        )  # fmt: skip
+
+    after = {n: dynamodb.get_item(TableName=table, Key={"isbn": {"S": f"rollback-{n}"}}).get("Item") for n in range(3)}
+    assert after == before
+    assert "Item" not in dynamodb.get_item(TableName=table, Key={"isbn": {"S": "rollback-new"}})
+
+
+def test_a_transaction_copies_the_items_it_names_not_the_whole_table(
+    cloud: Any, outputs: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _books(cloud, outputs, "copies", 150)
+    copied: list[int] = []
+    original = Item.__deepcopy__
+
+    def counting(self: Item, memo: dict[int, Any]) -> Item:
+        copied.append(1)
+        return original(self, memo)
+
+    monkeypatch.setattr(Item, "__deepcopy__", counting)
+    cloud.client("dynamodb").transact_write_items(
+        TransactItems=[
+            {"Update": {"TableName": outputs["books_table"], "Key": {"isbn": {"S": f"copies-{n}"}},
+                        "UpdateExpression": "ADD copies :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+            for n in range(2)
+        ]
+    )  # fmt: skip
+    assert len(copied) < 20, f"{len(copied)} item copies for a transaction of 2 items in a table of 150+"
