@@ -58,3 +58,25 @@ def test_a_transaction_copies_the_items_it_names_not_the_whole_table(
         ]
     )  # fmt: skip
     assert len(copied) < 20, f"{len(copied)} item copies for a transaction of 2 items in a table of 150+"
+
+
+def test_an_update_that_creates_its_item_gives_one_insert_record_with_the_whole_item(
+    cloud: Any, outputs: dict[str, str]
+) -> None:
+    dynamodb, streams = cloud.client("dynamodb"), cloud.client("dynamodbstreams")
+    stream = outputs["books_stream_arn"]
+    shard = streams.describe_stream(StreamArn=stream)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=stream, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+
+    dynamodb.update_item(
+        TableName=outputs["books_table"],
+        Key={"isbn": {"S": "upserted"}},
+        UpdateExpression="ADD copies :one SET title = :title",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":title": {"S": "Upserted"}},
+    )
+
+    records = [r for r in streams.get_records(ShardIterator=iterator)["Records"]
+               if r["dynamodb"]["Keys"]["isbn"]["S"] == "upserted"]  # fmt: skip
+    assert [(r["eventName"], sorted(r["dynamodb"]["NewImage"])) for r in records] == [
+        ("INSERT", ["copies", "isbn", "title"])
+    ]

@@ -76,6 +76,11 @@ def _install_patches() -> None:
         original_add = StreamShard.add
 
         def add(self: Any, old: Any, new: Any) -> None:
+            # An UpdateItem that creates its item makes moto write two INSERT records: one of the bare keys
+            # (its internal put), then one of the full item. DynamoDB writes one: keep the full one only.
+            if old is None and new is not None and self.items and getattr(self, "_last_created", None) is new:
+                self.items.pop()
+            self._last_created = new if old is None else None
             original_add(self, old, new)
             if not self.items:
                 return
