@@ -62,11 +62,12 @@ class UseIngredients(BaseModel):
     transaction_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$", max_length=128)] = Field(
         alias="transactionId"
     )
-    items: Annotated[tuple[UsageItem, ...], Field(min_length=1, max_length=MAX_ITEMS)]
+    # A list, not a tuple: pydantic counts a tuple's length after dropping invalid items, adding a false "too short".
+    items: Annotated[list[UsageItem], Field(min_length=1, max_length=MAX_ITEMS)]
 
     @field_validator("items")
     @classmethod
-    def _each_ingredient_once(cls, items: tuple[UsageItem, ...]) -> tuple[UsageItem, ...]:
+    def _each_ingredient_once(cls, items: list[UsageItem]) -> list[UsageItem]:
         counts = Counter(item.type_id for item in items)
         repeated = sorted(type_id for type_id, count in counts.items() if count > 1)
         if repeated:
