@@ -72,13 +72,18 @@ def sparkline(values: list[int], width: int) -> str:
     return "".join(_BLOCKS[max(1 if v > 0 else 0, round(max(v, 0) / top * steps))] for v in values).rjust(width)
 
 
-def render(state: PlaceState, *, chart_width: int = 48) -> RenderableType:
+def chart_width_for(console_width: int) -> int:
+    """The level charts take what the stock panel (three fifths of the screen) leaves beside the numbers."""
+    return max(8, min(60, console_width * 3 // 5 - 42))
+
+
+def render(state: PlaceState, *, chart_width: int = 40) -> RenderableType:
     with state.lock:
         return Group(_header(state), _body(state, chart_width), _events(state))
 
 
 def _header(state: PlaceState) -> RenderableType:
-    line = Text(f"🍕 {state.title}", style="bold")
+    line = Text(state.title, style="bold")
     clock = f"  {state.elapsed:5.0f} s"
     if state.duration is not None:
         clock += f" of {state.duration:.0f} s"
@@ -101,10 +106,11 @@ def _body(state: PlaceState, chart_width: int) -> RenderableType:
 
 def _stock_panel(state: PlaceState, chart_width: int) -> RenderableType:
     table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
-    table.add_column("ingredient")
-    table.add_column("level", justify="right")
-    table.add_column("over time", no_wrap=True)
-    table.add_column("in / expired", justify="right", style="dim")
+    table.add_column("ingredient", no_wrap=True, min_width=10)
+    table.add_column("level", justify="right", no_wrap=True, min_width=5)
+    table.add_column("over time", no_wrap=True, min_width=chart_width)
+    table.add_column("in" if state.running_orders else "", justify="right", style="dim", no_wrap=True)
+    table.add_column("expired" if state.running_orders else "", justify="right", style="dim", no_wrap=True)
     levels = state.board.quantities()
     histories = state.board.histories()
     for type_id in sorted(set(levels) | set(state.delivered)):
@@ -115,10 +121,11 @@ def _stock_panel(state: PlaceState, chart_width: int) -> RenderableType:
             type_id,
             Text("-" if level is None else str(level), style=style),
             Text(chart, style="green"),
-            f"{state.delivered.get(type_id, 0)} / {state.expired.get(type_id, 0)}" if state.running_orders else "",
+            str(state.delivered.get(type_id, 0)) if state.running_orders else "",
+            str(state.expired.get(type_id, 0)) if state.running_orders else "",
         )
     if not levels and not state.delivered:
-        table.add_row("(no level on the stream yet)", "", "", "")
+        table.add_row("(no level on the stream yet)", "", "", "", "")
     stream = state.board
     subtitle = f"{stream.stale} stale records dropped" if stream.stale else None
     return Panel(table, title="stock levels (Kinesis)", subtitle=subtitle, border_style="blue")
@@ -168,11 +175,25 @@ def _events(state: PlaceState) -> RenderableType:
     lines = Text()
     for at, text in state.events:
         lines.append(f"{at:6.1f}s ", style="dim")
-        lines.append(text + "\n")
+        lines.append(text + "\n", style=_event_style(text))
     if not state.events:
         lines.append("(nothing yet)", style="dim")
     lines.rstrip()
     return Panel(lines, title="last events", border_style="magenta")
+
+
+def _event_style(text: str) -> str:
+    if text.startswith("PROBLEM"):
+        return "bold red"
+    if " refused" in text:
+        return "yellow"
+    if " accepted" in text:
+        return "green"
+    if "best-before" in text:
+        return "magenta"
+    if " delivered " in text:
+        return "cyan"
+    return ""
 
 
 def _count(value: int | None) -> str:

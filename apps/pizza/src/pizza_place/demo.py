@@ -61,11 +61,11 @@ class DemoSettings:
     orders_per_second: float = 2.0  # the average; the rate swings around it
     # The kitchen clock runs ahead at up to 3 hours a second, but never more than KITCHEN_DAYS in a run.
     kitchen_hours_per_second: float | None = None
-    delivery_every: float = 3.0  # seconds between two suppliers' deliveries
+    delivery_every: float = 2.0  # seconds between two suppliers' deliveries
     sweep_every: float = 2.0  # seconds between two TTL sweeps at the kitchen's time
     settle_timeout: float = 20.0  # how long a delivery or a sweep may take to show in the levels
     drain_timeout: float = 90.0  # how long the oven may take to bake what was accepted, after orders stop
-    workers: int = 4  # orders in flight at once
+    workers: int = 8  # orders in flight at once
 
 
 # The services keep their own records for days of real time (the oven remembers a baked pizza 7 days, the
@@ -99,11 +99,11 @@ class Delivery:
 
 
 def plan_delivery(supplier: Supplier, today: date, key: str, rng: random.Random) -> Delivery:
-    """Two batches of each of the supplier's ingredients; about one batch in four is near its best-before."""
+    """Two batches of each of the supplier's ingredients; about one batch in five is near its best-before."""
     rows = []
     for type_id, (smallest, largest) in supplier.batches.items():
         for _ in range(2):
-            near_expiry = rng.random() < 0.25
+            near_expiry = rng.random() < 0.2
             days = 0 if near_expiry else rng.randint(*supplier.shelf_life_days)
             rows.append((type_id, rng.randint(smallest, largest), today + timedelta(days=days)))
     return Delivery(key, supplier.name, tuple(rows))
@@ -270,7 +270,7 @@ class PizzaPlace:
         rotation: list[Supplier] = []
         next_delivery = time.monotonic() + self.settings.delivery_every
         next_sweep = time.monotonic() + self.settings.sweep_every
-        sample_every = max(0.5, self.settings.duration / 48)
+        sample_every = 1.0  # one column of the level charts a second
         next_sample = time.monotonic()
         while not self.stop_orders.is_set():
             now = time.monotonic()

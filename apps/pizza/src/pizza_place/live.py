@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.live import Live
 
 from pizza_place.client import OvenClient, StockClient
-from pizza_place.dashboard import PlaceState, render
+from pizza_place.dashboard import PlaceState, chart_width_for, render
 from pizza_place.demo import DemoSettings, PizzaPlace, Progress, read_oven_into
 from pizza_place.errors import INTERRUPTED, NO_TARGET, REFUSED, CliError
 from pizza_place.invariants import Observations, Violation, check
@@ -84,7 +84,7 @@ def run_demo(
             place = PizzaPlace(target, settings, state, sweep=cloud.ttl_sweep, progress=progress)
             with _screenshot(state, screenshot, at=settings.duration * 0.75):
                 if tty:
-                    with Live(console=console, get_renderable=lambda: render(state), refresh_per_second=4):
+                    with Live(console=console, get_renderable=lambda: _frame(console, state), refresh_per_second=4):
                         seen = place.run(interrupts.stop, interrupts.abort)
                 else:
                     seen = place.run(interrupts.stop, interrupts.abort)
@@ -146,7 +146,7 @@ def _screenshot(state: PlaceState, path: Path | None, *, at: float) -> Iterator[
         if done.wait(at):
             return
         recorder = Console(record=True, width=130, file=io.StringIO(), force_terminal=True)
-        recorder.print(render(state))
+        recorder.print(_frame(recorder, state))
         recorder.save_svg(str(path), title="make demo")
 
     thread = threading.Thread(target=take, name="screenshot", daemon=True)
@@ -156,6 +156,10 @@ def _screenshot(state: PlaceState, path: Path | None, *, at: float) -> Iterator[
     finally:
         done.set()
         thread.join()
+
+
+def _frame(console: Console, state: PlaceState) -> RenderableType:
+    return render(state, chart_width=chart_width_for(console.width))
 
 
 def watch(target: Target, *, duration: float | None, tty: bool, out: Console | None = None) -> int:
@@ -176,7 +180,11 @@ def watch(target: Target, *, duration: float | None, tty: bool, out: Console | N
     end = time.monotonic() + duration if duration else None
     try:
         with interrupts.installed():
-            live = Live(console=console, get_renderable=lambda: render(state), refresh_per_second=2) if tty else None
+            live = (
+                Live(console=console, get_renderable=lambda: _frame(console, state), refresh_per_second=2)
+                if tty
+                else None
+            )
             with live or contextlib.nullcontext():
                 while not interrupts.stop.is_set() and (end is None or time.monotonic() < end):
                     state.board.sample()

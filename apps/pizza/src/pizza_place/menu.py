@@ -42,13 +42,15 @@ class Supplier:
     shelf_life_days: tuple[int, int]  # best-before, in days after the delivery, (soonest, latest)
 
 
+# Sized for the demo's two orders a second, with a supplier at the door every two seconds (each one comes
+# back every ten): a little more than the pizzas take, so the surplus is what expires.
 SUPPLIERS: tuple[Supplier, ...] = (
-    Supplier("mill", {"dough": (12, 24)}, (1, 3)),
-    Supplier("dairy", {"mozzarella": (15, 30)}, (1, 2)),
-    Supplier("greengrocer", {"tomato": (10, 20), "basil": (4, 8), "mushroom": (4, 10)}, (1, 3)),
-    Supplier("deli", {"ham": (6, 14), "pepperoni": (6, 12), "olive": (3, 6)}, (2, 5)),
-    # Pineapple comes rarely and in small batches: hawaiians are the pizza that gets refused.
-    Supplier("importer", {"pineapple": (2, 6)}, (2, 4)),
+    Supplier("mill", {"dough": (10, 16)}, (2, 4)),
+    Supplier("dairy", {"mozzarella": (18, 26)}, (2, 3)),
+    Supplier("greengrocer", {"tomato": (10, 16), "basil": (4, 7), "mushroom": (3, 6)}, (2, 4)),
+    Supplier("deli", {"ham": (6, 10), "pepperoni": (4, 7), "olive": (1, 2)}, (3, 6)),
+    # Pineapple comes in small batches: hawaiians are the pizza that gets refused.
+    Supplier("importer", {"pineapple": (1, 4)}, (3, 5)),
 )
 
 INGREDIENTS: tuple[str, ...] = tuple(sorted({typ for pizza in MENU for typ in pizza.ingredients}))
