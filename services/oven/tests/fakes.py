@@ -128,8 +128,9 @@ class FakeLine:
             entries.append(LineEntry(pizza, sequence, receipt))
         return entries
 
-    def done(self, entry: LineEntry) -> None:
-        del self.held[entry.receipt]
+    def done(self, entries: list[LineEntry]) -> None:
+        for entry in entries:
+            del self.held[entry.receipt]
 
     def put_back(self, entries: list[LineEntry]) -> None:
         returned = [self.held.pop(entry.receipt) for entry in entries]

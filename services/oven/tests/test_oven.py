@@ -185,7 +185,7 @@ def test_removal_frees_the_slot_once_shelves_the_pizza_and_rings():
     assert oven.remove(pizza) is Removed.DUPLICATE
     assert oven.ledger.load().in_use == 0
     assert oven.shelf.baked == ["p1"]
-    assert oven.bell.rings == ["removed-p1", "removed-p1"]
+    assert oven.bell.rings == ["removed-p1", "removed-p1"]  # the second makes sure the first rang
 
 
 def test_a_repeated_removal_shelves_a_pizza_the_first_one_freed_but_did_not_shelve():

@@ -55,7 +55,7 @@ def test_the_line_hands_out_nothing_while_its_head_is_held(sqs):
     back.join(Pizza("p1", 5))
     held = line.take(1)
     assert line.take(10) == []  # a second baker gets nothing: one taker at a time
-    line.done(held[0])
+    line.done(held)
     assert [entry.pizza.id for entry in line.take(10)] == ["p1"]
 
 
@@ -64,7 +64,7 @@ def test_pizzas_put_back_keep_their_place_at_the_head(sqs):
     for number in range(4):
         back.join(Pizza(f"p{number}", 5))
     entries = line.take(3)
-    line.done(entries[0])
+    line.done(entries[:1])
     line.put_back(entries[1:])
     assert [entry.pizza.id for entry in line.take(10)] == ["p1", "p2", "p3"]
 

@@ -71,8 +71,15 @@ class SqsLineHead:
             entries.append(LineEntry(pizza=pizza, sequence=sequence, receipt=message["ReceiptHandle"]))
         return entries
 
-    def done(self, entry: LineEntry) -> None:
-        self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=entry.receipt)
+    def done(self, entries: list[LineEntry]) -> None:
+        for start in range(0, len(entries), 10):
+            self.client.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": entry.receipt}
+                    for index, entry in enumerate(entries[start : start + 10])
+                ],
+            )
 
     def put_back(self, entries: list[LineEntry]) -> None:
         if not entries:

@@ -13,7 +13,17 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pizza_oven.domain.model import Granted, NoRoom, Pizza, PizzaState, Route, Then, when_already_known
-from pizza_oven.domain.ports import BakeTimer, Bell, Ledger, LineHead, Shelf, Started, StartFailed, WaitingLine
+from pizza_oven.domain.ports import (
+    BakeTimer,
+    Bell,
+    Ledger,
+    LineEntry,
+    LineHead,
+    Shelf,
+    Started,
+    StartFailed,
+    WaitingLine,
+)
 
 __all__ = ["Accepted", "LineServed", "Removed", "StartInProgress", "accept", "remove", "take_waiting"]
 
@@ -50,7 +60,7 @@ def accept(
     """A pizza from NewItems: a free slot if nobody waits for it, else the back of the waiting line."""
     outcome = ledger.allocate(pizza, now())
     if isinstance(outcome, Granted):
-        return _start(pizza, Route.DIRECT, ledger=ledger, timer=timer, now=now)
+        return _start_and_mark(pizza, Route.DIRECT, ledger=ledger, timer=timer, now=now)
     if isinstance(outcome, NoRoom):
         joined = ledger.join_line(pizza, now())
         if isinstance(joined, Granted):
@@ -67,7 +77,7 @@ def accept(
             bell.ring(f"joined-{pizza.id}")
         case Then.START:
             assert record is not None
-            _start(record.pizza, record.route or Route.DIRECT, ledger=ledger, timer=timer, now=now)
+            _start_and_mark(record.pizza, record.route or Route.DIRECT, ledger=ledger, timer=timer, now=now)
         case Then.RETRY_LATER:
             raise StartInProgress(f"pizza {pizza.id} took its slot moments ago and is being started")
         case Then.DROP:
@@ -109,27 +119,38 @@ def take_waiting(
         entries = line.take(min(most, load.free_slots), patient=load.waiting > 0)
         if not entries:
             return LineServed(taken)
-        for position, entry in enumerate(entries):
-            outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
-            if isinstance(outcome, NoRoom):
-                line.put_back(entries[position:])
-                return LineServed(taken)
-            try:
+        # Only the slot and the start are on the way to the next pizza's start; the bookkeeping of the round
+        # (started marks, deleting the entries) follows it, and is safe to lose: a repeat redoes it.
+        settled: list[LineEntry] = []
+        started: list[tuple[Pizza, str, datetime]] = []
+        try:
+            for position, entry in enumerate(entries):
+                outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
+                if isinstance(outcome, NoRoom):
+                    line.put_back(entries[position:])
+                    return LineServed(taken)
                 if isinstance(outcome, Granted):
-                    _start(entry.pizza, Route.LINE, ledger=ledger, timer=timer, now=now)
+                    pizza: Pizza | None = entry.pizza
                     taken += 1
                 else:
                     decision = when_already_known(outcome.record, now=now(), start_grace=timedelta(0), from_line=True)
-                    if decision is Then.START:
-                        assert outcome.record is not None
-                        _start(outcome.record.pizza, Route.LINE, ledger=ledger, timer=timer, now=now)
-                    elif decision is Then.REJOIN_LINE:  # still waiting: only a change of capacity gets here
+                    if decision is Then.REJOIN_LINE:  # still waiting: only a change of capacity gets here
                         line.put_back(entries[position:])
                         return LineServed(taken)
-            except StartFailed:
-                line.put_back(entries[position:])  # it keeps its place at the head of the line
-                raise
-            line.done(entry)
+                    pizza = outcome.record.pizza if decision is Then.START and outcome.record else None
+                if pizza is not None:
+                    try:
+                        execution = _start(pizza, Route.LINE, ledger=ledger, timer=timer, now=now)
+                    except StartFailed:
+                        line.put_back(entries[position:])  # it keeps its place at the head of the line
+                        raise
+                    if execution is not None:
+                        started.append((pizza, execution, now()))
+                settled.append(entry)
+        finally:
+            for pizza, execution, moment in started:
+                ledger.mark_started(pizza, execution, moment)
+            line.done(settled)
 
 
 def remove(pizza: Pizza, *, ledger: Ledger, shelf: Shelf, bell: Bell, now: Clock) -> Removed:
@@ -146,15 +167,17 @@ def remove(pizza: Pizza, *, ledger: Ledger, shelf: Shelf, bell: Bell, now: Clock
         if record.shelved_at is not None:
             bell.ring(f"removed-{pizza.id}")
             return result
-    # A crash after the slot was freed leaves the pizza unshelved; the retried removal comes here again.
+    # The baker first: a waiting pizza can take the slot while this one goes on the shelf. A crash after the
+    # slot was freed leaves the pizza unshelved; the retried removal comes here again.
+    bell.ring(f"removed-{pizza.id}")
     shelf.put(pizza, baked_at)
     ledger.mark_shelved(pizza, now())
-    bell.ring(f"removed-{pizza.id}")
     return result
 
 
-def _start(pizza: Pizza, route: Route, *, ledger: Ledger, timer: BakeTimer, now: Clock) -> Accepted:
-    """Start the pizza's baking; give its slot back if the execution certainly did not start."""
+def _start(pizza: Pizza, route: Route, *, ledger: Ledger, timer: BakeTimer, now: Clock) -> str | None:
+    """Start the pizza's baking, and return its execution (to mark as started), or None if its baking is
+    over already. Gives the slot back if the execution certainly did not start."""
     try:
         started, execution = timer.start(pizza)
     except StartFailed as failure:
@@ -164,6 +187,13 @@ def _start(pizza: Pizza, route: Route, *, ledger: Ledger, timer: BakeTimer, now:
     if started is Started.FINISHED:
         # Its baking ran and ended in an earlier life (or failed before removing it): it holds no oven time.
         ledger.take_out(pizza, now())
+        return None
+    return execution
+
+
+def _start_and_mark(pizza: Pizza, route: Route, *, ledger: Ledger, timer: BakeTimer, now: Clock) -> Accepted:
+    execution = _start(pizza, route, ledger=ledger, timer=timer, now=now)
+    if execution is None:
         return Accepted.DUPLICATE
     ledger.mark_started(pizza, execution, now())
     return Accepted.BAKING

@@ -1,0 +1,181 @@
+"""oven: how busy the oven keeps its slots under a backlog.
+
+200 pizzas are sent at once to an oven of capacity 8, each baking 2 s (all three adjustable). Figures
+(printed, and written to bench/results/oven_utilisation.json):
+
+- ``utilisation``: pizzas baked per second x baking time / capacity, over the span from the first pizza
+  starting to bake to the last one taken out. 1.0 is the physical limit: every slot baking all the time.
+- ``slot_free_to_next_start_p50``/``_p95``: from a slot freeing (a pizza taken out) to the next waiting
+  pizza's baking starting in it: the removal, the ring, the baker's wake-up, the transaction, the start.
+- ``pizzas_per_second``, ``elapsed``, ``max_in_oven`` (sampled), and ``*_vs_update_item_p50`` ratios.
+- baseline: the raw rate and p50 of a conditional UpdateItem (``ADD n :one`` if ``n < :big``) on one item
+  of the same emulator in the same run, so the figures read as ratios that hold across machines.
+
+Times come from the oven table (each pizza's ``started_at`` and ``baked_at``, written by the functions)
+on this machine's single clock. Run: ``.venv/bin/python bench/oven_utilisation.py [--pizzas 200]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "oven_utilisation.json"
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _baseline(dynamodb: Any, table: str, calls: int = 200) -> tuple[float, float]:
+    """Rate and p50 (ms) of a conditional UpdateItem on one item, sequential, from one client."""
+    key = {"pk": {"S": f"BENCH#{uuid.uuid4().hex}"}}
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(calls):
+        before = time.perf_counter()
+        dynamodb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="ADD n :one",
+            ConditionExpression="attribute_not_exists(n) OR n < :big",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":big": {"N": "1000000"}},
+        )
+        latencies.append((time.perf_counter() - before) * 1000)
+    dynamodb.delete_item(TableName=table, Key=key)
+    return calls / (time.perf_counter() - started), statistics.median(latencies)
+
+
+def _pizzas(dynamodb: Any, table: str, ids: list[str]) -> list[dict[str, str]]:
+    found = []
+    for start in range(0, len(ids), 100):
+        request = {
+            table: {"Keys": [{"pk": {"S": f"PIZZA#{i}"}} for i in ids[start : start + 100]], "ConsistentRead": True}
+        }
+        while request:
+            response = dynamodb.batch_get_item(RequestItems=request)
+            found += [{k: next(iter(v.values())) for k, v in item.items()} for item in response["Responses"][table]]
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def _slot_latencies(pizzas: list[dict[str, str]]) -> list[float]:
+    """Each freed slot matched with the next baking start after it (earliest first), in seconds."""
+    frees = sorted(datetime.fromisoformat(p["baked_at"]).timestamp() for p in pizzas)
+    starts = sorted(datetime.fromisoformat(p["started_at"]).timestamp() for p in pizzas)
+    latencies, used = [], 0
+    for freed in frees:
+        index = max(bisect.bisect_left(starts, freed), used)
+        if index >= len(starts):
+            break  # the last slots to free have no pizza left to take them
+        latencies.append(starts[index] - freed)
+        used = index + 1
+    return latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pizzas", type=int, default=200)
+    parser.add_argument("--capacity", type=int, default=8)
+    parser.add_argument("--baking-time", type=int, default=2)
+    parser.add_argument("--keep-logs", action="store_true", help="keep the local cloud's folder (function logs)")
+    args = parser.parse_args()
+
+    import localcloud
+    from pizza_oven.cli import OvenClient, OvenOutputs
+    from pizza_oven.stack import stack
+
+    state = tempfile.mkdtemp(prefix="oven-bench-")
+    with localcloud.start([stack("bench", capacity=args.capacity)], state_dir=state) as cloud:
+        outputs = cloud.outputs["oven"]
+        client = OvenClient(
+            OvenOutputs(
+                new_items_queue_url=outputs["new_items_queue_url"],
+                baked_items_queue_url=outputs["baked_items_queue_url"],
+                oven_table=outputs["oven_table"],
+                bake_state_machine_arn=outputs["bake_state_machine_arn"],
+                endpoint=cloud.endpoint,
+                region=cloud.region,
+            )
+        )
+        table = outputs["oven_table"]
+        rate, update_p50 = _baseline(client.dynamodb, table)
+
+        # Warm every function (a cold worker imports boto3 and Powertools) before the clock starts.
+        warm = [f"warm-{number}" for number in range(args.capacity + 2)]
+        client.send({"id": pizza_id, "bakingTimeSecs": 1} for pizza_id in warm)
+        _wait_for(client, set(warm), timeout=120)
+
+        ids = [f"bench-{number:04d}" for number in range(args.pizzas)]
+        max_in_oven, stop = [0], threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(0.05):
+                max_in_oven[0] = max(max_in_oven[0], client.load()["in_use"])
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        sent = time.monotonic()
+        client.send({"id": pizza_id, "bakingTimeSecs": args.baking_time} for pizza_id in ids)
+        _wait_for(client, set(ids), timeout=60 + 10 * args.pizzas * args.baking_time / args.capacity)
+        elapsed = time.monotonic() - sent
+        stop.set()
+        sampler.join()
+        pizzas = _pizzas(client.dynamodb, table, ids)
+    if args.keep_logs:
+        print(f"function logs: {state}/logs")
+    else:
+        shutil.rmtree(state, ignore_errors=True)
+
+    first_start = min(datetime.fromisoformat(p["started_at"]).timestamp() for p in pizzas)
+    last_out = max(datetime.fromisoformat(p["baked_at"]).timestamp() for p in pizzas)
+    per_second = len(pizzas) / (last_out - first_start)
+    utilisation = per_second * args.baking_time / args.capacity
+    latencies = [seconds * 1000 for seconds in _slot_latencies(pizzas)]
+    p50, p95 = _percentile(latencies, 0.5), _percentile(latencies, 0.95)
+    figures = {
+        "utilisation": {"value": round(utilisation, 3), "unit": "ratio"},
+        "pizzas_per_second": {"value": round(per_second, 3), "unit": "pizzas/s"},
+        "slot_free_to_next_start_p50": {"value": round(p50, 1), "unit": "ms"},
+        "slot_free_to_next_start_p95": {"value": round(p95, 1), "unit": "ms"},
+        "slot_free_to_next_start_p50_vs_update_item_p50": {"value": round(p50 / update_p50, 1), "unit": "ratio"},
+        "elapsed": {"value": round(elapsed, 1), "unit": "s"},
+        "ideal_elapsed": {"value": round(args.pizzas * args.baking_time / args.capacity, 1), "unit": "s"},
+        "max_in_oven": {"value": max_in_oven[0], "unit": "pizzas"},
+    }
+    baseline = {
+        "conditional_update_item_rate": {"value": round(rate, 1), "unit": "requests/s"},
+        "conditional_update_item_p50": {"value": round(update_p50, 2), "unit": "ms"},
+    }
+    print(f"oven: {args.pizzas} pizzas, capacity {args.capacity}, baking {args.baking_time} s")
+    for name, figure in {**figures, **{f"baseline {k}": v for k, v in baseline.items()}}.items():
+        print(f"  {name:48} {figure['value']:>10} {figure['unit']}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"figures": figures, "baseline": baseline}, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def _wait_for(client: Any, wanted: set[str], timeout: float) -> None:
+    baked: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while not wanted <= baked:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(wanted & baked)} of {len(wanted)} pizzas baked in {timeout:.0f} s")
+        baked |= {pizza["id"] for pizza in client.receive_baked(wait_secs=1)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
