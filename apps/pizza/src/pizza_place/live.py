@@ -90,10 +90,10 @@ def run_demo(
                     seen = place.run(interrupts.stop, interrupts.abort)
             console.print("stopping the local cloud", highlight=False)
     if interrupts.abort.is_set():
-        console.print(summary(state, seen, None), highlight=False)
+        console.print(summary(state, seen, None), highlight=False, soft_wrap=True)
         return INTERRUPTED
     violations = check(seen)
-    console.print(summary(state, seen, violations), highlight=False)
+    console.print(summary(state, seen, violations), highlight=False, soft_wrap=True)
     return REFUSED if violations else 0
 
 
