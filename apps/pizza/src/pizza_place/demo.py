@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -98,14 +98,26 @@ class Delivery:
         return [row for i, row in enumerate(self.rows) if i + 2 not in rejected_lines]
 
 
-def plan_delivery(supplier: Supplier, today: date, key: str, rng: random.Random) -> Delivery:
-    """Two batches of each of the supplier's ingredients; about one batch in five is near its best-before."""
+def plan_delivery(
+    supplier: Supplier, today: date, key: str, rng: random.Random, used_since: Mapping[str, int] | None = None
+) -> Delivery:
+    """Two batches of each of the supplier's ingredients; about one batch in five is near its best-before.
+
+    Without ``used_since`` (the opening delivery) each batch is drawn from the supplier's range; with it,
+    the supplier restocks what was used since its last visit (``restock`` times it, give or take a fifth).
+    """
     rows = []
     for type_id, (smallest, largest) in supplier.batches.items():
-        for _ in range(2):
+        if used_since is None:
+            quantities = [rng.randint(smallest, largest), rng.randint(smallest, largest)]
+        else:
+            total = max(2 * smallest, round(used_since.get(type_id, 0) * supplier.restock * rng.uniform(0.8, 1.2)))
+            first = rng.randint(total // 3, total - total // 3)
+            quantities = [first, total - first]
+        for quantity in quantities:
             near_expiry = rng.random() < 0.2
             days = 0 if near_expiry else rng.randint(*supplier.shelf_life_days)
-            rows.append((type_id, rng.randint(smallest, largest), today + timedelta(days=days)))
+            rows.append((type_id, max(1, quantity), today + timedelta(days=days)))
     return Delivery(key, supplier.name, tuple(rows))
 
 
@@ -208,6 +220,7 @@ class PizzaPlace:
         self.rng = random.Random(settings.seed)
         self.run_id = uuid.uuid4().hex[:6]
         self.ledger = StockLedger()
+        self.used_at_last_visit: dict[str, dict[str, int]] = {}  # supplier -> the ledger's usage then
         self.ledger_lock = threading.Lock()
         self.gate = Gate()
         self.seen = Observations()
@@ -296,7 +309,12 @@ class PizzaPlace:
             number = self.state.deliveries + 1
         today = self.kitchen.now(self.state.elapsed).date()
         key = f"deliveries/{self.run_id}/{number:04d}-{supplier.name}.csv"
-        delivery = plan_delivery(supplier, today, key, self.rng)
+        with self.ledger_lock:
+            used = dict(self.ledger.used)
+        last = self.used_at_last_visit.get(supplier.name)
+        since = None if last is None else {t: used.get(t, 0) - last.get(t, 0) for t in supplier.batches}
+        self.used_at_last_visit[supplier.name] = used
+        delivery = plan_delivery(supplier, today, key, self.rng, since)
         with self.gate.closed():
             self.stock.deliver(key, delivery.csv())
             report = self.stock.report(key, timeout=self.settings.settle_timeout)

@@ -31,7 +31,7 @@ __all__ = ["run_demo", "summary", "watch"]
 
 
 class _Interrupts:
-    """SIGINT once: ``stop`` (finish gracefully); twice: ``abort``; three times: KeyboardInterrupt."""
+    """SIGINT once: ``stop`` (finish gracefully); twice, or SIGTERM/SIGHUP: ``abort``; then KeyboardInterrupt."""
 
     def __init__(self) -> None:
         self.stop = threading.Event()
@@ -40,7 +40,7 @@ class _Interrupts:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.abort.is_set():
             raise KeyboardInterrupt
-        if self.stop.is_set() or signum == signal.SIGTERM:
+        if self.stop.is_set() or signum != signal.SIGINT:  # SIGTERM, SIGHUP (the terminal went away): no waiting
             self.abort.set()
         self.stop.set()
 
@@ -49,7 +49,7 @@ class _Interrupts:
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
-        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
             yield self
         finally:

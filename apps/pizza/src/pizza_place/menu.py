@@ -37,20 +37,21 @@ POPULARITY: dict[str, int] = {
 @dataclass(frozen=True)
 class Supplier:
     name: str  # a slug: it goes into the object key of its deliveries
-    # typeId -> (smallest, largest) quantity of one batch
+    # typeId -> (smallest, largest) quantity of one batch: the opening stock, and the least it brings
     batches: dict[str, tuple[int, int]]
     shelf_life_days: tuple[int, int]  # best-before, in days after the delivery, (soonest, latest)
+    # Each later delivery restocks what the kitchen used since this supplier's last one, times this
+    # (give or take a fifth), so supply follows demand however fast the machine serves orders.
+    restock: float = 1.3
 
 
-# Sized for the demo's two orders a second, with a supplier at the door every two seconds (each one comes
-# back every ten): a little more than the pizzas take, so the surplus is what expires.
 SUPPLIERS: tuple[Supplier, ...] = (
     Supplier("mill", {"dough": (10, 16)}, (2, 4)),
     Supplier("dairy", {"mozzarella": (18, 26)}, (2, 3)),
     Supplier("greengrocer", {"tomato": (10, 16), "basil": (4, 7), "mushroom": (3, 6)}, (2, 4)),
     Supplier("deli", {"ham": (6, 10), "pepperoni": (4, 7), "olive": (1, 2)}, (3, 6)),
-    # Pineapple comes in small batches: hawaiians are the pizza that gets refused.
-    Supplier("importer", {"pineapple": (1, 4)}, (3, 5)),
+    # Pineapple is scarce: the importer brings less than the kitchen uses, so hawaiians get refused.
+    Supplier("importer", {"pineapple": (1, 4)}, (3, 5), restock=0.7),
 )
 
 INGREDIENTS: tuple[str, ...] = tuple(sorted({typ for pizza in MENU for typ in pizza.ingredients}))

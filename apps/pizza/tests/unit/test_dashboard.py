@@ -1,6 +1,6 @@
 import io
-import re
 import json
+import re
 
 from rich.console import Console
 

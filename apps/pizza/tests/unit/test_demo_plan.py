@@ -76,3 +76,17 @@ def test_the_gate_closes_only_once_the_orders_inside_are_done_and_holds_new_ones
     assert second_order_in.wait(5)
     for thread in threads:
         thread.join(5)
+
+
+def test_a_later_delivery_restocks_what_was_used_since_the_suppliers_last_visit():
+    dairy = next(s for s in SUPPLIERS if s.name == "dairy")
+    delivery = plan_delivery(dairy, date(2030, 3, 1), "k.csv", random.Random(1), {"mozzarella": 100})
+    total = sum(quantity for _, quantity, _ in delivery.rows)
+    assert len(delivery.rows) == 2
+    assert 100 * dairy.restock * 0.8 <= total <= 100 * dairy.restock * 1.2 + 1
+
+
+def test_a_supplier_whose_goods_were_not_used_still_brings_its_least():
+    dairy = next(s for s in SUPPLIERS if s.name == "dairy")
+    delivery = plan_delivery(dairy, date(2030, 3, 1), "k.csv", random.Random(1), {})
+    assert sum(quantity for _, quantity, _ in delivery.rows) == 2 * dairy.batches["mozzarella"][0]
