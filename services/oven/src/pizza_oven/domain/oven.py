@@ -119,38 +119,53 @@ def take_waiting(
         entries = line.take(min(most, load.free_slots), patient=load.waiting > 0)
         if not entries:
             return LineServed(taken)
-        # Only the slot and the start are on the way to the next pizza's start; the bookkeeping of the round
-        # (started marks, deleting the entries) follows it, and is safe to lose: a repeat redoes it.
-        settled: list[LineEntry] = []
-        started: list[tuple[Pizza, str, datetime]] = []
-        try:
-            for position, entry in enumerate(entries):
-                outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
-                if isinstance(outcome, NoRoom):
+        taken_now, stopped = _take_in_order(entries, ledger=ledger, line=line, timer=timer, now=now)
+        taken += taken_now
+        if stopped:
+            return LineServed(taken)
+
+
+def _take_in_order(
+    entries: list[LineEntry], *, ledger: Ledger, line: LineHead, timer: BakeTimer, now: Clock
+) -> tuple[int, bool]:
+    """Give each entry, in order, its slot and start its baking. Returns how many took a slot, and whether
+    the round stopped early (the oven filled up): the entries not reached are put back at the head.
+
+    Only the slot and the start are on the way to the next pizza's start; the round's bookkeeping (started
+    marks, deleting the entries) follows it, and is safe to lose: a repeat of an entry redoes it.
+    """
+    taken = 0
+    settled: list[LineEntry] = []
+    started: list[tuple[Pizza, str, datetime]] = []
+    try:
+        for position, entry in enumerate(entries):
+            outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
+            if isinstance(outcome, NoRoom):
+                line.put_back(entries[position:])
+                return taken, True
+            if isinstance(outcome, Granted):
+                pizza: Pizza | None = entry.pizza
+                taken += 1
+            else:
+                decision = when_already_known(outcome.record, now=now(), start_grace=timedelta(0), from_line=True)
+                if decision is Then.REJOIN_LINE:  # still waiting: only a change of capacity gets here
                     line.put_back(entries[position:])
-                    return LineServed(taken)
-                if isinstance(outcome, Granted):
-                    pizza: Pizza | None = entry.pizza
-                    taken += 1
-                else:
-                    decision = when_already_known(outcome.record, now=now(), start_grace=timedelta(0), from_line=True)
-                    if decision is Then.REJOIN_LINE:  # still waiting: only a change of capacity gets here
-                        line.put_back(entries[position:])
-                        return LineServed(taken)
-                    pizza = outcome.record.pizza if decision is Then.START and outcome.record else None
-                if pizza is not None:
-                    try:
-                        execution = _start(pizza, Route.LINE, ledger=ledger, timer=timer, now=now)
-                    except StartFailed:
-                        line.put_back(entries[position:])  # it keeps its place at the head of the line
-                        raise
-                    if execution is not None:
-                        started.append((pizza, execution, now()))
-                settled.append(entry)
-        finally:
-            for pizza, execution, moment in started:
-                ledger.mark_started(pizza, execution, moment)
-            line.done(settled)
+                    return taken, True
+                pizza = outcome.record.pizza if decision is Then.START and outcome.record else None
+            if pizza is not None:  # None: a stale entry (baked, or started already), only to be settled
+                try:
+                    execution = _start(pizza, Route.LINE, ledger=ledger, timer=timer, now=now)
+                except StartFailed:
+                    line.put_back(entries[position:])  # it keeps its place at the head of the line
+                    raise
+                if execution is not None:
+                    started.append((pizza, execution, now()))
+            settled.append(entry)
+        return taken, False
+    finally:
+        for pizza, execution, moment in started:
+            ledger.mark_started(pizza, execution, moment)
+        line.done(settled)
 
 
 def remove(pizza: Pizza, *, ledger: Ledger, shelf: Shelf, bell: Bell, now: Clock) -> Removed:
