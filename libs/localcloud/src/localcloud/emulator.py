@@ -61,6 +61,7 @@ ControlHandler = Callable[[dict[str, Any]], Any]
 _patch_lock = threading.Lock()
 _patched = False
 _sweeping = threading.local()
+_partition = threading.local()  # the partition a Query on a table's key reads (see _install_patches)
 _invokers: list[tuple[object, Invoker, frozenset[str]]] = []  # (owner, invoker, function names), newest last
 
 
@@ -123,6 +124,28 @@ def _install_patches() -> None:
 
         transact_write_items.__wrapped__ = original_transact  # type: ignore[attr-defined]
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+        # moto answers a Query on a table's key by sorting and filtering every item of the table; DynamoDB
+        # reads the one partition. Hand moto's query only the partition asked for (same items, same order).
+        original_query, original_all_items = Table.query, Table.all_items
+
+        def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+            on_table_key = len(args) < 7 or args[6] is None  # args[6] is index_name
+            _partition.key = hash_key if on_table_key and "index_name" not in kwargs else None
+            try:
+                return original_query(self, hash_key, *args, **kwargs)
+            finally:
+                _partition.key = None
+
+        def all_items(self: Any) -> Any:
+            key = getattr(_partition, "key", None)
+            if key is None or not self.range_key_attr:
+                return original_all_items(self)
+            return sorted(self.items.get(key, {}).values(), key=lambda item: item.range_key)
+
+        query.__wrapped__ = original_query  # type: ignore[attr-defined]
+        Table.query = query  # type: ignore[method-assign]
+        Table.all_items = all_items  # type: ignore[method-assign]
         _patched = True
 
 
