@@ -64,19 +64,31 @@ def _install(target: Path, wheel_dir: Path) -> None:
     )
 
 
+# Written by pip about this machine (where the wheel was found, which tool installed it): not reproducible.
+INSTALL_RECORDS = ("direct_url.json", "INSTALLER", "REQUESTED")
+
+
 def _prune(target: Path) -> None:
     for entry in list(target.iterdir()):
         provided = entry.name.split("-")[0].lower() in PROVIDED_BY_RUNTIME
         if provided or entry.name == "bin":
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    for dist_info in target.glob("*.dist-info"):
+        for name in INSTALL_RECORDS:
+            (dist_info / name).unlink(missing_ok=True)
+        record = dist_info / "RECORD"
+        if record.exists():
+            kept = [
+                line
+                for line in record.read_text().splitlines()
+                if line.split(",")[0].split("/")[-1] not in INSTALL_RECORDS
+            ]
+            record.write_text("\n".join(kept) + "\n")
 
 
 def _files(target: Path) -> Iterator[Path]:
     for path in sorted(target.rglob("*")):
         if path.is_dir() or "__pycache__" in path.parts or path.suffix == ".pyc":
-            continue
-        # Records where pip found the wheel (a path on this machine): not reproducible, not needed.
-        if path.name in {"direct_url.json", "INSTALLER", "REQUESTED"} and path.parent.name.endswith(".dist-info"):
             continue
         yield path
 
@@ -108,7 +120,7 @@ def build(service_dir: Path, out_dir: Path, work_dir: Path) -> Path:
 
 
 def services_with_handlers() -> list[Path]:
-    return sorted(path.parent.parent.parent for path in (ROOT / "services").glob("*/src/*/handlers/__init__.py"))
+    return sorted(path.parents[3] for path in (ROOT / "services").glob("*/src/*/handlers/__init__.py"))
 
 
 def main(argv: list[str] | None = None) -> int:
