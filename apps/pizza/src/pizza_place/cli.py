@@ -60,6 +60,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--rate", type=_positive_float, default=2.0, help="orders per second on average (default 2)")
     demo.add_argument("--chaos", action="store_true", help="the local cloud delivers every event at least twice")
     demo.add_argument(
+        "--oven-capacity", type=_positive_int, default=6, help="pizzas the oven bakes at once (default 6)"
+    )
+    demo.add_argument(
         "--demo-dir", type=Path, default=DEFAULT_STATE_DIR / "demo", help="the demo cloud's state and logs"
     )
     demo.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)  # an SVG frame, for docs/dashboard.png
@@ -325,7 +328,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     settings = DemoSettings(duration=args.duration, seed=args.seed, orders_per_second=args.rate)
     return run_demo(
-        settings, tty=not args.no_tty, state_dir=args.demo_dir, chaos=args.chaos, screenshot=args.screenshot
+        settings,
+        tty=not args.no_tty,
+        state_dir=args.demo_dir,
+        chaos=args.chaos,
+        oven_capacity=args.oven_capacity,
+        screenshot=args.screenshot,
     )
 
 

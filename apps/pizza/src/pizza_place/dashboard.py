@@ -74,7 +74,7 @@ def sparkline(values: list[int], width: int) -> str:
 
 def chart_width_for(console_width: int) -> int:
     """The level charts take what the stock panel (three fifths of the screen) leaves beside the numbers."""
-    return max(8, min(60, console_width * 3 // 5 - 42))
+    return max(8, min(60, console_width * 3 // 5 - 46))
 
 
 def render(state: PlaceState, *, chart_width: int = 40) -> RenderableType:
@@ -110,7 +110,7 @@ def _stock_panel(state: PlaceState, chart_width: int) -> RenderableType:
     table.add_column("level", justify="right", no_wrap=True, min_width=5)
     table.add_column("over time", no_wrap=True, min_width=chart_width)
     table.add_column("in" if state.running_orders else "", justify="right", style="dim", no_wrap=True)
-    table.add_column("expired" if state.running_orders else "", justify="right", style="dim", no_wrap=True)
+    table.add_column("expired" if state.running_orders else "", justify="right", style="dim", no_wrap=True, min_width=7)
     levels = state.board.quantities()
     histories = state.board.histories()
     for type_id in sorted(set(levels) | set(state.delivered)):

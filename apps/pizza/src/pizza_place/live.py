@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import signal
 import threading
 import time
@@ -63,6 +64,7 @@ def run_demo(
     tty: bool,
     state_dir: Path,
     chaos: bool = False,
+    oven_capacity: int | None = None,
     screenshot: Path | None = None,
     out: Console | None = None,
 ) -> int:
@@ -71,6 +73,8 @@ def run_demo(
 
     console = out or Console(highlight=False)
     progress = Progress(None if tty else console.file)
+    if oven_capacity is not None:
+        os.environ["OVEN_CAPACITY"] = str(oven_capacity)  # read by the oven's stack (Terraform: oven_capacity)
     stacks = entry_point_stacks("pizza")
     if not {"stock", "oven"} <= {stack.name for stack in stacks}:
         raise CliError("the stock and oven stacks are not installed: run `make install`", NO_TARGET)
@@ -209,5 +213,5 @@ def _print_levels(console: Console, state: PlaceState) -> None:
     levels = ", ".join(f"{t} {q}" for t, q in state.board.quantities().items()) or "none yet"
     with state.lock:
         oven = f"{state.oven_in_use}/{state.oven_capacity}" if state.oven_capacity else "-"
-        waiting = state.oven_waiting
+        waiting = "-" if state.oven_waiting is None else state.oven_waiting
     console.print(f"[{state.elapsed:5.1f}s] levels: {levels} | oven {oven}, waiting {waiting}", highlight=False)
