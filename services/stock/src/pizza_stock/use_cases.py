@@ -45,9 +45,10 @@ __all__ = [
     "use_ingredients",
 ]
 
-# One transaction writes the delivery's progress, its batches and each ingredient's level once.
-GROUP_ROWS = 64
+# One transaction (at most 100 items) writes the delivery's progress, the group's batches and each of its
+# ingredients' levels once: as many rows as fit, so fewer requests per row.
 GROUP_ITEMS = 100 - 1
+GROUP_ROWS = GROUP_ITEMS - 1
 USAGE_ATTEMPTS = 12
 
 
@@ -136,8 +137,8 @@ def use_ingredients(request: UseIngredients, now: datetime, table: StockTable) -
             time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # others took from these batches: re-plan
             continue
         except TransactionRecorded:
-            pass
-        return _first_answer(request, fingerprint, table)
+            return _first_answer(request, fingerprint, table)
+        return _answer_committed(request, fingerprint, table)
     raise StockBusy(
         "the batches kept changing under this request; nothing was taken, try again",
         details={"transactionId": request.transaction_id},
@@ -153,6 +154,11 @@ def _first_answer(request: UseIngredients, fingerprint: str, table: StockTable) 
         raise TransactionIdReused(request.transaction_id)
     if record.answer is not None:
         return record.answer
+    return _answer_committed(request, fingerprint, table)
+
+
+def _answer_committed(request: UseIngredients, fingerprint: str, table: StockTable) -> Answer:
+    """201 with the levels read now, stored as the answer unless another caller stored one first."""
     answer = stock_used(request, table.levels(item.type_id for item in request.items))
     if table.record_answer(request.transaction_id, answer):
         return answer

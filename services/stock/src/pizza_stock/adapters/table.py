@@ -363,14 +363,19 @@ class StockTable:
         self.name = table_name
         self.client = client or aws.client("dynamodb")
 
-    def batches_oldest_first(self, type_id: str, needed: int, page_size: int = 50) -> list[Batch]:
-        """Batches of an ingredient, best-before first, until they hold ``needed`` (or all of them)."""
+    def batches_oldest_first(self, type_id: str, needed: int, page_size: int = 5) -> list[Batch]:
+        """Batches of an ingredient, best-before first, until they hold ``needed`` (or all of them).
+
+        The first page is small (a usage rarely spans many batches: read little), later pages larger.
+        """
         batches: list[Batch] = []
         held = 0
         query: dict[str, Any] = {
             "TableName": self.name,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :batch)",
             "ExpressionAttributeValues": {":pk": to_value(type_id), ":batch": to_value(BATCH_PREFIX)},
+            "ProjectionExpression": f"typeId, batchId, quantity, remaining, {TTL_ATTRIBUTE}",
+            # Consistent: a stale read could miss a delivery and record a wrong refusal as the first answer.
             "ConsistentRead": True,
             "Limit": page_size,
         }
@@ -383,6 +388,7 @@ class StockTable:
             if held >= needed or "LastEvaluatedKey" not in page:
                 return batches
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            query["Limit"] = 100
 
     def commit_usage(
         self, transaction_id: str, fingerprint: str, plan: Mapping[str, Sequence[Take]], now: datetime
