@@ -357,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"AWS refused {error.operation_name}: {problem.get('Code')}: {problem.get('Message')}", REFUSED)
     except KeyboardInterrupt:
         return _fail("interrupted", INTERRUPTED)
+    except Exception as error:  # a bug: still one line, and the traceback on request
+        if os.environ.get("PIZZA_DEBUG"):
+            raise
+        return _fail(f"{type(error).__name__}: {error} (PIZZA_DEBUG=1 shows the traceback)", REFUSED)
 
 
 def _fail(message: str, code: int) -> int:

@@ -173,7 +173,12 @@ def watch(target: Target, *, duration: float | None, tty: bool, out: Console | N
     state = PlaceState(title="Cloud Pizza Place (watching)", where=target.endpoint or target.source)
     stock.levels()  # fails here, with one line, if the target is not there
     stop = threading.Event()
-    feed = KinesisLevelFeed(target.client("kinesis"), stock.stream, state.board)
+    feed = KinesisLevelFeed(
+        target.client("kinesis"),
+        stock.stream,
+        state.board,
+        on_level=lambda level: state.event(f"{level.type_id} is now {level.quantity} (version {level.version})"),
+    )
     threads = [
         threading.Thread(target=feed.run, args=(stop,), name="levels", daemon=True),
         threading.Thread(target=_watch_oven, args=(oven, state, stop), name="oven-watch", daemon=True),
