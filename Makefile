@@ -13,6 +13,8 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 export PYTHON312
 TOX_PATH := $(if $(PYTHON312),$(dir $(PYTHON312)):)$(PATH)
 ARGS ?=
+# One tox env per package and Python; a missing interpreter is skipped (tox.ini).
+UNIT_ENVS := py311-common,py312-common,py311-localcloud,py312-localcloud,py311-stock,py312-stock,py311-oven,py312-oven,py311-pizza,py312-pizza
 
 .PHONY: help install checkov-venv terraform-schema test test-lint test-unit test-package test-integration test-chaos \
 	test-terraform test-demo lint demo up down package bench clean
@@ -58,7 +60,7 @@ test-lint: install ## ruff check, ruff format --check, mypy over libs/
 
 test-unit: install ## each package's unit tests in its own tox env (only its declared dependencies)
 	PATH="$(TOX_PATH)" $(BIN)/tox run-parallel --parallel-no-spinner -p 2 \
-		-e py311-common,py312-common,py311-localcloud,py312-localcloud,py311-stock,py312-stock,py311-oven,py312-oven
+		-e $(UNIT_ENVS)
 
 test-package: install ## build every Lambda zip twice (same sha256) and import each handler on python3.12 alone
 	$(BIN)/pytest -q -p no:cacheprovider tests/package
