@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pizza_common.observability import instrumented
+from pizza_common.observability import instrumented, metrics
 from pizza_common.settings import load
 from pizza_stock.adapters.levels_stream import LevelsStream
 from pizza_stock.adapters.table import AGGREGATE, level_from_image
@@ -31,6 +32,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     if change["dynamodb"]["Keys"]["sk"]["S"] != AGGREGATE:  # the filter criteria do this on Lambda
         return
     broadcast_level(level_from_image(change["dynamodb"]["NewImage"]), _stream())
+    metrics.add_metric(name="LevelChangesBroadcast", unit=MetricUnit.Count, value=1)
 
 
 @instrumented()
