@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from stock_target import FAR_BEST_BEFORE, unique
+from stock_target import FAR_BEST_BEFORE, eventually, unique
 
 
 def test_a_delivery_becomes_levels_and_a_report_that_names_each_rejected_row(stock):
@@ -39,6 +39,13 @@ def test_a_delivery_becomes_levels_and_a_report_that_names_each_rejected_row(sto
     ]
     assert stock.wait_for_level(ham, lambda level: True)["quantity"] == 15, "two rows of one ingredient, two batches"
     assert stock.level(basil)["quantity"] == 7
+
+    def listed() -> dict[str, int] | None:
+        items = stock.call("GET", "/stock", "/stock").json()["items"]
+        found = {item["typeId"]: item["quantity"] for item in items if item["typeId"] in (ham, basil)}
+        return found if len(found) == 2 else None
+
+    assert eventually(listed, "GET /stock to list both ingredients") == {ham: 15, basil: 7}
 
 
 def test_the_same_file_uploaded_again_adds_nothing(stock):
