@@ -87,45 +87,39 @@ def test_an_update_that_creates_its_item_gives_one_insert_record_with_the_whole_
 
 
 def test_a_query_on_the_table_key_reads_only_its_partition_and_answers_as_before(
-    monkeypatch: pytest.MonkeyPatch,
+    cloud: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import boto3
-    from moto import mock_aws
     from moto.dynamodb.models import dynamodb_backends
 
-    from localcloud.emulator import _install_patches
+    dynamodb = cloud.client("dynamodb")
+    dynamodb.create_table(
+        TableName="partition-orders",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    )
+    for pk, count in (("wanted", 5), ("other", 50)):
+        for n in range(count):
+            dynamodb.put_item(TableName="partition-orders", Item={"pk": {"S": pk}, "sk": {"S": f"{n:03d}"}})
 
-    _install_patches()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="orders",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    class Untouchable(dict):  # type: ignore[type-arg]
+        def values(self) -> Any:
+            raise AssertionError("the query read another partition")
+
+    table = dynamodb_backends[cloud.account][cloud.region].tables["partition-orders"]
+    other = next(key for key in table.items if key.value == "other")
+    monkeypatch.setitem(table.items, other, Untouchable(table.items[other]))
+
+    def query(**extra: Any) -> dict[str, Any]:
+        return dynamodb.query(  # type: ignore[no-any-return]
+            TableName="partition-orders",
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :zero)",
+            ExpressionAttributeValues={":pk": {"S": "wanted"}, ":zero": {"S": "0"}},
+            **extra,
         )
-        for pk, count in (("wanted", 5), ("other", 50)):
-            for n in range(count):
-                dynamodb.put_item(TableName="orders", Item={"pk": {"S": pk}, "sk": {"S": f"{n:03d}"}})
 
-        class Untouchable(dict):  # type: ignore[type-arg]
-            def values(self) -> Any:
-                raise AssertionError("the query read another partition")
-
-        table = dynamodb_backends["123456789012"]["us-east-1"].tables["orders"]
-        other = next(key for key in table.items if key.value == "other")
-        monkeypatch.setitem(table.items, other, Untouchable(table.items[other]))
-
-        def query(**extra: Any) -> dict[str, Any]:
-            return dynamodb.query(
-                TableName="orders",
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :zero)",
-                ExpressionAttributeValues={":pk": {"S": "wanted"}, ":zero": {"S": "0"}},
-                **extra,
-            )
-
-        first = query(Limit=2)
-        rest = query(ExclusiveStartKey=first["LastEvaluatedKey"])
-        backwards = query(ScanIndexForward=False)
+    first = query(Limit=2)
+    rest = query(ExclusiveStartKey=first["LastEvaluatedKey"])
+    backwards = query(ScanIndexForward=False)
     assert [i["sk"]["S"] for i in first["Items"] + rest["Items"]] == ["000", "001", "002", "003", "004"]
     assert [i["sk"]["S"] for i in backwards["Items"]] == ["004", "003", "002", "001", "000"]
