@@ -95,7 +95,7 @@ package: install ## one reproducible Lambda zip per service in dist/, with its s
 	$(PY) tools/package.py
 
 bench: install ## every benchmark; each prints its figures and writes bench/results/<name>.json
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean: down ## remove everything the build made
 	rm -rf $(VENV) $(CHECKOV_VENV) .tox build dist .localcloud .pytest_cache .mypy_cache .ruff_cache .hypothesis

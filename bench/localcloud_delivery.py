@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
+from _report import report
+
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "localcloud_delivery.json"
 WARM_UP = 5
 DEADLINE_SECONDS = 15.0
 # A random pause before each event, longer than a shard poll (0.25 s), so events meet the pollers at any phase.
@@ -203,13 +204,12 @@ def main() -> int:
             "unit": "requests/s",
         }
 
-    width = max(map(len, [*figures, *baseline])) + 9
-    print(f"localcloud delivery latency, {args.events} events per source, one at a time")
-    for name, figure in {**figures, **{f"baseline {k}": v for k, v in baseline.items()}}.items():
-        print(f"  {name:<{width}} {figure['value']:>10} {figure['unit']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"figures": figures, "baseline": baseline}, indent=2) + "\n")
-    print(f"written to {RESULTS.relative_to(HERE.parent)}")
+    report(
+        "localcloud_delivery",
+        f"localcloud delivery latency, {args.events} events per source, one at a time",
+        figures,
+        baseline,
+    )
     return 0
 
 

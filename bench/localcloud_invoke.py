@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from _report import report
+
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "localcloud_invoke.json"
 
 
 def echo(event: Any, context: Any) -> Any:
@@ -122,13 +123,12 @@ def main() -> int:
         "put_item_rate": {"value": round(1000 * len(put_item) / sum(put_item), 1), "unit": "requests/s"},
     }
 
-    width = max(map(len, [*figures, *baseline]))
-    print(f"localcloud invoke overhead, {n} calls per path (sequential, one client)")
-    for name, figure in {**figures, **{f"baseline {k}": v for k, v in baseline.items()}}.items():
-        print(f"  {name:<{width + 9}} {figure['value']:>10} {figure['unit']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"figures": figures, "baseline": baseline}, indent=2) + "\n")
-    print(f"written to {RESULTS.relative_to(HERE.parent)}")
+    report(
+        "localcloud_invoke",
+        f"localcloud invoke overhead, {n} calls per path (sequential, one client)",
+        figures,
+        baseline,
+    )
     return 0
 
 

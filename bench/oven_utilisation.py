@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import json
 import shutil
 import statistics
 import sys
@@ -28,11 +27,9 @@ import threading
 import time
 import uuid
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "oven_utilisation.json"
+from _report import report
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -160,11 +157,12 @@ def main() -> int:
         "conditional_update_item_rate": {"value": round(rate, 1), "unit": "requests/s"},
         "conditional_update_item_p50": {"value": round(update_p50, 2), "unit": "ms"},
     }
-    print(f"oven: {args.pizzas} pizzas, capacity {args.capacity}, baking {args.baking_time} s")
-    for name, figure in {**figures, **{f"baseline {k}": v for k, v in baseline.items()}}.items():
-        print(f"  {name:48} {figure['value']:>10} {figure['unit']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"figures": figures, "baseline": baseline}, indent=2) + "\n", encoding="utf-8")
+    report(
+        "oven_utilisation",
+        f"oven: {args.pizzas} pizzas, capacity {args.capacity}, baking {args.baking_time} s",
+        figures,
+        baseline,
+    )
     return 0
 
 

@@ -29,7 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stock_bench import DynamoDBRequests, conditional_update_rate, describe, figure, report, stock_cloud
+from _report import figure, report
+from _stock_cloud import DynamoDBRequests, conditional_update_rate, describe, stock_cloud
 
 BATCHES_PER_INGREDIENT = 40
 BATCH_QUANTITY = 500

@@ -1,12 +1,11 @@
 """What the stock benchmarks share: a local cloud running the stock stack, a count of the DynamoDB requests the
 emulator answers, the raw conditional UpdateItem rate of that emulator (the baseline), and the results file.
 
-Not a benchmark itself (``make bench`` runs it too: it only prints what it is).
+Not a benchmark itself: ``make bench`` skips files starting with ``_``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -107,21 +106,6 @@ def conditional_update_rate(table: str, clients: int, seconds: float = 3.0) -> f
     with ThreadPoolExecutor(max_workers=clients) as pool:
         total = sum(pool.map(hammer, range(clients)))
     return total / (time.monotonic() - started)
-
-
-def figure(value: float, unit: str) -> dict[str, Any]:
-    return {"value": round(value, 4 if abs(value) < 10 else 1), "unit": unit}
-
-
-def report(name: str, title: str, figures: dict[str, Any], baseline: dict[str, Any]) -> None:
-    width = max(map(len, [*figures, *baseline])) + 9
-    print(title)
-    for key, value in {**figures, **{f"baseline {k}": v for k, v in baseline.items()}}.items():
-        print(f"  {key:<{width}} {value['value']:>12} {value['unit']}")
-    path = HERE / "results" / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"figures": figures, "baseline": baseline}, indent=2) + "\n")
-    print(f"written to {path.relative_to(HERE.parent)}")
 
 
 def describe(requests: DynamoDBRequests) -> str:
