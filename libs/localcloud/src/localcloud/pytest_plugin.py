@@ -194,7 +194,30 @@ def localcloud(request: pytest.FixtureRequest) -> Iterator[LocalCloudHandle]:
         )
     finally:
         _restore(saved)
+        config.stash[_MEMORY_AFTER_SUITE] = _memory_of_this_process()
         cloud.stop()
+
+
+# The cloud runs in the test process, so its memory after the suite is a figure worth printing (never asserted).
+_MEMORY_AFTER_SUITE = pytest.StashKey[dict[str, float]]()
+
+
+def _memory_of_this_process() -> dict[str, float]:
+    try:
+        status = Path("/proc/self/status").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return {name: int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "VmHWM") if name in fields}
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    memory = config.stash.get(_MEMORY_AFTER_SUITE, None)
+    if memory:
+        terminalreporter.write_line(
+            f"localcloud: test process with the cloud after the suite: {memory.get('VmRSS', 0):.0f} MiB resident, "
+            f"peak {memory.get('VmHWM', 0):.0f} MiB (workers are separate processes)"
+        )
 
 
 def _restore(saved: dict[str, str | None]) -> None:
