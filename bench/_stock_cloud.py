@@ -118,3 +118,17 @@ def describe(requests: DynamoDBRequests) -> str:
 
 if __name__ == "__main__":
     print(__doc__.splitlines()[0])
+
+
+def wait_for_object(s3: Any, bucket: str, key: str, timeout: float) -> None:
+    """Until ``key`` exists in ``bucket`` (the ingest's report, written when the delivery is done)."""
+    from localcloud.polling import eventually
+
+    def exists() -> bool:
+        try:
+            s3.head_object(Bucket=bucket, Key=key)
+        except s3.exceptions.ClientError:
+            return False
+        return True
+
+    eventually(exists, f"s3://{bucket}/{key}", timeout=timeout, interval=0.02)

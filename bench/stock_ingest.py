@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import figure, report
-from _stock_cloud import DynamoDBRequests, conditional_update_rate, describe, stock_cloud
+from _stock_cloud import DynamoDBRequests, conditional_update_rate, describe, stock_cloud, wait_for_object
 
 
 def _peak_rss_kib(pid: int) -> int:
@@ -51,12 +51,12 @@ def main() -> int:
 
         warm = f"ingredient-warm,1,{best_before}\n"
         s3.put_object(Bucket=bucket, Key="warm.csv", Body=warm.encode())
-        _wait_for(s3, bucket, "reports/warm.csv.json")
+        wait_for_object(s3, bucket, "reports/warm.csv.json", timeout=900)
 
         with requests.counting() as counted:
             started = time.monotonic()
             s3.put_object(Bucket=bucket, Key="bench.csv", Body=body.encode())
-            _wait_for(s3, bucket, "reports/bench.csv.json")
+            wait_for_object(s3, bucket, "reports/bench.csv.json", timeout=900)
             elapsed = time.monotonic() - started
             answered = sum(counted.values())
             timings = describe(requests)
@@ -80,17 +80,6 @@ def main() -> int:
         baseline,
     )
     return 0
-
-
-def _wait_for(s3: object, bucket: str, key: str, timeout: float = 900) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            s3.head_object(Bucket=bucket, Key=key)  # type: ignore[attr-defined]
-            return
-        except Exception:
-            time.sleep(0.02)
-    raise TimeoutError(f"no {key} after {timeout}s")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import figure, report
-from _stock_cloud import DynamoDBRequests, conditional_update_rate, describe, stock_cloud
+from _stock_cloud import DynamoDBRequests, conditional_update_rate, describe, stock_cloud, wait_for_object
 
 BATCHES_PER_INGREDIENT = 40
 BATCH_QUANTITY = 500
@@ -56,7 +56,7 @@ def main() -> int:
             for type_id in ingredients
         )
         s3.put_object(Bucket=bucket, Key="bench.csv", Body=delivery.encode())
-        _wait_for(s3, bucket, "reports/bench.csv.json")
+        wait_for_object(s3, bucket, "reports/bench.csv.json", timeout=300)
         api = SignedHttp(outputs["api_url"], region=cloud.region)
 
         baseline_one = conditional_update_rate(outputs["stock_table"], clients=1)
@@ -110,17 +110,6 @@ def main() -> int:
         baseline,
     )
     return 0
-
-
-def _wait_for(s3: object, bucket: str, key: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            s3.head_object(Bucket=bucket, Key=key)  # type: ignore[attr-defined]
-            return
-        except Exception:
-            time.sleep(0.05)
-    raise TimeoutError(f"no {key} after {timeout}s")
 
 
 if __name__ == "__main__":

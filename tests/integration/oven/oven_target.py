@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
+from localcloud.polling import eventually
 from pizza_oven.cli import OvenClient
-
-T = TypeVar("T")
-
-
-def eventually(check: Callable[[], T | None], what: str, timeout: float = 120, interval: float = 0.1) -> T:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
 def run_ids(count: int, name: str) -> list[str]:
@@ -88,7 +73,7 @@ class OvenTarget:
             load = self.client.load()
             return load if load["in_use"] == 0 and load["waiting"] == 0 else None
 
-        return eventually(empty, "an empty oven")
+        return eventually(empty, "an empty oven", timeout=120)
 
     def pizzas(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """What the oven table holds about these pizzas (those it has)."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from oven_target import LoadSampler, OvenTarget, eventually, run_ids
+from oven_target import LoadSampler, OvenTarget, run_ids
+
+from localcloud.polling import eventually
 
 
 def test_a_hundred_pizzas_come_out_once_each_and_never_more_than_fit_in_the_oven(oven: OvenTarget, localcloud):
@@ -48,12 +50,12 @@ def test_waiting_pizzas_are_baked_before_later_arrivals_and_in_the_order_they_jo
     capacity = oven.client.load()["capacity"]
     slow, early, late = run_ids(capacity, "slow"), run_ids(capacity, "early"), run_ids(8, "late")
     oven.send(slow, baking_time_secs=15)
-    eventually(lambda: len(oven.pizzas(slow)) == capacity, "the slow pizzas in every slot")
+    eventually(lambda: len(oven.pizzas(slow)) == capacity, "the slow pizzas in every slot", timeout=120)
     oven.send(early, baking_time_secs=1)
-    eventually(lambda: len(oven.pizzas(early)) == capacity, "every early pizza in the line")
+    eventually(lambda: len(oven.pizzas(early)) == capacity, "every early pizza in the line", timeout=120)
     for pizza_id in late:  # one by one: the order they join the line is the order they are sent
         oven.send([pizza_id], baking_time_secs=1)
-        eventually(lambda pizza_id=pizza_id: oven.pizzas([pizza_id]), f"{pizza_id} accepted")
+        eventually(lambda pizza_id=pizza_id: oven.pizzas([pizza_id]), f"{pizza_id} accepted", timeout=120)
     still_baking = {pizza["state"] for pizza in oven.pizzas(slow).values()}
     assert still_baking == {"baking"}, "a slow pizza came out before the late ones were sent: make it slower"
     oven.wait_until_baked(slow + early + late)
@@ -102,6 +104,6 @@ def test_a_message_that_can_never_be_baked_goes_to_the_dead_letter_queue_with_it
                 sqs.change_message_visibility(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
         return next((m for m in messages if m["Body"] == body), None)
 
-    message = eventually(rejected, "the invalid message on the NewItems dead-letter queue")
+    message = eventually(rejected, "the invalid message on the NewItems dead-letter queue", timeout=120)
     assert reason in message["MessageAttributes"]["RejectedReason"]["StringValue"]
     oven.wait_until_baked(ids)  # it held nothing up

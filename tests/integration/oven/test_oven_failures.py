@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from oven_target import eventually, run_ids
+from oven_target import run_ids
 
 import localcloud
+from localcloud.polling import eventually
 from pizza_oven.stack import stack
 
 PREFIX = "ovenbroken"
@@ -59,7 +60,7 @@ def test_a_pizza_whose_baking_cannot_start_leaks_no_slot_and_ends_in_the_dead_le
                 sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
             return dead >= set(ids)
 
-        eventually(all_dead, "every pizza on the NewItems dead-letter queue after its retries")
+        eventually(all_dead, "every pizza on the NewItems dead-letter queue after its retries", timeout=120)
 
         load = dynamodb.get_item(TableName=outputs["oven_table"], Key={"pk": {"S": "OVEN#LOAD"}}, ConsistentRead=True)
         assert {name: value["N"] for name, value in load["Item"].items() if name != "pk"} == {"in_use": "0"}

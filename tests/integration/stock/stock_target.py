@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from localcloud.polling import eventually
 from pizza_common.signed_http import HttpAnswer, SignedHttp
 
-T = TypeVar("T")
 OPENAPI = Path(__file__).resolve().parents[3] / "services" / "stock" / "openapi.yaml"
 # Far from any TTL sweep a test runs (those sweep at most a few days ahead).
 FAR_BEST_BEFORE = (date.today() + timedelta(days=400)).isoformat()
@@ -22,18 +21,6 @@ FAR_BEST_BEFORE = (date.today() + timedelta(days=400)).isoformat()
 def unique(name: str) -> str:
     """An ingredient or id of this test alone (a lowercase slug)."""
     return f"{name}-{uuid.uuid4().hex[:10]}"
-
-
-def eventually(check: Callable[[], T | None], what: str, timeout: float = 60, interval: float = 0.1) -> T:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
 @dataclass

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from stock_target import FAR_BEST_BEFORE, eventually, unique
+from stock_target import FAR_BEST_BEFORE, unique
+
+from localcloud.polling import eventually
 
 
 def test_a_delivery_becomes_levels_and_a_report_that_names_each_rejected_row(stock):

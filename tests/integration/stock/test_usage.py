@@ -7,7 +7,9 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from stock_target import FAR_BEST_BEFORE, eventually, unique
+from stock_target import FAR_BEST_BEFORE, unique
+
+from localcloud.polling import eventually
 
 
 def delivered(stock, **quantities: int) -> None:
