@@ -98,16 +98,7 @@ def main() -> int:
     state = tempfile.mkdtemp(prefix="oven-bench-")
     with localcloud.start([stack("bench", capacity=args.capacity)], state_dir=state) as cloud:
         outputs = cloud.outputs["oven"]
-        client = OvenClient(
-            OvenOutputs(
-                new_items_queue_url=outputs["new_items_queue_url"],
-                baked_items_queue_url=outputs["baked_items_queue_url"],
-                oven_table=outputs["oven_table"],
-                bake_state_machine_arn=outputs["bake_state_machine_arn"],
-                endpoint=cloud.endpoint,
-                region=cloud.region,
-            )
-        )
+        client = OvenClient(OvenOutputs.of_service(outputs, cloud.endpoint, cloud.region))
         table = outputs["oven_table"]
         rate, update_p50 = _baseline(client.dynamodb, table)
 

@@ -11,14 +11,5 @@ from pizza_oven.cli import OvenClient, OvenOutputs
 @pytest.fixture(scope="session")
 def oven(localcloud) -> OvenTarget:
     outputs = localcloud.service("oven")
-    client = OvenClient(
-        OvenOutputs(
-            new_items_queue_url=outputs["new_items_queue_url"],
-            baked_items_queue_url=outputs["baked_items_queue_url"],
-            oven_table=outputs["oven_table"],
-            bake_state_machine_arn=outputs["bake_state_machine_arn"],
-            endpoint=localcloud.endpoint,
-            region=localcloud.region,
-        )
-    )
+    client = OvenClient(OvenOutputs.of_service(outputs, localcloud.endpoint, localcloud.region))
     return OvenTarget(client=client, stepfunctions=localcloud.client("stepfunctions"))

@@ -113,13 +113,9 @@ class OvenClient:
 
     def __init__(self, target: Target) -> None:
         self.target = target
-        self.outputs = OvenOutputs(
-            new_items_queue_url=target.output("new_items_queue_url"),
-            baked_items_queue_url=target.output("baked_items_queue_url"),
-            oven_table=target.output("oven_table"),
-            bake_state_machine_arn=target.output("bake_state_machine_arn"),
-            endpoint=target.endpoint,
-            region=target.region or target.output("bake_state_machine_arn").split(":")[3],
+        names = ("new_items_queue_url", "baked_items_queue_url", "oven_table", "bake_state_machine_arn")
+        self.outputs = OvenOutputs.of_service(
+            {name: target.output(name) for name in names}, target.endpoint, target.region
         )
         self.waiting_items = target.output("waiting_items_queue_url")
         self.doors = OvenDoors(self.outputs, session=target.session())

@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,19 @@ class OvenOutputs:
     endpoint: str | None = None  # None: AWS itself
     region: str | None = None
 
+    @classmethod
+    def of_service(cls, oven: Mapping[str, Any], endpoint: str | None, region: str | None) -> OvenOutputs:
+        """From the oven's output names and values; a missing one raises ``KeyError`` naming it."""
+        return cls(
+            new_items_queue_url=oven["new_items_queue_url"],
+            baked_items_queue_url=oven["baked_items_queue_url"],
+            oven_table=oven["oven_table"],
+            bake_state_machine_arn=oven["bake_state_machine_arn"],
+            endpoint=endpoint,
+            # A deployed oven's region is the one its state machine lives in.
+            region=region or oven["bake_state_machine_arn"].split(":")[3],
+        )
+
 
 def load_outputs(path: Path) -> OvenOutputs:
     """The oven's outputs from the local cloud's outputs.json, or from ``terraform output -json``."""
@@ -77,14 +90,7 @@ def load_outputs(path: Path) -> OvenOutputs:
         oven = {name: entry.get("value") for name, entry in document.items() if isinstance(entry, dict)}
         endpoint, region = None, None
     try:
-        return OvenOutputs(
-            new_items_queue_url=oven["new_items_queue_url"],
-            baked_items_queue_url=oven["baked_items_queue_url"],
-            oven_table=oven["oven_table"],
-            bake_state_machine_arn=oven["bake_state_machine_arn"],
-            endpoint=endpoint,
-            region=region or oven["bake_state_machine_arn"].split(":")[3],
-        )
+        return OvenOutputs.of_service(oven, endpoint, region)
     except KeyError as missing:
         raise OutputsError(f"{path} lacks the oven output {missing}") from None
 
