@@ -85,7 +85,7 @@ def render(state: PlaceState, *, chart_width: int = 40) -> RenderableType:
 def _header(state: PlaceState) -> RenderableType:
     line = Text(state.title, style="bold")
     clock = f"  {state.elapsed:5.0f} s"
-    if state.duration is not None:
+    if state.duration is not None and state.elapsed <= state.duration:  # past it, the phase says what goes on
         clock += f" of {state.duration:.0f} s"
     line.append(clock, style="cyan")
     if state.simulated_now is not None:

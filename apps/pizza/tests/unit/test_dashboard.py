@@ -1,6 +1,7 @@
 import io
 import json
 import re
+import time
 
 from rich.console import Console
 
@@ -48,3 +49,12 @@ def test_watching_says_orders_are_not_counted_and_shows_the_baked_queue():
     text = text_of(state)
     assert "watching: orders are not counted here" in text
     assert "baked, not collected" in text and "7" in text
+
+
+def test_the_header_counts_towards_the_duration_then_only_says_what_goes_on():
+    running = PlaceState(duration=60, running_orders=True, started=time.monotonic() - 30)
+    draining = PlaceState(duration=60, running_orders=True, started=time.monotonic() - 75, phase="draining the oven")
+
+    assert re.search(r"30 s of 60 s", text_of(running))
+    header = text_of(draining).splitlines()[0]
+    assert "75 s" in header and "of 60 s" not in header and "draining the oven" in header
