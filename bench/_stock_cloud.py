@@ -1,5 +1,5 @@
 """What the stock benchmarks share: a local cloud running the stock stack, a count of the DynamoDB requests the
-emulator answers, the raw conditional UpdateItem rate of that emulator (the baseline), and the results file.
+emulator answers, and a wait for a delivery's report.
 
 Not a benchmark itself: ``make bench`` skips files starting with ``_``.
 """
@@ -11,13 +11,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-BASELINE_TABLE_KEY = "BENCH#baseline"
+# The scratch item of the baseline (bench/_baseline.py): a partition no ingredient uses.
+BASELINE_KEY = {"pk": {"S": "BENCH#baseline"}, "sk": {"S": "COUNTER"}}
 
 
 @contextmanager
@@ -76,36 +76,6 @@ class DynamoDBRequests:
             yield self.by_operation
         finally:
             self._active = False
-
-
-def conditional_update_rate(table: str, clients: int, seconds: float = 3.0) -> float:
-    """UpdateItems per second, each ``ADD n :one`` under a condition, from ``clients`` threads on one item each."""
-    import boto3
-    from botocore.config import Config
-
-    def client() -> Any:
-        return boto3.session.Session().client("dynamodb", config=Config(retries={"max_attempts": 0}))
-
-    def hammer(number: int) -> int:
-        dynamodb, done = client(), 0
-        key = {"pk": {"S": f"{BASELINE_TABLE_KEY}#{number}"}, "sk": {"S": "COUNTER"}}
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            dynamodb.update_item(
-                TableName=table,
-                Key=key,
-                UpdateExpression="ADD n :one",
-                ConditionExpression="attribute_not_exists(n) OR n < :limit",
-                ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": "1000000000"}},
-            )
-            done += 1
-        return done
-
-    hammer(-1)  # warm the client and the emulator
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        total = sum(pool.map(hammer, range(clients)))
-    return total / (time.monotonic() - started)
 
 
 def describe(requests: DynamoDBRequests) -> str:

@@ -8,7 +8,7 @@
 - ``slot_free_to_next_start_p50``/``_p95``: from a slot freeing (a pizza taken out) to the next waiting
   pizza's baking starting in it: the removal, the ring, the baker's wake-up, the transaction, the start.
 - ``pizzas_per_second``, ``elapsed``, ``max_in_oven`` (sampled), and ``*_vs_update_item_p50`` ratios.
-- baseline: the raw rate and p50 of a conditional UpdateItem (``ADD n :one`` if ``n < :big``) on one item
+- baseline: the raw rate and p50 of a conditional UpdateItem (``ADD n :one`` if ``n < :limit``) on one item
   of the same emulator in the same run, so the figures read as ratios that hold across machines.
 
 Times come from the oven table (each pizza's ``started_at`` and ``baked_at``, written by the functions)
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -29,31 +28,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from _baseline import conditional_update_item
 from _report import report
 
 
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def _baseline(dynamodb: Any, table: str, calls: int = 200) -> tuple[float, float]:
-    """Rate and p50 (ms) of a conditional UpdateItem on one item, sequential, from one client."""
-    key = {"pk": {"S": f"BENCH#{uuid.uuid4().hex}"}}
-    latencies = []
-    started = time.perf_counter()
-    for _ in range(calls):
-        before = time.perf_counter()
-        dynamodb.update_item(
-            TableName=table,
-            Key=key,
-            UpdateExpression="ADD n :one",
-            ConditionExpression="attribute_not_exists(n) OR n < :big",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":big": {"N": "1000000"}},
-        )
-        latencies.append((time.perf_counter() - before) * 1000)
-    dynamodb.delete_item(TableName=table, Key=key)
-    return calls / (time.perf_counter() - started), statistics.median(latencies)
 
 
 def _pizzas(dynamodb: Any, table: str, ids: list[str]) -> list[dict[str, str]]:
@@ -100,7 +81,10 @@ def main() -> int:
         outputs = cloud.outputs["oven"]
         client = OvenClient(OvenOutputs.of_service(outputs, cloud.endpoint, cloud.region))
         table = outputs["oven_table"]
-        rate, update_p50 = _baseline(client.dynamodb, table)
+        baseline_update = conditional_update_item(
+            table, {"pk": {"S": f"BENCH#{uuid.uuid4().hex}"}}, make_client=lambda: client.dynamodb
+        )
+        rate, update_p50 = baseline_update.rate, baseline_update.p50_ms
 
         # Warm every function (a cold worker imports boto3 and Powertools) before the clock starts.
         warm = [f"warm-{number}" for number in range(args.capacity + 2)]

@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _baseline import conditional_update_item
 from _report import figure, report
-from _stock_cloud import DynamoDBRequests, conditional_update_rate, describe, stock_cloud, wait_for_object
+from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud, wait_for_object
 
 
 def _peak_rss_kib(pid: int) -> int:
@@ -47,7 +48,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as state_dir, stock_cloud(state_dir) as cloud:
         outputs = cloud.outputs["stock"]
         s3, bucket = cloud.client("s3"), outputs["deliveries_bucket"]
-        baseline_rate = conditional_update_rate(outputs["stock_table"], clients=1)
+        baseline_rate = conditional_update_item(outputs["stock_table"], BASELINE_KEY, clients=1).rate
 
         warm = f"ingredient-warm,1,{best_before}\n"
         s3.put_object(Bucket=bucket, Key="warm.csv", Body=warm.encode())

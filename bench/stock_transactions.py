@@ -29,8 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _baseline import conditional_update_item
 from _report import figure, report
-from _stock_cloud import DynamoDBRequests, conditional_update_rate, describe, stock_cloud, wait_for_object
+from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud, wait_for_object
 
 BATCHES_PER_INGREDIENT = 40
 BATCH_QUANTITY = 500
@@ -59,8 +60,8 @@ def main() -> int:
         wait_for_object(s3, bucket, "reports/bench.csv.json", timeout=300)
         api = SignedHttp(outputs["api_url"], region=cloud.region)
 
-        baseline_one = conditional_update_rate(outputs["stock_table"], clients=1)
-        baseline_many = conditional_update_rate(outputs["stock_table"], clients=args.clients)
+        baseline_one = conditional_update_item(outputs["stock_table"], BASELINE_KEY, clients=1).rate
+        baseline_many = conditional_update_item(outputs["stock_table"], BASELINE_KEY, clients=args.clients).rate
 
         rng = random.Random(7)
         orders = [

@@ -1,0 +1,67 @@
+"""The baseline every benchmark divides by: the raw rate of a conditional UpdateItem on the same emulator.
+
+Measured in the same run as the figures it scales, so a ratio holds across machines and loads.
+Not a benchmark itself: ``make bench`` skips files starting with ``_``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class UpdateItemBaseline:
+    rate: float  # UpdateItems answered per second, all clients together
+    p50_ms: float  # one UpdateItem's latency as a client sees it
+
+
+def _client_from_environment() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client("dynamodb", config=Config(retries={"max_attempts": 0}))
+
+
+def conditional_update_item(
+    table: str,
+    key: Mapping[str, Mapping[str, str]],
+    clients: int = 1,
+    seconds: float = 3.0,
+    make_client: Callable[[], Any] = _client_from_environment,
+) -> UpdateItemBaseline:
+    """``ADD n :one`` if ``n < :limit``, back to back for ``seconds``, from ``clients`` threads on one item each.
+
+    ``key`` is the table's key of a scratch item; each client suffixes its first string attribute with its number.
+    The scratch items are deleted afterwards.
+    """
+    first = next(iter(key))
+
+    def key_of(number: int) -> dict[str, Any]:
+        return {**key, first: {"S": f"{key[first]['S']}#{number}"}}
+
+    def hammer(number: int) -> list[float]:
+        dynamodb, latencies = make_client(), []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            before = time.perf_counter()
+            dynamodb.update_item(
+                TableName=table,
+                Key=key_of(number),
+                UpdateExpression="ADD n :one",
+                ConditionExpression="attribute_not_exists(n) OR n < :limit",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": "1000000000"}},
+            )
+            latencies.append((time.perf_counter() - before) * 1000)
+        dynamodb.delete_item(TableName=table, Key=key_of(number))
+        return latencies
+
+    hammer(-1)  # warm the client and the emulator
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        latencies = [latency for one_client in pool.map(hammer, range(clients)) for latency in one_client]
+    return UpdateItemBaseline(rate=len(latencies) / (time.monotonic() - started), p50_ms=statistics.median(latencies))
