@@ -1,0 +1,111 @@
+"""What happens to a sellable item, as immutable events, one stream per item, each at its version.
+
+Events are the source of truth: snapshots, the projection, the archive and the bus are all made from them.
+Their JSON (``model_dump_json``) is what the event store keeps, the archive writes and the history returns.
+Pure Python and pydantic: no AWS here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from pizza_common.events import EventDetail
+
+__all__ = [
+    "EVENT_TYPES",
+    "Adjusted",
+    "AdjustmentRefused",
+    "Confirmed",
+    "InventoryChanged",
+    "ItemEvent",
+    "Released",
+    "Reserved",
+    "event_from_json",
+    "event_to_json",
+]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item_id: str
+    version: Annotated[int, Field(ge=1)]
+    at: AwareDatetime
+
+
+class Reserved(_Event):
+    """Units held for a reservation until ``expires_at`` (after which they count as free again)."""
+
+    type: Literal["Reserved"] = "Reserved"
+    reservation_id: str
+    quantity: Annotated[int, Field(ge=1)]
+    expires_at: AwareDatetime
+
+
+class Released(_Event):
+    """A hold given back: early (``DELETE``), or recorded after it expired (the sweep, or a late confirm)."""
+
+    type: Literal["Released"] = "Released"
+    reservation_id: str
+    quantity: Annotated[int, Field(ge=1)]
+    reason: Literal["early", "expired"]
+
+
+class Confirmed(_Event):
+    """A hold made permanent at checkout: its units are sold."""
+
+    type: Literal["Confirmed"] = "Confirmed"
+    reservation_id: str
+    quantity: Annotated[int, Field(ge=1)]
+
+
+class Adjusted(_Event):
+    """Units added (a delivery, the kitchen's batch of the day) or taken away (breakage) by an adjustment."""
+
+    type: Literal["Adjusted"] = "Adjusted"
+    adjustment_id: str
+    delta: int
+    reason: str
+
+
+class AdjustmentRefused(_Event):
+    """An adjustment that would have left fewer units than are sold or held: recorded, with why."""
+
+    type: Literal["AdjustmentRefused"] = "AdjustmentRefused"
+    adjustment_id: str
+    delta: int
+    reason: str
+    refusal: str
+
+
+ItemEvent = Annotated[Reserved | Released | Confirmed | Adjusted | AdjustmentRefused, Field(discriminator="type")]
+EVENT_TYPES: tuple[type[_Event], ...] = (Reserved, Released, Confirmed, Adjusted, AdjustmentRefused)
+_EVENT = TypeAdapter(ItemEvent)
+
+
+def event_to_json(event: ItemEvent) -> str:
+    return event.model_dump_json()
+
+
+def event_from_json(text: str | bytes) -> ItemEvent:
+    return _EVENT.validate_json(text)
+
+
+class InventoryChanged(EventDetail):
+    """``inventory-changed`` on the shared bus (source ``pizza.reservations``): one per event of an item, with
+    the item's version so consumers drop stale and duplicate deliveries. Figures are as of the change."""
+
+    detail_type = "inventory-changed"
+
+    item_id: str
+    version: Annotated[int, Field(ge=1)]
+    change: Literal["Reserved", "Released", "Confirmed", "Adjusted", "AdjustmentRefused"]
+    at: datetime
+    available: int
+    reserved: int
+    sold: int
+    supply: int
+    status: Literal["IN STOCK", "OUT OF STOCK"]

@@ -1,0 +1,144 @@
+"""What the reservations use cases need from the world, as protocols. Adapters implement them with AWS;
+``tests/fakes.py`` in memory, held to the same contract by ``tests/contract``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from pizza_reservations.domain.events import InventoryChanged, ItemEvent
+from pizza_reservations.domain.model import (
+    AdjustItem,
+    AdjustmentRecord,
+    ConfirmReservation,
+    ItemState,
+    ItemView,
+    ReservationRecord,
+    ReservationStatus,
+)
+
+__all__ = [
+    "Appended",
+    "Archive",
+    "Claim",
+    "ClaimTaken",
+    "Commands",
+    "EventStore",
+    "NotSettled",
+    "Projection",
+    "Publisher",
+    "Requests",
+    "Settle",
+    "Snapshots",
+    "VersionTaken",
+]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A request record written with the event, only if its id is new (exactly once per request id)."""
+
+    record: ReservationRecord | AdjustmentRecord
+
+
+@dataclass(frozen=True)
+class Settle:
+    """A reservation's new status, written with the event, only if the reservation is still HELD."""
+
+    reservation_id: str
+    status: ReservationStatus
+    confirm_refusal: str | None = None
+
+
+@dataclass(frozen=True)
+class Appended:
+    version: int
+
+
+@dataclass(frozen=True)
+class VersionTaken:
+    """Another writer appended at that version first: read the tail again and decide again."""
+
+
+@dataclass(frozen=True)
+class ClaimTaken:
+    """The request id is known already: a replay (or a reuse with another body)."""
+
+
+@dataclass(frozen=True)
+class NotSettled:
+    """The reservation is not HELD any more (settled by another writer)."""
+
+
+class EventStore(Protocol):
+    """One stream of immutable events per item; an append succeeds only if its version is still free."""
+
+    def read(self, item_id: str, after_version: int = 0) -> list[ItemEvent]:
+        """The item's events after ``after_version`` still in the hot store, in version order."""
+        ...
+
+    def append(
+        self, event: ItemEvent, *, claim: Claim | None = None, settle: Settle | None = None
+    ) -> Appended | VersionTaken | ClaimTaken | NotSettled: ...
+
+    def retire(self, events: Sequence[ItemEvent], purge_at: datetime) -> None:
+        """Let these events (archived, and covered by a snapshot) leave the hot store at ``purge_at`` (TTL)."""
+        ...
+
+
+class Requests(Protocol):
+    """Reservations and adjustments by id: idempotency, and what ``GET /reservations/{id}`` tells."""
+
+    def reservation(self, reservation_id: str) -> ReservationRecord | None: ...
+
+    def adjustment(self, adjustment_id: str) -> AdjustmentRecord | None: ...
+
+    def record_refusal(self, record: ReservationRecord) -> bool:
+        """Remember a refused reservation, only if its id is new; False if it was known."""
+        ...
+
+    def note_confirm_refusal(self, reservation_id: str, reason: str) -> None: ...
+
+    def expired_holds(self, now: datetime, limit: int) -> list[ReservationRecord]:
+        """HELD reservations whose hold expired at ``now`` (eventually consistent: the sweep's list)."""
+        ...
+
+
+class Snapshots(Protocol):
+    def get(self, item_id: str) -> ItemState | None: ...
+
+    def put(self, state: ItemState) -> bool:
+        """Keep ``state`` unless a snapshot at the same or a later version is there; True if written."""
+        ...
+
+
+class Projection(Protocol):
+    def get(self, item_id: str) -> ItemView | None: ...
+
+    def put(self, view: ItemView, previous: ItemView | None) -> bool:
+        """Replace ``previous`` (None: the item is new) by ``view``; False if another writer got there first."""
+        ...
+
+    def all(self) -> list[ItemView]: ...
+
+
+class Archive(Protocol):
+    """Cold storage of events (S3, JSON Lines): what leaves the hot store is there first."""
+
+    def put(self, item_id: str, events: Sequence[ItemEvent]) -> None: ...
+
+    def read(self, item_id: str) -> list[ItemEvent]:
+        """Every archived event of the item, each version once, in order."""
+        ...
+
+
+class Publisher(Protocol):
+    def publish(self, changes: Sequence[InventoryChanged]) -> None: ...
+
+
+class Commands(Protocol):
+    """The durable queue of checkout and adjustment commands."""
+
+    def send(self, command: ConfirmReservation | AdjustItem) -> None: ...
