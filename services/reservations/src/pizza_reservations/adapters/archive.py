@@ -1,0 +1,52 @@
+"""The archive bucket: events as JSON Lines, one object per delivered batch of an item,
+``items/<item id>/<first version>-<last version>.jsonl`` (versions zero-padded, so keys sort by version).
+
+Each line is the event's JSON exactly as appended. The bucket encrypts every object (SSE, the bucket's
+default) and moves them to a cheaper class by lifecycle (Terraform). A batch delivered again, or split
+differently, writes overlapping objects: reading keeps each version once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pizza_reservations.domain.events import ItemEvent, event_from_json, event_to_json
+
+__all__ = ["ARCHIVE_PREFIX", "S3Archive", "archive_key"]
+
+ARCHIVE_PREFIX = "items/"
+
+
+def archive_key(item_id: str, first: int, last: int) -> str:
+    return f"{ARCHIVE_PREFIX}{item_id}/{first:012d}-{last:012d}.jsonl"
+
+
+class S3Archive:
+    """The :class:`~pizza_reservations.ports.Archive` port."""
+
+    def __init__(self, bucket: str, client: Any) -> None:
+        self.bucket = bucket
+        self.client = client
+
+    def put(self, item_id: str, events: Sequence[ItemEvent]) -> None:
+        ordered = sorted({event.version: event for event in events}.values(), key=lambda event: event.version)
+        body = "".join(event_to_json(event) + "\n" for event in ordered).encode()
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=archive_key(item_id, ordered[0].version, ordered[-1].version),
+            Body=body,
+            ContentType="application/x-ndjson",
+        )
+
+    def read(self, item_id: str) -> list[ItemEvent]:
+        found: dict[int, ItemEvent] = {}
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=f"{ARCHIVE_PREFIX}{item_id}/"
+        ):
+            for listed in page.get("Contents", []):
+                body = self.client.get_object(Bucket=self.bucket, Key=listed["Key"])["Body"].read()
+                for line in body.decode().splitlines():
+                    if line.strip():
+                        event = event_from_json(line)
+                        found.setdefault(event.version, event)
+        return [found[version] for version in sorted(found)]

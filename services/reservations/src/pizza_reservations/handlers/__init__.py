@@ -1,0 +1,1 @@
+"""One module per Lambda function, each thin: parse, call one use case, answer."""

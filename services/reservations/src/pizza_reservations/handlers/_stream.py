@@ -1,0 +1,36 @@
+"""Shared by the change-stream consumers: events of a Kinesis batch grouped by item, and the partial answer.
+
+A stream is checkpointed at the lowest failed record, so a failed item reports its first record and the
+records after it are delivered again (consumers are idempotent per event version)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent
+
+from pizza_common.observability import logger
+from pizza_reservations.domain.events import ItemEvent, event_from_json
+
+__all__ = ["by_item", "each_item"]
+
+
+def by_item(event: dict[str, Any]) -> dict[str, list[tuple[str, ItemEvent]]]:
+    """``{item id: [(sequence number, event), ...]}`` in delivery order."""
+    grouped: dict[str, list[tuple[str, ItemEvent]]] = {}
+    for record in KinesisStreamEvent(event).records:
+        item_event = event_from_json(record.kinesis.data_as_text())
+        grouped.setdefault(item_event.item_id, []).append((record.kinesis.sequence_number, item_event))
+    return grouped
+
+
+def each_item(event: dict[str, Any], work: Callable[[str, Sequence[ItemEvent]], object]) -> dict[str, Any]:
+    failures = []
+    for item_id, records in by_item(event).items():
+        try:
+            work(item_id, [item_event for _, item_event in records])
+        except Exception:
+            logger.exception("change stream: item failed", extra={"item": item_id})
+            failures.append(min(records, key=lambda record: int(record[0]))[0])
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failures]}

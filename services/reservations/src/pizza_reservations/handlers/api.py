@@ -1,0 +1,202 @@
+"""``pizza-reservations-api``: the HTTP API (payload 2.0, IAM-authorised; see ``openapi.yaml``).
+
+- ``POST /reservations``: hold units (201), not enough (409 with what is available), a replay (the first
+  answer), the id reused with another body (409).
+- ``GET /reservations/{id}``, ``DELETE /reservations/{id}`` (release early), ``POST /reservations/{id}/confirm`` (202).
+- ``POST /items/{itemId}/adjustments`` (202), ``GET /items``, ``GET /items/{itemId}``, ``GET /items/{itemId}/history``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pizza_common.errors import Conflict, InvalidInput, NotFound
+from pizza_common.http import install_error_handlers, json_response
+from pizza_common.observability import instrumented, metrics
+from pizza_reservations import use_cases
+from pizza_reservations.bootstrap import reservations
+from pizza_reservations.domain.events import event_to_json
+from pizza_reservations.domain.model import (
+    ID_PATTERN,
+    ITEM_ID_PATTERN,
+    AdjustItem,
+    AdjustmentRecord,
+    ItemState,
+    ReservationRecord,
+    Reserve,
+)
+
+app = APIGatewayHttpResolver()
+install_error_handlers(app)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _has_time() -> bool:
+    return app.lambda_context.get_remaining_time_in_millis() > 3_000
+
+
+@app.exception_handler(use_cases.Contended)
+def _contended(error: use_cases.Contended) -> Response:
+    metrics.add_metric(name="ReservationsContended", unit=MetricUnit.Count, value=1)
+    response = json_response(503, {"error": "Contended", "message": str(error)})
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def _path_id(value: str, pattern: str, name: str) -> str:
+    if re.fullmatch(pattern, value) is None:
+        raise InvalidInput(f"{name}: {value!r} is not a valid id", details=[{"field": name, "problem": "invalid id"}])
+    return value
+
+
+def reservation_body(record: ReservationRecord, now: datetime | None = None) -> dict[str, Any]:
+    """A reservation as the API shows it; ``now`` None: as first answered (the status it was created with)."""
+    body: dict[str, Any] = {
+        "reservationId": record.reservation_id,
+        "itemId": record.item_id,
+        "quantity": record.quantity,
+        "holdSeconds": record.hold_seconds,
+        "status": (record.status if now is None else record.status_at(now)).value,
+    }
+    if record.expires_at is not None:
+        body["expiresAt"] = record.expires_at.isoformat()
+    if record.version is not None:
+        body["version"] = record.version
+    if record.available is not None:
+        body["available"] = record.available
+    if record.confirm_refusal is not None and now is not None:
+        body["confirmRefusal"] = record.confirm_refusal
+    return body
+
+
+def item_body(state: ItemState, now: datetime) -> dict[str, Any]:
+    available = state.available(now)
+    return {
+        "itemId": state.item_id,
+        "available": available,
+        "reserved": state.held(now),
+        "sold": state.sold,
+        "supply": state.supply,
+        "status": "IN STOCK" if available > 0 else "OUT OF STOCK",
+        "version": state.version,
+    }
+
+
+@app.post("/reservations")
+def post_reservation() -> Response:
+    command = Reserve.model_validate(app.current_event.json_body)
+    ports = reservations()
+    outcome = use_cases.reserve(
+        command,
+        store=ports.store,
+        snapshots=ports.snapshots,
+        requests=ports.requests,
+        now=_now,
+        has_time=_has_time,
+    )
+    if isinstance(outcome, use_cases.IdReused):
+        raise Conflict(
+            f"reservation {command.reservation_id} was made with another body",
+            details=_known(outcome.known),
+        )
+    metrics.add_metric(name="ReservationConflicts", unit=MetricUnit.Count, value=outcome.conflicts)
+    if isinstance(outcome, use_cases.Refused):
+        metrics.add_metric(name="ReservationsRefused", unit=MetricUnit.Count, value=1)
+        record = outcome.record
+        raise Conflict(
+            f"only {record.available} of {record.item_id} available, {record.quantity} asked for",
+            details={**reservation_body(record), "requested": record.quantity},
+        )
+    metrics.add_metric(name="ReservationsReplayed" if outcome.replay else "ReservationsHeld", unit="Count", value=1)
+    return json_response(201, reservation_body(outcome.record))
+
+
+def _known(known: ReservationRecord | AdjustmentRecord) -> dict[str, Any]:
+    if isinstance(known, AdjustmentRecord):
+        return {"itemId": known.item_id, "delta": known.delta, "reason": known.reason}
+    return {"itemId": known.item_id, "quantity": known.quantity, "holdSeconds": known.hold_seconds}
+
+
+@app.get("/reservations/<reservation_id>")
+def get_reservation(reservation_id: str) -> dict[str, Any]:
+    record = reservations().requests.reservation(_path_id(reservation_id, ID_PATTERN, "reservationId"))
+    if record is None:
+        raise NotFound(f"no reservation {reservation_id}")
+    return reservation_body(record, _now())
+
+
+@app.delete("/reservations/<reservation_id>")
+def delete_reservation(reservation_id: str) -> dict[str, Any]:
+    ports = reservations()
+    record = use_cases.release(
+        _path_id(reservation_id, ID_PATTERN, "reservationId"),
+        store=ports.store,
+        snapshots=ports.snapshots,
+        requests=ports.requests,
+        now=_now,
+        has_time=_has_time,
+    )
+    return reservation_body(record, _now())
+
+
+@app.post("/reservations/<reservation_id>/confirm")
+def confirm_reservation(reservation_id: str) -> Response:
+    ports = reservations()
+    record = use_cases.request_confirm(
+        _path_id(reservation_id, ID_PATTERN, "reservationId"), requests=ports.requests, commands=ports.commands
+    )
+    return json_response(202, {**reservation_body(record, _now()), "confirmation": "QUEUED"})
+
+
+@app.post("/items/<item_id>/adjustments")
+def post_adjustment(item_id: str) -> Response:
+    body = app.current_event.json_body
+    if not isinstance(body, dict):
+        raise InvalidInput(
+            "body: an adjustment is a JSON object", details=[{"field": "body", "problem": "not an object"}]
+        )
+    if "itemId" in body:
+        raise InvalidInput("itemId: the item is named by the path", details=[{"field": "itemId", "problem": "extra"}])
+    command = AdjustItem.model_validate({**body, "itemId": _path_id(item_id, ITEM_ID_PATTERN, "itemId")})
+    ports = reservations()
+    use_cases.accept_adjustment(command, requests=ports.requests, commands=ports.commands)
+    return json_response(202, {"adjustmentId": command.adjustment_id, "itemId": command.item_id, "status": "QUEUED"})
+
+
+@app.get("/items")
+def list_items() -> dict[str, Any]:
+    now = _now()
+    return {"items": [item_body(view.state, now) for view in reservations().projection.all()]}
+
+
+@app.get("/items/<item_id>")
+def get_item(item_id: str) -> dict[str, Any]:
+    view = reservations().projection.get(_path_id(item_id, ITEM_ID_PATTERN, "itemId"))
+    if view is None:
+        raise NotFound(f"no item {item_id}")
+    return item_body(view.state, _now())
+
+
+@app.get("/items/<item_id>/history")
+def get_history(item_id: str) -> dict[str, Any]:
+    ports = reservations()
+    events = use_cases.history(_path_id(item_id, ITEM_ID_PATTERN, "itemId"), store=ports.store, archive=ports.archive)
+    if not events:
+        raise NotFound(f"no item {item_id}")
+    return {"itemId": item_id, "events": [json.loads(event_to_json(event)) for event in events]}
+
+
+@instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

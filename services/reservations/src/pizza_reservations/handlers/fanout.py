@@ -1,0 +1,41 @@
+"""``pizza-reservations-fanout``: the events table's one stream reader (AWS allows two per shard).
+
+Every new event (INSERT; the filter drops the re-writes that set TTL and TTL's removals) goes on the changes
+Kinesis stream, partition key = item id, so every consumer sees an item's events in order: snapshots and
+archive, the projection and ``inventory-changed``, and the order workflows' inventory checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pizza_common.aws import client
+from pizza_common.observability import instrumented, logger, metrics
+from pizza_reservations.bootstrap import reservations
+
+
+@instrumented()
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = [
+        (record.dynamodb.sequence_number, record.dynamodb.new_image)
+        for record in DynamoDBStreamEvent(event).records
+        if record.dynamodb is not None and record.dynamodb.new_image
+    ]
+    if not records:
+        return {"batchItemFailures": []}
+    answer = client("kinesis").put_records(
+        StreamName=reservations().settings.changes_stream,
+        Records=[{"Data": image["event"].encode(), "PartitionKey": image["pk"]} for _, image in records],
+    )
+    failed = [
+        sequence for (sequence, _), result in zip(records, answer["Records"], strict=True) if "ErrorCode" in result
+    ]
+    metrics.add_metric(name="ChangesFannedOut", unit=MetricUnit.Count, value=len(records) - len(failed))
+    if failed:
+        logger.warning("changes not put on the stream", extra={"failed": len(failed)})
+        # The stream is checkpointed at the first failure: it and the records after it come again.
+        return {"batchItemFailures": [{"itemIdentifier": min(failed, key=int)}]}
+    return {"batchItemFailures": []}

@@ -1,0 +1,205 @@
+"""Each in-memory fake held to its AWS adapter (moto in process): the same calls give the same answers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from fakes import FakeArchive, FakeEventStore, FakeProjection, FakeRequests, FakeSnapshots
+
+from pizza_reservations.adapters.archive import S3Archive
+from pizza_reservations.adapters.event_store import DynamoDbEventStore
+from pizza_reservations.adapters.projection import DynamoDbProjection
+from pizza_reservations.adapters.requests import DynamoDbRequests
+from pizza_reservations.adapters.snapshots import DynamoDbSnapshots
+from pizza_reservations.domain.events import Adjusted, Reserved
+from pizza_reservations.domain.model import (
+    AdjustmentRecord,
+    ItemState,
+    ItemView,
+    ReservationRecord,
+    ReservationStatus,
+    fold,
+)
+from pizza_reservations.ports import Appended, Claim, ClaimTaken, NotSettled, Settle, VersionTaken
+
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+REGION = "eu-west-1"
+
+
+@pytest.fixture(params=["aws", "fake"])
+def kind(request):
+    return request.param
+
+
+@pytest.fixture
+def store_and_requests(kind, request):
+    if kind == "fake":
+        requests = FakeRequests()
+        return FakeEventStore(requests), requests
+    request.getfixturevalue("aws")
+    client = boto3.client("dynamodb", region_name=REGION)
+    return (
+        DynamoDbEventStore("test-reservations-events", "test-reservations-requests", client),
+        DynamoDbRequests("test-reservations-requests", client),
+    )
+
+
+def stocked(version: int = 1, units: int = 10) -> Adjusted:
+    return Adjusted(item_id="cola", version=version, at=T0, adjustment_id=f"a{version}", delta=units, reason="batch")
+
+
+def reserved(version: int, rid: str, quantity: int = 1, hold: int = 60) -> Reserved:
+    return Reserved(
+        item_id="cola",
+        version=version,
+        at=T0,
+        reservation_id=rid,
+        quantity=quantity,
+        expires_at=T0 + timedelta(seconds=hold),
+    )
+
+
+def held(event: Reserved) -> ReservationRecord:
+    return ReservationRecord(
+        event.reservation_id,
+        event.item_id,
+        event.quantity,
+        60,
+        ReservationStatus.HELD,
+        created_at=event.at,
+        expires_at=event.expires_at,
+        version=event.version,
+    )
+
+
+def test_an_append_succeeds_only_at_a_free_version(store_and_requests):
+    store, _ = store_and_requests
+    assert store.append(stocked()) == Appended(1)
+    assert store.append(stocked()) == VersionTaken()
+    assert store.append(reserved(2, "r1")) == Appended(2)
+    assert store.read("cola") == [stocked(), reserved(2, "r1")]
+    assert store.read("cola", 1) == [reserved(2, "r1")]
+    assert store.read("fanta") == []
+
+
+def test_a_claimed_request_id_is_applied_once_and_its_event_not_written_twice(store_and_requests):
+    store, requests = store_and_requests
+    store.append(stocked())
+    first = reserved(2, "r1")
+    assert store.append(first, claim=Claim(held(first))) == Appended(2)
+    again = reserved(3, "r1")
+    assert store.append(again, claim=Claim(held(again))) == ClaimTaken()
+    assert store.read("cola", 2) == []
+    assert requests.reservation("r1") == held(first)
+    adjustment = AdjustmentRecord("a9", "cola", 5, "batch", "adjusted", 3)
+    event = Adjusted(item_id="cola", version=3, at=T0, adjustment_id="a9", delta=5, reason="batch")
+    assert store.append(event, claim=Claim(adjustment)) == Appended(3)
+    assert requests.adjustment("a9") == adjustment
+
+
+def test_a_taken_version_wins_over_a_new_claim(store_and_requests):
+    store, requests = store_and_requests
+    store.append(stocked())
+    event = reserved(1, "r1")
+    assert store.append(event, claim=Claim(held(event))) == VersionTaken()
+    assert requests.reservation("r1") is None
+
+
+def test_a_reservation_is_settled_once(store_and_requests):
+    store, requests = store_and_requests
+    store.append(stocked())
+    event = reserved(2, "r1")
+    store.append(event, claim=Claim(held(event)))
+    from pizza_reservations.domain.events import Released
+
+    release = Released(item_id="cola", version=3, at=T0, reservation_id="r1", quantity=1, reason="early")
+    settle = Settle("r1", ReservationStatus.RELEASED)
+    assert store.append(release, settle=settle) == Appended(3)
+    assert requests.reservation("r1").status is ReservationStatus.RELEASED
+    assert store.append(release.model_copy(update={"version": 4}), settle=settle) == NotSettled()
+    assert [e.version for e in store.read("cola")] == [1, 2, 3]
+
+
+def test_refusals_are_recorded_once_and_the_sweep_lists_only_expired_holds(store_and_requests):
+    store, requests = store_and_requests
+    refused = ReservationRecord("r0", "cola", 5, 60, ReservationStatus.REFUSED, created_at=T0, available=2)
+    assert requests.record_refusal(refused) is True
+    assert requests.record_refusal(replace(refused, quantity=7)) is False
+    assert requests.reservation("r0") == refused
+    store.append(stocked())
+    for version, (rid, hold) in enumerate([("r1", 3), ("r2", 100), ("r3", 5)], start=2):
+        event = reserved(version, rid, hold=hold)
+        store.append(event, claim=Claim(held(event)))
+    expired = requests.expired_holds(T0 + timedelta(seconds=10), limit=10)
+    assert [r.reservation_id for r in expired] == ["r1", "r3"]
+    assert [r.reservation_id for r in requests.expired_holds(T0 + timedelta(seconds=10), limit=1)] == ["r1"]
+    requests.note_confirm_refusal("r2", "released")
+    assert requests.reservation("r2").confirm_refusal == "released"
+
+
+def test_retired_events_read_the_same(store_and_requests):
+    store, _ = store_and_requests
+    events = [stocked(), reserved(2, "r1")]
+    for event in events:
+        store.append(event)
+    store.retire(events, purge_at=T0 + timedelta(days=30))
+    assert store.read("cola") == events
+
+
+@pytest.fixture
+def snapshots(kind, request):
+    if kind == "fake":
+        return FakeSnapshots()
+    request.getfixturevalue("aws")
+    return DynamoDbSnapshots("test-reservations-snapshots", boto3.client("dynamodb", region_name=REGION))
+
+
+def test_a_snapshot_never_goes_backwards(snapshots):
+    state2 = fold([stocked(), reserved(2, "r1")], ItemState("cola"))
+    state1 = fold([stocked()], ItemState("cola"))
+    assert snapshots.get("cola") is None
+    assert snapshots.put(state2) is True
+    assert snapshots.put(state1) is False
+    assert snapshots.put(state2) is False
+    assert snapshots.get("cola") == state2
+
+
+@pytest.fixture
+def projection(kind, request):
+    if kind == "fake":
+        return FakeProjection()
+    request.getfixturevalue("aws")
+    return DynamoDbProjection("test-reservations-items", boto3.client("dynamodb", region_name=REGION))
+
+
+def test_the_projection_replaces_only_the_view_it_read(projection):
+    first = ItemView(fold([stocked()], ItemState("cola")), pending=(reserved(3, "r2"),))
+    assert projection.put(first, None) is True
+    assert projection.put(first, None) is False
+    second = ItemView(fold([stocked(), reserved(2, "r1"), reserved(3, "r2")], ItemState("cola")))
+    assert projection.put(second, ItemView(ItemState("cola"))) is False
+    assert projection.put(second, first) is True
+    assert projection.get("cola") == second
+    projection.put(ItemView(ItemState("beer")), None)
+    assert [view.state.item_id for view in projection.all()] == ["beer", "cola"]
+
+
+@pytest.fixture
+def archive(kind, request):
+    if kind == "fake":
+        return FakeArchive()
+    request.getfixturevalue("aws")
+    return S3Archive("test-reservations-archive", boto3.client("s3", region_name=REGION))
+
+
+def test_the_archive_gives_back_each_version_once_whatever_the_batches(archive):
+    events = [stocked(), reserved(2, "r1"), reserved(3, "r2"), reserved(4, "r3")]
+    archive.put("cola", events[:2])
+    archive.put("cola", events[1:3])  # a batch delivered again, split differently
+    archive.put("cola", [events[3], events[2]])
+    archive.put("colab", [stocked()])
+    assert archive.read("cola") == events
+    assert archive.read("fanta") == []
