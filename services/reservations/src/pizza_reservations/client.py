@@ -1,0 +1,63 @@
+"""The one client of the reservations API, used by the ``pizza`` command, the integration tests and the benches.
+
+    client = ReservationsClient.of_service(outputs["services"]["reservations"], region="us-east-1")
+    answer = client.reserve("order-7:cola", "cola", quantity=2, hold_seconds=300)
+    answer.status, answer.json()
+
+Every request is signed (SigV4; the API is IAM-authorised). Any HTTP status is an answer, not an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from pizza_common.signed_http import HttpAnswer, SignedHttp
+
+__all__ = ["ReservationsClient"]
+
+
+@dataclass(frozen=True)
+class ReservationsClient:
+    http: SignedHttp
+
+    @classmethod
+    def of_service(cls, outputs: Mapping[str, Any], region: str | None = None) -> ReservationsClient:
+        """From the reservations service's outputs (``api_url``); a missing one raises ``KeyError`` naming it."""
+        return cls(SignedHttp(outputs["api_url"], region=region))
+
+    def reserve(self, reservation_id: str, item_id: str, quantity: int, hold_seconds: int) -> HttpAnswer:
+        return self.http.post(
+            "/reservations",
+            {"reservationId": reservation_id, "itemId": item_id, "quantity": quantity, "holdSeconds": hold_seconds},
+        )
+
+    def post_reservation_body(self, body: Any) -> HttpAnswer:
+        """Any body at all (for tests of what the API refuses)."""
+        return self.http.post("/reservations", body)
+
+    def reservation(self, reservation_id: str) -> HttpAnswer:
+        return self.http.get(f"/reservations/{quote(reservation_id, safe='')}")
+
+    def release(self, reservation_id: str) -> HttpAnswer:
+        return self.http.request("DELETE", f"/reservations/{quote(reservation_id, safe='')}")
+
+    def confirm(self, reservation_id: str) -> HttpAnswer:
+        return self.http.request("POST", f"/reservations/{quote(reservation_id, safe='')}/confirm")
+
+    def adjust(self, item_id: str, adjustment_id: str, delta: int, reason: str) -> HttpAnswer:
+        return self.adjust_body(item_id, {"adjustmentId": adjustment_id, "delta": delta, "reason": reason})
+
+    def adjust_body(self, item_id: str, body: Any) -> HttpAnswer:
+        return self.http.post(f"/items/{quote(item_id, safe='')}/adjustments", body)
+
+    def items(self) -> HttpAnswer:
+        return self.http.get("/items")
+
+    def item(self, item_id: str) -> HttpAnswer:
+        return self.http.get(f"/items/{quote(item_id, safe='')}")
+
+    def history(self, item_id: str) -> HttpAnswer:
+        return self.http.get(f"/items/{quote(item_id, safe='')}/history")
