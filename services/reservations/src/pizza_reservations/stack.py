@@ -196,7 +196,7 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
             HttpApi(
                 name=api,
                 routes=tuple(
-                    HttpRoute(method=method, path=path, function=api, authorization="AWS_IAM")  # type: ignore[arg-type]
+                    HttpRoute(method=method, path=path, function=api, authorization="AWS_IAM")
                     for method, path in ROUTES
                 ),
             ),

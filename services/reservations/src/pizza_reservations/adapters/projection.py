@@ -55,7 +55,7 @@ class DynamoDbProjection:
             raise
 
     def all(self) -> list[ItemView]:
-        views = []
+        views: list[ItemView] = []
         for page in self.client.get_paginator("scan").paginate(TableName=self.table):
             views.extend(ItemView.from_json(item["view"]["S"]) for item in page.get("Items", []))
         return sorted(views, key=lambda view: view.state.item_id)

@@ -20,7 +20,7 @@ from pizza_reservations.bootstrap import reservations
 @instrumented()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = [
-        (record.dynamodb.sequence_number, record.dynamodb.new_image)
+        (record.dynamodb.sequence_number or "0", record.dynamodb.new_image)
         for record in DynamoDBStreamEvent(event).records
         if record.dynamodb is not None and record.dynamodb.new_image
     ]

@@ -1,0 +1,221 @@
+"""The handlers on moto in process: every API answer matches openapi.yaml; the stream consumers' partial answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import jsonschema
+import pytest
+import yaml
+
+REGION = "eu-west-1"
+OPENAPI = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8"))
+
+
+class Context:
+    function_name = "test-reservations-api"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:test"
+    aws_request_id = "request-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 20_000
+
+
+@pytest.fixture
+def wired(aws, monkeypatch):
+    """The functions' environment pointing at moto's resources, and a fresh composition root."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="test-reservations-commands")["QueueUrl"]
+    boto3.client("kinesis", region_name=REGION).create_stream(StreamName="test-reservations-changes", ShardCount=1)
+    boto3.client("events", region_name=REGION).create_event_bus(Name="test-shared-events")
+    names = {
+        "EVENTS_TABLE": "test-reservations-events",
+        "REQUESTS_TABLE": "test-reservations-requests",
+        "SNAPSHOTS_TABLE": "test-reservations-snapshots",
+        "ITEMS_TABLE": "test-reservations-items",
+        "ARCHIVE_BUCKET": "test-reservations-archive",
+        "COMMANDS_QUEUE_URL": queue_url,
+        "CHANGES_STREAM": "test-reservations-changes",
+        "EVENT_BUS_NAME": "test-shared-events",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+    for name, value in names.items():
+        monkeypatch.setenv(name, value)
+    from pizza_common import aws as common_aws
+    from pizza_common.settings import load
+    from pizza_reservations import bootstrap
+
+    for cached in (load, bootstrap.reservations, common_aws.client):
+        cached.cache_clear()
+    yield {"sqs": sqs, "queue_url": queue_url}
+    for cached in (load, bootstrap.reservations, common_aws.client):
+        cached.cache_clear()
+
+
+def http_event(method: str, path: str, route: str, body: Any = None) -> dict[str, Any]:
+    parameters = {
+        name.strip("{}"): value
+        for name, value in zip(route.split("/"), path.split("/"), strict=True)
+        if name.startswith("{")
+    }
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": f"{method} {route}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+            "requestId": "request-1",
+            "routeKey": f"{method} {route}",
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
+    if parameters:
+        event["pathParameters"] = parameters
+    if body is not None:
+        event["body"] = json.dumps(body)
+    return event
+
+
+def check(route: str, method: str, answer: dict[str, Any]) -> int:
+    responses = OPENAPI["paths"][route][method.lower()]["responses"]
+    status = answer["statusCode"]
+    assert str(status) in responses, f"{method} {route} answered {status}, which openapi.yaml does not document"
+    response = responses[str(status)]
+    if "$ref" in response:
+        response = OPENAPI["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    schema = response["content"]["application/json"]["schema"]
+    jsonschema.Draft202012Validator({**schema, "components": OPENAPI["components"]}).validate(
+        json.loads(answer["body"])
+    )
+    return status
+
+
+def test_every_answer_of_the_api_matches_the_document(wired):
+    from pizza_reservations.handlers import api, commands
+
+    context = Context()
+
+    def call(method: str, route: str, path: str, body: Any = None) -> int:
+        return check(route, method, api.handler(http_event(method, path, route, body), context))
+
+    assert (
+        call(
+            "POST",
+            "/items/{itemId}/adjustments",
+            "/items/cola/adjustments",
+            {"adjustmentId": "a1", "delta": 3, "reason": "batch"},
+        )
+        == 202
+    )
+    messages = wired["sqs"].receive_message(QueueUrl=wired["queue_url"], MaxNumberOfMessages=10)["Messages"]
+    sqs_event = {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:test-reservations-commands",
+            }
+            for m in messages
+        ]
+    }
+    assert commands.handler(sqs_event, context) == {"batchItemFailures": []}
+    reserve = {"reservationId": "r1", "itemId": "cola", "quantity": 2, "holdSeconds": 60}
+    statuses = [
+        call("POST", "/reservations", "/reservations", reserve),
+        call("POST", "/reservations", "/reservations", reserve),
+        call("POST", "/reservations", "/reservations", {**reserve, "quantity": 3}),
+        call("POST", "/reservations", "/reservations", {**reserve, "reservationId": "r2", "quantity": 2}),
+        call("POST", "/reservations", "/reservations", {**reserve, "quantity": 0}),
+        call("GET", "/reservations/{reservationId}", "/reservations/r1"),
+        call("GET", "/reservations/{reservationId}", "/reservations/nobody"),
+        call("GET", "/reservations/{reservationId}", "/reservations/bad%20id"),
+        call("POST", "/reservations/{reservationId}/confirm", "/reservations/r1/confirm"),
+        call("POST", "/reservations/{reservationId}/confirm", "/reservations/r2/confirm"),
+        call("DELETE", "/reservations/{reservationId}", "/reservations/r1"),
+        call("GET", "/items/{itemId}/history", "/items/cola/history"),
+        call("GET", "/items/{itemId}/history", "/items/fanta/history"),
+        call("GET", "/items", "/items"),
+        call("GET", "/items/{itemId}", "/items/cola"),
+        call("GET", "/items/{itemId}", "/items/NOPE"),
+    ]
+    assert statuses == [201, 201, 409, 409, 400, 200, 404, 400, 202, 409, 200, 200, 404, 200, 404, 400]
+
+
+def kinesis_event(events: list[str]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "kinesis": {
+                    "partitionKey": json.loads(text)["item_id"],
+                    "data": base64.b64encode(text.encode()).decode(),
+                    "sequenceNumber": str(100 + n),
+                    "kinesisSchemaVersion": "1.0",
+                    "approximateArrivalTimestamp": 1.0,
+                },
+                "eventSource": "aws:kinesis",
+                "eventID": f"shardId-000000000000:{100 + n}",
+                "eventSourceARN": "arn:aws:kinesis:eu-west-1:123456789012:stream/test-reservations-changes",
+            }
+            for n, text in enumerate(events)
+        ]
+    }
+
+
+def test_the_projection_consumer_reports_only_the_failed_item(wired, monkeypatch):
+    from pizza_reservations.domain.events import Adjusted
+    from pizza_reservations.handlers import projection
+
+    good = Adjusted(item_id="cola", version=1, at="2026-11-27T09:00:00+00:00", adjustment_id="a", delta=1, reason="x")
+    bad = good.model_copy(update={"item_id": "fanta"})
+    original = projection._project
+
+    def failing(item_id, events):
+        if item_id == "fanta":
+            raise RuntimeError("the bus is down")
+        original(item_id, events)
+
+    monkeypatch.setattr(projection, "_project", failing)
+    answer = projection.handler(kinesis_event([good.model_dump_json(), bad.model_dump_json()]), Context())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "101"}]}
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName="test-reservations-items")["Items"]
+    assert [item["pk"]["S"] for item in items] == ["cola"]
+
+
+def test_the_fanout_puts_each_new_event_on_the_changes_stream_keyed_by_item(wired):
+    from pizza_reservations.adapters.event_store import event_item
+    from pizza_reservations.domain.events import Adjusted
+    from pizza_reservations.handlers import fanout
+
+    event = Adjusted(item_id="cola", version=1, at="2026-11-27T09:00:00+00:00", adjustment_id="a", delta=1, reason="x")
+    image = event_item(event)
+    stream_event = {
+        "Records": [
+            {
+                "eventID": "1",
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "dynamodb": {"Keys": {"pk": image["pk"], "sk": image["sk"]}, "NewImage": image, "SequenceNumber": "7"},
+            }
+        ]
+    }
+    assert fanout.handler(stream_event, Context()) == {"batchItemFailures": []}
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    shard = kinesis.describe_stream(StreamName="test-reservations-changes")["StreamDescription"]["Shards"][0]
+    iterator = kinesis.get_shard_iterator(
+        StreamName="test-reservations-changes", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    [record] = kinesis.get_records(ShardIterator=iterator)["Records"]
+    assert (record["PartitionKey"], record["Data"].decode()) == ("cola", event.model_dump_json())

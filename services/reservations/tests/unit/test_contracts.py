@@ -1,0 +1,66 @@
+"""The contracts as files: events/*.schema.json are what the pydantic models generate, openapi.yaml is valid
+and lists exactly the routes the stack serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import yaml
+from openapi_spec_validator import validate
+
+from pizza_reservations.domain.events import InventoryChanged, Reserved
+from pizza_reservations.schemas import EVENTS_DIR, render, schemas
+from pizza_reservations.stack import ROUTES, stack
+
+OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"
+
+
+def test_the_event_schema_files_are_what_the_models_generate():
+    for name, schema in schemas().items():
+        path = EVENTS_DIR / name
+        assert path.read_text(encoding="utf-8") == render(schema), (
+            f"{path} drifted from the code: run python -m pizza_reservations.schemas"
+        )
+
+
+def test_the_schemas_accept_real_events_and_refuse_broken_ones():
+    item_event = schemas()["item-event.schema.json"]
+    event = Reserved.model_validate_json(
+        '{"item_id":"cola","version":2,"at":"2026-11-27T09:00:00+00:00","reservation_id":"r",'
+        '"quantity":1,"expires_at":"2026-11-27T09:01:00+00:00"}'
+    )
+    jsonschema.validate(event.model_dump(mode="json"), item_event)
+    broken = {**event.model_dump(mode="json"), "quantity": 0}
+    assert not jsonschema.Draft202012Validator(item_event).is_valid(broken)
+    change = InventoryChanged(
+        item_id="cola",
+        version=2,
+        change="Reserved",
+        at=event.at,
+        available=0,
+        reserved=1,
+        sold=0,
+        supply=1,
+        status="OUT OF STOCK",
+    )
+    jsonschema.validate(change.model_dump(mode="json"), schemas()["inventory-changed.schema.json"])
+
+
+def openapi_document():
+    return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+
+
+def test_the_document_is_valid_openapi():
+    validate(openapi_document())
+
+
+def test_the_document_describes_exactly_the_routes_of_the_stack():
+    documented = {
+        (method.upper(), path)
+        for path, operations in openapi_document()["paths"].items()
+        for method in operations
+        if method != "parameters"
+    }
+    [api] = stack().http_apis
+    assert documented == set(ROUTES) == {(route.method, route.path) for route in api.routes}
