@@ -14,7 +14,7 @@ export PYTHON312
 TOX_PATH := $(if $(PYTHON312),$(dir $(PYTHON312)):)$(PATH)
 ARGS ?=
 # One tox env per package and Python; a missing interpreter is skipped (tox.ini).
-UNIT_ENVS := py311-common,py312-common,py311-localcloud,py312-localcloud,py311-stock,py312-stock,py311-oven,py312-oven,py311-pizza,py312-pizza
+UNIT_ENVS := py311-common,py312-common,py311-localcloud,py312-localcloud,py311-stock,py312-stock,py311-oven,py312-oven,py311-reservations,py312-reservations,py311-pizza,py312-pizza
 
 .PHONY: help install checkov-venv terraform-schema test test-lint test-unit test-package test-integration test-chaos \
 	test-terraform test-demo lint demo up down package bench clean
@@ -56,7 +56,7 @@ test: install ## every test layer: lint, unit (tox, 3.11 and 3.12), package, int
 test-lint: install ## ruff check, ruff format --check, mypy over libs/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy libs/common/src libs/localcloud/src
+	$(BIN)/mypy libs/common/src libs/localcloud/src services/reservations/src
 
 test-unit: install ## each package's unit tests in its own tox env (only its declared dependencies)
 	PATH="$(TOX_PATH)" $(BIN)/tox run-parallel --parallel-no-spinner -p 2 \
@@ -80,7 +80,7 @@ test-demo: install ## the pizza place for 20 seconds, without a terminal; fails 
 lint: install ## fix what ruff can, then check everything
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/mypy libs/common/src libs/localcloud/src
+	$(BIN)/mypy libs/common/src libs/localcloud/src services/reservations/src
 
 demo: install ## start the local cloud and run the pizza place with a live dashboard (ARGS="--duration 60")
 	$(BIN)/pizza demo $(ARGS)

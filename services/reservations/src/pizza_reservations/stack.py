@@ -202,7 +202,7 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
             ),
         ),
         outputs={
-            "api_url": f"${{api.{api}.url}}",
+            "reservations_api_url": f"${{api.{api}.url}}",
             "events_table": f"${{table.{events}.name}}",
             "requests_table": f"${{table.{requests}.name}}",
             "snapshots_table": f"${{table.{snapshots}.name}}",
