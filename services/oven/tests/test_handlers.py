@@ -12,6 +12,7 @@ from moto import mock_aws
 
 import pizza_common.aws
 import pizza_common.settings
+from pizza_common.dynamodb import to_item
 from pizza_oven.adapters.ledger import CAPACITY_KEY, LOAD_KEY, pizza_key
 from pizza_oven.handlers import bake, remove, take_waiting
 
@@ -53,7 +54,7 @@ def oven(monkeypatch):
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        dynamodb.put_item(TableName=TABLE, Item={**CAPACITY_KEY, "capacity": {"N": "1"}})
+        dynamodb.put_item(TableName=TABLE, Item=to_item({**CAPACITY_KEY, "capacity": 1}))
         fifo = {"FifoQueue": "true"}
         urls = {
             "WAITING_QUEUE_URL": sqs.create_queue(QueueName="waiting.fifo", Attributes=fifo)["QueueUrl"],
@@ -92,7 +93,7 @@ def _sqs_event(*bodies: str) -> dict:
 
 
 def _load(oven) -> dict:
-    item = oven["dynamodb"].get_item(TableName=TABLE, Key=LOAD_KEY).get("Item", {})
+    item = oven["dynamodb"].get_item(TableName=TABLE, Key=to_item(LOAD_KEY)).get("Item", {})
     return {name: int(item[name]["N"]) for name in ("in_use", "waiting") if name in item}
 
 
@@ -132,7 +133,7 @@ def test_bake_gives_the_slot_back_and_reports_the_pizza_failed_when_baking_canno
         "batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]
     }
     assert _load(oven) == {"in_use": 0}
-    assert "Item" not in oven["dynamodb"].get_item(TableName=TABLE, Key=pizza_key("p1"))
+    assert "Item" not in oven["dynamodb"].get_item(TableName=TABLE, Key=to_item(pizza_key("p1")))
 
 
 def test_remove_frees_the_slot_once_and_shelves_the_pizza_once(oven):

@@ -9,6 +9,7 @@ import pytest
 from fakes import FakeLedger
 from moto import mock_aws
 
+from pizza_common.dynamodb import to_item
 from pizza_oven.adapters.ledger import CAPACITY_KEY, DynamoDbLedger
 from pizza_oven.domain.model import AlreadyKnown, Granted, Load, NoRoom, OvenNotSeeded, Pizza, PizzaState, Route
 
@@ -30,7 +31,7 @@ def dynamodb():
 
 
 def _seed(client, capacity: int) -> None:
-    client.put_item(TableName=TABLE, Item={**CAPACITY_KEY, "capacity": {"N": str(capacity)}})
+    client.put_item(TableName=TABLE, Item=to_item({**CAPACITY_KEY, "capacity": capacity}))
 
 
 @pytest.fixture(params=["dynamodb", "fake"])
