@@ -195,12 +195,13 @@ def test_the_projection_consumer_reports_only_the_failed_item(wired, monkeypatch
 
 
 def test_the_fanout_puts_each_new_event_on_the_changes_stream_keyed_by_item(wired):
+    from pizza_common.dynamodb import to_item
     from pizza_reservations.adapters.event_store import event_item
     from pizza_reservations.domain.events import Adjusted
     from pizza_reservations.handlers import fanout
 
     event = Adjusted(item_id="cola", version=1, at="2026-11-27T09:00:00+00:00", adjustment_id="a", delta=1, reason="x")
-    image = event_item(event)
+    image = to_item(event_item(event))
     stream_event = {
         "Records": [
             {

@@ -1,4 +1,4 @@
-"""``pizza-reservations-api``: the HTTP API (payload 2.0, IAM-authorised; see ``openapi.yaml``).
+"""``pizza-reservations-api``: the HTTP API (a Lambda function URL, payload 2.0, AWS_IAM; see ``openapi.yaml``).
 
 - ``POST /reservations``: hold units (201), not enough (409 with what is available), a replay (the first
   answer), the id reused with another body (409).
@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -34,16 +34,12 @@ from pizza_reservations.domain.model import (
     Reserve,
 )
 
-app = APIGatewayHttpResolver()
-install_error_handlers(app)
+app = LambdaFunctionUrlResolver()
+install_error_handlers(cast(Any, app))  # its signature names the API Gateway resolver; both read v2
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _has_time() -> bool:
-    return app.lambda_context.get_remaining_time_in_millis() > 3_000
 
 
 @app.exception_handler(use_cases.Contended)
@@ -103,7 +99,6 @@ def post_reservation() -> Response:
         snapshots=ports.snapshots,
         requests=ports.requests,
         now=_now,
-        has_time=_has_time,
     )
     if isinstance(outcome, use_cases.IdReused):
         raise Conflict(
@@ -145,7 +140,6 @@ def delete_reservation(reservation_id: str) -> dict[str, Any]:
         snapshots=ports.snapshots,
         requests=ports.requests,
         now=_now,
-        has_time=_has_time,
     )
     return reservation_body(record, _now())
 

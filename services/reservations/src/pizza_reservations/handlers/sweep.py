@@ -23,7 +23,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         snapshots=ports.snapshots,
         requests=ports.requests,
         now=lambda: datetime.now(UTC),
-        has_time=lambda: context.get_remaining_time_in_millis() > 5_000,
     )
     logger.info("expired holds released", extra={"released": settled})
     metrics.add_metric(name="HoldsExpired", unit=MetricUnit.Count, value=settled)
