@@ -46,6 +46,7 @@ from pizza_reservations.ports import (
     Projection,
     Publisher,
     Requests,
+    Retirement,
     Settle,
     Snapshots,
 )
@@ -358,6 +359,7 @@ def snapshot_and_retire(
     store: EventStore,
     snapshots: Snapshots,
     archive: Archive,
+    retirement: Retirement,
     every: int,
     hot_retention: timedelta,
 ) -> ItemState | None:
@@ -377,7 +379,7 @@ def snapshot_and_retire(
     if state.version <= start.version:
         return None
     snapshots.put(state)
-    store.retire(tail, purge_at=max(event.at for event in tail) + hot_retention)
+    retirement.retire(tail, purge_at=max(event.at for event in tail) + hot_retention)
     return state
 
 

@@ -51,10 +51,11 @@ def wired(aws, monkeypatch):
     from pizza_common.settings import load
     from pizza_reservations import bootstrap
 
-    for cached in (load, bootstrap.reservations, common_aws.client):
+    roots = (bootstrap.settings, bootstrap.inventory, bootstrap.api, bootstrap.archiving, bootstrap.projecting)
+    for cached in (load, common_aws.client, *roots):
         cached.cache_clear()
     yield {"sqs": sqs, "queue_url": queue_url}
-    for cached in (load, bootstrap.reservations, common_aws.client):
+    for cached in (load, common_aws.client, *roots):
         cached.cache_clear()
 
 

@@ -179,6 +179,7 @@ def test_snapshots_cover_what_leaves_the_hot_store_and_history_rebuilds_from_the
             store=world.store,
             snapshots=world.snapshots,
             archive=world.archive,
+            retirement=world.store,
             every=10,
             hot_retention=timedelta(days=1),
         )

@@ -21,7 +21,7 @@ from pizza_reservations.adapters.requests import record_item, settle_update
 from pizza_reservations.domain.events import ItemEvent, event_from_json, event_to_json
 from pizza_reservations.ports import Appended, Claim, ClaimTaken, NotSettled, Settle, VersionTaken
 
-__all__ = ["DynamoDbEventStore", "event_item"]
+__all__ = ["DynamoDbEventStore", "DynamoDbRetirement", "event_item"]
 
 _FREE_VERSION = "attribute_not_exists(sk)"
 
@@ -85,6 +85,14 @@ class DynamoDbEventStore:
         if outcome.failed(1):
             return ClaimTaken() if claim is not None else NotSettled()
         return VersionTaken()  # the version is taken, or the item stayed contended until the deadline
+
+
+class DynamoDbRetirement:
+    """The :class:`~pizza_reservations.ports.Retirement` port: only the snapshot consumer needs it."""
+
+    def __init__(self, table: str, client: Any) -> None:
+        self.table = table
+        self.client = client
 
     def retire(self, events: Sequence[ItemEvent], purge_at: datetime) -> None:
         """Write the events again, identical but for ``purge_at``: TTL removes them some day after it."""

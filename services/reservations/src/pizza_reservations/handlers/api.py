@@ -21,8 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pizza_common.errors import Conflict, InvalidInput, NotFound
 from pizza_common.http import install_error_handlers, json_response
 from pizza_common.observability import instrumented, metrics
-from pizza_reservations import use_cases
-from pizza_reservations.bootstrap import reservations
+from pizza_reservations import bootstrap, use_cases
 from pizza_reservations.domain.events import event_to_json
 from pizza_reservations.domain.model import (
     ID_PATTERN,
@@ -92,7 +91,7 @@ def item_body(state: ItemState, now: datetime) -> dict[str, Any]:
 @app.post("/reservations")
 def post_reservation() -> Response:
     command = Reserve.model_validate(app.current_event.json_body)
-    ports = reservations()
+    ports = bootstrap.inventory()
     outcome = use_cases.reserve(
         command,
         store=ports.store,
@@ -125,7 +124,7 @@ def _known(known: ReservationRecord | AdjustmentRecord) -> dict[str, Any]:
 
 @app.get("/reservations/<reservation_id>")
 def get_reservation(reservation_id: str) -> dict[str, Any]:
-    record = reservations().requests.reservation(_path_id(reservation_id, ID_PATTERN, "reservationId"))
+    record = bootstrap.inventory().requests.reservation(_path_id(reservation_id, ID_PATTERN, "reservationId"))
     if record is None:
         raise NotFound(f"no reservation {reservation_id}")
     return reservation_body(record, _now())
@@ -133,7 +132,7 @@ def get_reservation(reservation_id: str) -> dict[str, Any]:
 
 @app.delete("/reservations/<reservation_id>")
 def delete_reservation(reservation_id: str) -> dict[str, Any]:
-    ports = reservations()
+    ports = bootstrap.inventory()
     record = use_cases.release(
         _path_id(reservation_id, ID_PATTERN, "reservationId"),
         store=ports.store,
@@ -146,9 +145,11 @@ def delete_reservation(reservation_id: str) -> dict[str, Any]:
 
 @app.post("/reservations/<reservation_id>/confirm")
 def confirm_reservation(reservation_id: str) -> Response:
-    ports = reservations()
+    ports = bootstrap.api()
     record = use_cases.request_confirm(
-        _path_id(reservation_id, ID_PATTERN, "reservationId"), requests=ports.requests, commands=ports.commands
+        _path_id(reservation_id, ID_PATTERN, "reservationId"),
+        requests=ports.inventory.requests,
+        commands=ports.commands,
     )
     return json_response(202, {**reservation_body(record, _now()), "confirmation": "QUEUED"})
 
@@ -163,20 +164,20 @@ def post_adjustment(item_id: str) -> Response:
     if "itemId" in body:
         raise InvalidInput("itemId: the item is named by the path", details=[{"field": "itemId", "problem": "extra"}])
     command = AdjustItem.model_validate({**body, "itemId": _path_id(item_id, ITEM_ID_PATTERN, "itemId")})
-    ports = reservations()
-    use_cases.accept_adjustment(command, requests=ports.requests, commands=ports.commands)
+    ports = bootstrap.api()
+    use_cases.accept_adjustment(command, requests=ports.inventory.requests, commands=ports.commands)
     return json_response(202, {"adjustmentId": command.adjustment_id, "itemId": command.item_id, "status": "QUEUED"})
 
 
 @app.get("/items")
 def list_items() -> dict[str, Any]:
     now = _now()
-    return {"items": [item_body(view.state, now) for view in reservations().projection.all()]}
+    return {"items": [item_body(view.state, now) for view in bootstrap.api().projection.all()]}
 
 
 @app.get("/items/<item_id>")
 def get_item(item_id: str) -> dict[str, Any]:
-    view = reservations().projection.get(_path_id(item_id, ITEM_ID_PATTERN, "itemId"))
+    view = bootstrap.api().projection.get(_path_id(item_id, ITEM_ID_PATTERN, "itemId"))
     if view is None:
         raise NotFound(f"no item {item_id}")
     return item_body(view.state, _now())
@@ -184,8 +185,10 @@ def get_item(item_id: str) -> dict[str, Any]:
 
 @app.get("/items/<item_id>/history")
 def get_history(item_id: str) -> dict[str, Any]:
-    ports = reservations()
-    events = use_cases.history(_path_id(item_id, ITEM_ID_PATTERN, "itemId"), store=ports.store, archive=ports.archive)
+    ports = bootstrap.api()
+    events = use_cases.history(
+        _path_id(item_id, ITEM_ID_PATTERN, "itemId"), store=ports.inventory.store, archive=ports.archive
+    )
     if not events:
         raise NotFound(f"no item {item_id}")
     return {"itemId": item_id, "events": [json.loads(event_to_json(event)) for event in events]}
