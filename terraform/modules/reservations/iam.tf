@@ -64,7 +64,7 @@ data "aws_iam_policy_document" "api" {
   statement {
     sid       = "SendCommands"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.commands.arn]
+    resources = [module.commands_queue.arn]
   }
 }
 
@@ -74,7 +74,7 @@ data "aws_iam_policy_document" "commands" {
   statement {
     sid       = "ReceiveCommands"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
-    resources = [aws_sqs_queue.commands.arn]
+    resources = [module.commands_queue.arn]
   }
 }
 
@@ -98,7 +98,7 @@ data "aws_iam_policy_document" "fanout" {
   statement {
     sid       = "SendFailedRecords"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.fanout_failures.arn]
+    resources = [module.fanout_failures.arn]
   }
 }
 
@@ -148,7 +148,7 @@ data "aws_iam_policy_document" "snapshots" {
   statement {
     sid       = "SendFailedRecords"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.snapshots_failures.arn]
+    resources = [module.snapshots_failures.arn]
   }
 }
 
@@ -177,6 +177,6 @@ data "aws_iam_policy_document" "projection" {
   statement {
     sid       = "SendFailedRecords"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.projection_failures.arn]
+    resources = [module.projection_failures.arn]
   }
 }

@@ -19,7 +19,7 @@ locals {
     SNAPSHOTS_TABLE              = aws_dynamodb_table.snapshots.name
     ITEMS_TABLE                  = aws_dynamodb_table.items.name
     ARCHIVE_BUCKET               = aws_s3_bucket.archive.bucket
-    COMMANDS_QUEUE_URL           = aws_sqs_queue.commands.url
+    COMMANDS_QUEUE_URL           = module.commands_queue.url
     CHANGES_STREAM               = aws_kinesis_stream.changes.name
     EVENT_BUS_NAME               = data.aws_cloudwatch_event_bus.shared.name
     SNAPSHOT_EVERY               = tostring(var.snapshot_every)
@@ -136,7 +136,7 @@ data "aws_iam_policy_document" "api_callers" {
 
 resource "aws_lambda_event_source_mapping" "commands" {
   function_name                      = module.commands.function_arn
-  event_source_arn                   = aws_sqs_queue.commands.arn
+  event_source_arn                   = module.commands_queue.arn
   batch_size                         = 10
   maximum_batching_window_in_seconds = 0
   function_response_types            = ["ReportBatchItemFailures"]
@@ -160,7 +160,7 @@ resource "aws_lambda_event_source_mapping" "fanout" {
 
   destination_config {
     on_failure {
-      destination_arn = aws_sqs_queue.fanout_failures.arn
+      destination_arn = module.fanout_failures.arn
     }
   }
 }
@@ -176,7 +176,7 @@ resource "aws_lambda_event_source_mapping" "snapshots" {
 
   destination_config {
     on_failure {
-      destination_arn = aws_sqs_queue.snapshots_failures.arn
+      destination_arn = module.snapshots_failures.arn
     }
   }
 }
@@ -192,7 +192,7 @@ resource "aws_lambda_event_source_mapping" "projection" {
 
   destination_config {
     on_failure {
-      destination_arn = aws_sqs_queue.projection_failures.arn
+      destination_arn = module.projection_failures.arn
     }
   }
 }

@@ -50,7 +50,7 @@ output "changes_stream_arn" {
 
 output "commands_queue_url" {
   description = "URL of the commands queue (confirm and adjust commands)."
-  value       = aws_sqs_queue.commands.url
+  value       = module.commands_queue.url
 }
 
 output "event_bus_name" {
@@ -73,9 +73,9 @@ output "function_names" {
 output "failure_queue_urls" {
   description = "URLs of the dead-letter and failure queues, by what feeds them."
   value = {
-    commands   = aws_sqs_queue.commands_dlq.url
-    fanout     = aws_sqs_queue.fanout_failures.url
-    snapshots  = aws_sqs_queue.snapshots_failures.url
-    projection = aws_sqs_queue.projection_failures.url
+    commands   = module.commands_queue.dead_letter_queue_url
+    fanout     = module.fanout_failures.url
+    snapshots  = module.snapshots_failures.url
+    projection = module.projection_failures.url
   }
 }
