@@ -19,6 +19,7 @@ import json
 import os
 import re
 import threading
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -269,6 +270,13 @@ class LocalCloud:
                     names.add(resource.name)
             self._names[kind] = names
         self._names["bus"].add("default")
+        if self.stacks:
+            for table, readers in self.stacks[0].crowded_table_streams(tuple(self.stacks[1:])).items():
+                warnings.warn(
+                    f"the stream of table {table!r} has {len(readers)} readers ({', '.join(readers)}); AWS throttles "
+                    "more than two per shard: fan out through one reader (Kinesis, or a bus)",
+                    stacklevel=2,
+                )
 
     def resolve(self, text: str) -> str:
         """Expand every ``${kind.name.attribute}`` reference in ``text``."""

@@ -222,6 +222,10 @@ class StateMachine(_Model):
 # --- the stack -----------------------------------------------------------------------------------------
 
 
+# AWS: "No more than two processes at most should be reading from the same streams shard at the same time."
+MAX_TABLE_STREAM_READERS = 2
+
+
 class Stack(_Model):
     """Everything one service deploys, plus the outputs its Terraform module declares."""
 
@@ -241,6 +245,19 @@ class Stack(_Model):
             if function.name == name:
                 return function
         raise KeyError(f"stack {self.name!r} has no function {name!r}")
+
+    def crowded_table_streams(self, others: tuple[Stack, ...] = ()) -> dict[str, list[str]]:
+        """DynamoDB streams with more than two readers (functions), over this stack and ``others``.
+
+        AWS allows two concurrent readers per stream shard; a third is throttled. Fan out through one reader
+        (to Kinesis, or to a bus) instead."""
+        readers: dict[str, list[str]] = {}
+        for stack in (self, *others):
+            for function in stack.functions:
+                for source in function.event_sources:
+                    if isinstance(source, StreamSource) and source.kind == "dynamodb" and source.table:
+                        readers.setdefault(source.table, []).append(function.name)
+        return {table: names for table, names in readers.items() if len(names) > MAX_TABLE_STREAM_READERS}
 
     def references(self) -> set[tuple[str, str, str]]:
         """Every ``${kind.name.attribute}`` used in environments, substitutions and outputs."""
