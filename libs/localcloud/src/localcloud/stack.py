@@ -52,6 +52,9 @@ class BucketNotification(_Model):
 class Bucket(_Model):
     name: str
     notifications: tuple[BucketNotification, ...] = ()
+    # Default encryption, as the module's aws_s3_bucket_server_side_encryption_configuration: with "aws:kms"
+    # every object's ETag is opaque (not its MD5), as on S3.
+    sse_algorithm: Literal["AES256", "aws:kms"] = "AES256"
 
 
 class Attribute(_Model):
@@ -222,10 +225,6 @@ class StateMachine(_Model):
 # --- the stack -----------------------------------------------------------------------------------------
 
 
-# AWS: "No more than two processes at most should be reading from the same streams shard at the same time."
-MAX_TABLE_STREAM_READERS = 2
-
-
 class Stack(_Model):
     """Everything one service deploys, plus the outputs its Terraform module declares."""
 
@@ -245,19 +244,6 @@ class Stack(_Model):
             if function.name == name:
                 return function
         raise KeyError(f"stack {self.name!r} has no function {name!r}")
-
-    def crowded_table_streams(self, others: tuple[Stack, ...] = ()) -> dict[str, list[str]]:
-        """DynamoDB streams with more than two readers (functions), over this stack and ``others``.
-
-        AWS allows two concurrent readers per stream shard; a third is throttled. Fan out through one reader
-        (to Kinesis, or to a bus) instead."""
-        readers: dict[str, list[str]] = {}
-        for stack in (self, *others):
-            for function in stack.functions:
-                for source in function.event_sources:
-                    if isinstance(source, StreamSource) and source.kind == "dynamodb" and source.table:
-                        readers.setdefault(source.table, []).append(function.name)
-        return {table: names for table, names in readers.items() if len(names) > MAX_TABLE_STREAM_READERS}
 
     def references(self) -> set[tuple[str, str, str]]:
         """Every ``${kind.name.attribute}`` used in environments, substitutions and outputs."""
