@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pizza_common.dynamodb import Cancelled, ConditionFailed, Put, batch_write, transact, write
+from pizza_common.dynamodb import Cancelled, ConditionFailed, Put, batch_write, retrying, transact, write
 from pizza_reservations.adapters.requests import record_item, settle_update
 from pizza_reservations.domain.events import ItemEvent, event_from_json, event_to_json
 from pizza_reservations.ports import Appended, Claim, ClaimTaken, NotSettled, Settle, VersionTaken
@@ -56,6 +56,10 @@ class DynamoDbEventStore:
         self.client = client
 
     def read(self, item_id: str, after_version: int = 0) -> list[ItemEvent]:
+        # Throttled reads are retried within the deadline, the whole tail again (it is short).
+        return retrying(lambda: self._read(item_id, after_version))
+
+    def _read(self, item_id: str, after_version: int) -> list[ItemEvent]:
         events: list[ItemEvent] = []
         paginator = self.client.get_paginator("query")
         for page in paginator.paginate(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pizza_common.dynamodb import ConditionFailed, Put, from_item, get, write
+from pizza_common.dynamodb import ConditionFailed, Put, from_item, get, retrying, write
 from pizza_reservations.domain.model import ItemView
 
 __all__ = ["DynamoDbProjection"]
@@ -41,6 +41,9 @@ class DynamoDbProjection:
         return not isinstance(write(self.client, put), ConditionFailed)
 
     def all(self) -> list[ItemView]:
+        return retrying(self._all)
+
+    def _all(self) -> list[ItemView]:
         views: list[ItemView] = []
         for page in self.client.get_paginator("scan").paginate(TableName=self.table):
             views.extend(ItemView.from_json(from_item(item)["view"]) for item in page.get("Items", []))

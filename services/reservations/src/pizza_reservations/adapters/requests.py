@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from pizza_common.dynamodb import ConditionFailed, Put, Update, from_item, get, write
+from pizza_common.dynamodb import ConditionFailed, Put, Update, from_item, get, retrying, write
 from pizza_reservations.domain.model import AdjustmentRecord, ReservationRecord, ReservationStatus
 
 __all__ = [
@@ -182,6 +182,9 @@ class DynamoDbRequests:
         )
 
     def expired_holds(self, now: datetime, limit: int) -> list[ReservationRecord]:
+        return retrying(lambda: self._expired_holds(now, limit))
+
+    def _expired_holds(self, now: datetime, limit: int) -> list[ReservationRecord]:
         found: list[ReservationRecord] = []
         for bucket in range(HOLD_BUCKETS):
             paginator = self.client.get_paginator("query")
