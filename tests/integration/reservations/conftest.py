@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 
@@ -17,7 +18,10 @@ def unique(prefix: str) -> str:
 
 @pytest.fixture(scope="session")
 def reservations(localcloud) -> ReservationsClient:
-    return ReservationsClient.of_service(localcloud.service("reservations"), region=localcloud.region)
+    # 120 s: the local gateway queues what its 4 workers per function cannot take yet (on AWS, 64 concurrent
+    # clients get 64 concurrent functions); 64 clients racing on one item under throttling wait in that queue.
+    client = ReservationsClient.of_service(localcloud.service("reservations"), region=localcloud.region)
+    return ReservationsClient(replace(client.http, timeout=120))
 
 
 def stocked(client: ReservationsClient, units: int, prefix: str = "cola") -> str:
