@@ -140,6 +140,22 @@ def test_an_s3_notification_that_does_not_wait_for_its_permission_is_reported(ba
     )
 
 
+def test_a_public_function_url_is_reported(bakery: Bakery) -> None:
+    url = (
+        'resource "aws_lambda_function_url" "receive" {\n'
+        "  function_name      = module.receive.function_name\n"
+        '  authorization_type = "{}"\n'
+        "}\n"
+    )
+    (bakery.module / "api.tf").write_text(url.replace("{}", "AWS_IAM"))
+    assert bakery.problems() == []
+    (bakery.module / "api.tf").write_text(url.replace("{}", "NONE"))
+    assert bakery.problems() == [
+        "aws_lambda_function_url.receive: authorization_type is 'NONE'; every API here is AWS_IAM "
+        "(a NONE URL is public to the internet)"
+    ]
+
+
 def test_a_state_machine_variable_that_templatefile_does_not_pass_is_reported(bakery: Bakery) -> None:
     bakery.edit("terraform/main.tf", "    rest_seconds      = 5\n", "")
     problems = bakery.problems()

@@ -258,11 +258,11 @@ def queue_problems(scope: Scope) -> list[str]:
 
 
 # Who invokes a function for each kind of wiring, and the permission that lets them.
-_INVOKERS = {"s3": "s3.amazonaws.com", "events": "events.amazonaws.com", "apigateway": "apigateway.amazonaws.com"}
+_INVOKERS = {"s3": "s3.amazonaws.com", "events": "events.amazonaws.com"}
 
 
 def permission_problems(scope: Scope) -> list[str]:
-    """A function that S3, EventBridge or API Gateway invokes has an aws_lambda_permission for that principal;
+    """A function that S3 or EventBridge invokes has an aws_lambda_permission for that principal;
     an S3 notification waits for its permission (depends_on), as S3 checks it when the notification is set."""
     permissions: dict[tuple[str, str], str] = {}
     for address, body in scope.module.resources_of("aws_lambda_permission").items():
@@ -297,16 +297,19 @@ def permission_problems(scope: Scope) -> list[str]:
                 f"{base}: aws_cloudwatch_event_target.{address}: no aws_lambda_permission lets "
                 f"events.amazonaws.com invoke {target.name}"
             )
-    for address, body in scope.module.resources_of("aws_apigatewayv2_integration").items():
-        target = scope.evaluate(body.get("integration_uri"))
-        if (
-            isinstance(target, Ref)
-            and target.kind == "function"
-            and (target.name, _INVOKERS["apigateway"]) not in permissions
-        ):
+    return problems
+
+
+def function_url_problems(scope: Scope) -> list[str]:
+    """Every function URL is IAM-authorised (docs/decisions.md: no public URL; callers sign for lambda)."""
+    problems = []
+    base = relative(scope.module.path)
+    for address, body in scope.module.resources_of("aws_lambda_function_url").items():
+        authorization = scope.evaluate(body.get("authorization_type"))
+        if authorization != "AWS_IAM":
             problems.append(
-                f"{base}: aws_apigatewayv2_integration.{address}: no aws_lambda_permission lets "
-                f"apigateway.amazonaws.com invoke {target.name}"
+                f"{base}: aws_lambda_function_url.{address}: authorization_type is {authorization!r}; "
+                "every API here is AWS_IAM (a NONE URL is public to the internet)"
             )
     return problems
 
@@ -358,5 +361,6 @@ def all_problems(scope: Scope, roots: Iterable[Path] = SOURCE_ROOTS, import_chec
         *stream_problems(scope, roots),
         *queue_problems(scope),
         *permission_problems(scope),
+        *function_url_problems(scope),
         *state_machine_problems(scope),
     ]

@@ -1,5 +1,5 @@
 # The stock service: ingredient batches from CSV deliveries, TTL expiry, the usage API, level broadcasts.
-# Storage is in storage.tf, the functions and their event sources here, IAM in iam.tf, the HTTP API in api.tf.
+# Storage is in storage.tf, the functions and their event sources here, IAM in iam.tf, the function URL in api.tf.
 
 data "aws_caller_identity" "current" {}
 
@@ -74,7 +74,9 @@ module "api" {
   description   = "GET /stock, GET /stock/{typeId}, POST /transactions."
   handler       = "pizza_stock.handlers.api.handler"
   zip_file      = var.lambda_zip
-  timeout       = 29 # the HTTP API gives up on an integration after 30 seconds
+  timeout       = 29
+
+  reserved_concurrent_executions = var.api_reserved_concurrency
 
   environment_variables = merge(local.observability_environment, {
     STOCK_TABLE = aws_dynamodb_table.stock.name

@@ -16,7 +16,7 @@ variable "log_level" {
 }
 
 variable "log_retention_days" {
-  description = "Days CloudWatch keeps the functions' logs and the API's access logs."
+  description = "Days CloudWatch keeps the functions' logs."
   type        = number
   default     = 30
 }
@@ -33,16 +33,10 @@ variable "noncurrent_delivery_retention_days" {
   default     = 30
 }
 
-variable "api_throttling_rate_limit" {
-  description = "Steady requests per second the HTTP API accepts before it answers 429."
+variable "api_reserved_concurrency" {
+  description = "Reserved concurrency of the api function: a function URL has no rate limit of its own, so this caps the API (requests beyond it get 429). null leaves the function unreserved."
   type        = number
-  default     = 200
-}
-
-variable "api_throttling_burst_limit" {
-  description = "Requests the HTTP API accepts in a burst above the steady rate."
-  type        = number
-  default     = 400
+  default     = null
 }
 
 variable "deletion_protection_enabled" {

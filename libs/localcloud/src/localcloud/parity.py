@@ -7,9 +7,9 @@
 readable module is written with (``"${var.name_prefix}-stock-batches"``, ``aws_sqs_queue.x.arn``,
 ``module.ingest.function_arn``, ``jsonencode({...})``, ``templatefile(...)``), follows calls to other
 local modules (``modules/lambda_function``) and returns one sentence per difference: names of buckets,
-tables, streams, queues, buses, rules, functions, state machines and HTTP APIs; table keys, indexes,
+tables, streams, queues, buses, rules, functions, state machines and function URLs; table keys, indexes,
 stream view and TTL; FIFO, deduplication, visibility and DLQ settings; event source mappings, S3
-notifications, rule targets and HTTP routes; handler strings, timeouts, environment variable names and
+notifications, rule targets and function URL authorisation; handler strings, timeouts, environment variable names and
 state machine definition files; and the outputs stack.py declares. An expression it cannot evaluate is
 reported as a difference too: write that part of the module literally.
 
@@ -53,8 +53,9 @@ class Unknown:
 class Ref:
     """An attribute known only once a resource exists: ``${queue.pizza-oven-new-items.arn}``.
 
-    ``kind`` is the stack's kind (bucket, table, stream, queue, bus, function, state_machine, api) when the
-    resource is one of those, else the Terraform type (``aws_apigatewayv2_integration``, ``data.aws_...``).
+    ``kind`` is the stack's kind (bucket, table, stream, queue, bus, function, state_machine) when the
+    resource is one of those, else the Terraform type (``aws_iam_role``, ``data.aws_...``). A function URL's
+    ``function_url`` is ``${function.<name>.url}``, as stack.py writes it.
     """
 
     kind: str
@@ -136,7 +137,6 @@ NAMED = {
     "aws_cloudwatch_event_rule": ("rule", "name"),
     "aws_lambda_function": ("function", "function_name"),
     "aws_sfn_state_machine": ("state_machine", "name"),
-    "aws_apigatewayv2_api": ("api", "name"),
 }
 # Whose `id` is its name (an SQS queue's id is its URL; an API's id is generated).
 _ID_IS_NAME = {"aws_s3_bucket", "aws_dynamodb_table", "aws_cloudwatch_event_bus", "aws_lambda_function"}
@@ -281,6 +281,10 @@ class Scope:
         body, bindings = found[0]
         if key is not None:
             body, bindings = next(((b, e) for b, e in found if e.get("each", {}).get("key") == key), found[0])
+        if type_name == "aws_lambda_function_url" and attribute in ("function_url", "url"):
+            function = self.evaluate(body.get("function_name"), bindings)
+            if isinstance(function, str) and not function.startswith("arn:"):
+                return Ref("function", function, "url")
         if type_name not in NAMED:
             label = name if key is None else f"{name}[{key}]"
             return Ref(type_name, label, attribute)
@@ -735,12 +739,11 @@ def stack_facts(stack: Stack) -> Facts:
             "substitution names": sorted(machine.substitutions),
             "type": machine.type,
         }
-    for api in stack.http_apis:
-        facts[f"http api {api.name}"] = {}
-        for route in api.routes:
-            facts[f"http api {api.name} route {route.method} {route.path}"] = {
-                "function": route.function,
-                "authorization": route.authorization,
+    for function in stack.functions:
+        if function.url is not None:
+            facts[f"function url {function.name}"] = {
+                "authorization_type": function.url.authorization,
+                "invoke_mode": function.url.invoke_mode,
             }
     return facts
 
@@ -910,25 +913,12 @@ def terraform_facts(scope_: Scope) -> Facts:
             "type": ev(body.get("type", "STANDARD")),
         }
 
-    apis = {}
-    for address, body in scope_.module.resources_of("aws_apigatewayv2_api").items():
-        apis[address] = ev(body.get("name"))
-        facts[f"http api {apis[address]}"] = {}
-    integrations = {}
-    for address, body in scope_.module.resources_of("aws_apigatewayv2_integration").items():
-        integrations[address] = _name_of(ev(body.get("integration_uri")), "function")
-    for address, _ in scope_.module.resources_of("aws_apigatewayv2_route").items():
-        for body, bindings in scope_.instances("aws_apigatewayv2_route", address):
-            api = ev(body.get("api_id"), bindings)
-            api_name = api.name if isinstance(api, Ref) and api.kind == "api" else api
-            route_key = str(ev(body.get("route_key"), bindings))
-            target = str(ev(body.get("target", ""), bindings))
-            match = re.search(r"aws_apigatewayv2_integration\.([^.\[}]+)", target)
-            function = integrations.get(match.group(1), Unknown(target)) if match else Unknown(target)
-            facts[f"http api {api_name} route {route_key}"] = {
-                "function": function,
-                "authorization": ev(body.get("authorization_type", "NONE"), bindings),
-            }
+    for body in scope_.module.resources_of("aws_lambda_function_url").values():
+        function = _name_of(ev(body.get("function_name")), "function")
+        facts[f"function url {function}"] = {
+            "authorization_type": ev(body.get("authorization_type")),
+            "invoke_mode": ev(body.get("invoke_mode", "BUFFERED")),
+        }
     return facts
 
 
@@ -955,7 +945,7 @@ def _show(value: Any) -> str:
     return f"cannot evaluate {value}" if isinstance(value, Unknown) else repr(value)
 
 
-_NAME_REFERENCE = re.compile(r"\$\{(?:bucket|table|stream|queue|bus|function|state_machine|api)\.([^}]+)\.name\}")
+_NAME_REFERENCE = re.compile(r"\$\{(?:bucket|table|stream|queue|bus|function|state_machine)\.([^}]+)\.name\}")
 
 
 def output_differences(stack: Stack, scope_: Scope) -> Iterator[str]:
