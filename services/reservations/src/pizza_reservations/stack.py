@@ -10,7 +10,7 @@ Resources, with prefix ``pizza``:
 - queue ``pizza-reservations-commands`` (DLQ ``-commands-dlq``) and one failure queue per stream consumer;
 - functions ``-api``, ``-commands``, ``-sweep`` (every minute), ``-fanout`` (the events table's one stream
   reader), ``-snapshots`` and ``-projection`` (the changes stream's readers);
-- HTTP API ``pizza-reservations-api`` (IAM); ``inventory-changed`` on the shared bus.
+- the function URL of ``pizza-reservations-api`` (AWS_IAM; routed by the function); ``inventory-changed`` on the shared bus.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from localcloud.stack import (
     EventBus,
     Function,
     GlobalSecondaryIndex,
-    HttpApi,
-    HttpRoute,
+    FunctionUrl,
     KinesisStream,
     Queue,
     Rule,
@@ -145,6 +144,7 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
                 handler="pizza_reservations.handlers.api.handler",
                 environment=environment,
                 timeout=API_TIMEOUT,
+                url=FunctionUrl(authorization="AWS_IAM"),
             ),
             Function(
                 name=name("commands"),
@@ -192,17 +192,8 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
                 event_sources=(changes_source(name("projection-failures")),),
             ),
         ),
-        http_apis=(
-            HttpApi(
-                name=api,
-                routes=tuple(
-                    HttpRoute(method=method, path=path, function=api, authorization="AWS_IAM")
-                    for method, path in ROUTES
-                ),
-            ),
-        ),
         outputs={
-            "api_url": f"${{api.{api}.url}}",
+            "api_url": f"${{function.{api}.url}}",
             "events_table": f"${{table.{events}.name}}",
             "requests_table": f"${{table.{requests}.name}}",
             "snapshots_table": f"${{table.{snapshots}.name}}",

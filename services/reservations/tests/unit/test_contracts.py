@@ -62,5 +62,5 @@ def test_the_document_describes_exactly_the_routes_of_the_stack():
         for method in operations
         if method != "parameters"
     }
-    [api] = stack().http_apis
-    assert documented == set(ROUTES) == {(route.method, route.path) for route in api.routes}
+    assert documented == set(ROUTES)
+    assert stack().function("pizza-reservations-api").url is not None
