@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import unquote
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,7 @@ def _contended(error: use_cases.Contended) -> Response:
 
 
 def _path_id(value: str, pattern: str, name: str) -> str:
+    value = unquote(value)  # a function URL's rawPath (and so the resolver's parameters) is as the client sent it
     if re.fullmatch(pattern, value) is None:
         raise InvalidInput(f"{name}: {value!r} is not a valid id", details=[{"field": name, "problem": "invalid id"}])
     return value
