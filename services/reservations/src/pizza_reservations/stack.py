@@ -10,7 +10,8 @@ Resources, with prefix ``pizza``:
 - queue ``pizza-reservations-commands`` (DLQ ``-commands-dlq``) and one failure queue per stream consumer;
 - functions ``-api``, ``-commands``, ``-sweep`` (every minute), ``-fanout`` (the events table's one stream
   reader), ``-snapshots`` and ``-projection`` (the changes stream's readers);
-- the function URL of ``pizza-reservations-api`` (AWS_IAM; routed by the function); ``inventory-changed`` on the shared bus.
+- the function URL of ``pizza-reservations-api`` (AWS_IAM; routed by the function);
+  ``inventory-changed`` on the shared bus.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from localcloud.stack import (
     DestinationConfig,
     EventBus,
     Function,
-    GlobalSecondaryIndex,
     FunctionUrl,
+    GlobalSecondaryIndex,
     KinesisStream,
     Queue,
     Rule,

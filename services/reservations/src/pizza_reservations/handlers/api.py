@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import unquote
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths

@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
