@@ -27,7 +27,7 @@ def record_handler(record: SQSRecord) -> str:
     try:
         order = detail_of(record.body, NewOrderReceived)
     except Malformed as error:
-        logger.warning("malformed new-order-received", extra={"reason": str(error), "message": record.message_id})
+        logger.warning("malformed new-order-received", extra={"reason": str(error), "message_id": record.message_id})
         metrics.add_metric(name="OrdersMalformed", unit=MetricUnit.Count, value=1)
         ports.dead_letters.send(record.body, str(error))
         return "dead-lettered"
