@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tf_files import TERRAFORM, configurations, relative
+from tf_files import ROOT, TERRAFORM, configurations, relative
 from tf_wiring import SOURCE_ROOTS, all_problems
 
 from localcloud.parity import scope
@@ -168,3 +168,22 @@ def test_a_state_machine_file_that_is_not_json_is_reported(bakery: Bakery) -> No
     bakery.edit("statemachines/bake.asl.json", '"End": true }', '"End": true, }')
     [problem] = bakery.problems()
     assert "does not render to valid JSON" in problem
+
+
+def test_queues_made_through_modules_queue_are_checked_too(tmp_path: Path) -> None:
+    modules = tmp_path / "modules"
+    shutil.copytree(TERRAFORM / "modules", modules)
+    oven = modules / "oven"
+    variables = {"baking_definition_file": str(ROOT / "services" / "oven" / "statemachines" / "bake.asl.json")}
+    assert all_problems(scope(oven, variables), import_check=False) == []
+    queues = oven / "queues.tf"
+    text = queues.read_text()
+    assert text.count("visibility_timeout_seconds = 180") == 2
+    queues.write_text(text.replace("visibility_timeout_seconds = 180", "visibility_timeout_seconds = 20", 1))
+
+    problems = all_problems(scope(oven, variables), import_check=False)
+
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "aws_lambda_event_source_mapping.new_items: queue 'pizza-oven-new-items' visibility timeout 20s is "
+        "shorter than its function's timeout 30s (Lambda refuses the mapping)"
+    ]

@@ -314,6 +314,9 @@ def _note_call(call: ast.Call, code: Code) -> None:
         code.services.add(literal)  # type: ignore[arg-type]
     elif name == "get_paginator" and literal is not None:
         code.calls.append((literal, frozenset()))
+    elif name == "partial" and isinstance(first, ast.Attribute):
+        # functools.partial(client.batch_write_item, RequestItems=...): the method is called later.
+        code.calls.append((first.attr, frozenset(k.arg for k in call.keywords if k.arg)))
     elif isinstance(func, ast.Attribute):
         code.calls.append((func.attr, frozenset(k.arg for k in call.keywords if k.arg)))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -420,4 +421,41 @@ def test_an_output_of_stack_py_missing_or_different_in_the_module_is_reported(mo
         "Terraform '${function.pizza-bakery-receive.url}'",
         "output loaves_table: stack.py 'pizza-bakery-bread', Terraform 'pizza-bakery-loaves'",
         "output menu_url: in stack.py, not in Terraform",
+    ]
+
+
+def test_conditionals_comparisons_try_and_count_are_evaluated_as_terraform_does(module_dir: Path) -> None:
+    bakery_scope = scope(module_dir, {"name_prefix": "pizza", "fifo": True})
+    assert bakery_scope.evaluate('${var.fifo ? "${var.name_prefix}.fifo" : var.name_prefix}') == "pizza.fifo"
+    assert bakery_scope.evaluate("${var.name_prefix == null ? true : null}") is None
+    assert bakery_scope.evaluate('${var.name_prefix != "pizza" ? 1 : 0}') == 0
+    assert bakery_scope.evaluate("${var.unset ? 1 : 0}") == Unknown("var.unset ? 1 : 0")
+    assert bakery_scope.evaluate("${try(var.unset, null)}") is None
+    assert bakery_scope.present({"count": "${var.fifo ? 1 : 0}"}) is True
+    assert bakery_scope.present({"count": "${var.fifo ? 0 : 1}"}) is False
+
+
+def test_queues_made_through_modules_queue_are_compared(tmp_path: Path) -> None:
+    (tmp_path / "modules").mkdir()
+    queue = tmp_path / "modules" / "queue"
+    shutil.copytree(REPO / "terraform" / "modules" / "queue", queue)
+    service = tmp_path / "modules" / "bakery"
+    service.mkdir()
+    (service / "main.tf").write_text(
+        'module "orders" {\n  source     = "../queue"\n  name       = "pizza-bakery-orders"\n'
+        "  fifo       = true\n  max_receive_count = 4\n}\n"
+        'module "failures" {\n  source            = "../queue"\n  name              = "pizza-bakery-failures"\n'
+        "  dead_letter_queue = false\n}\n"
+    )
+    stack = Stack(
+        name="bakery",
+        queues=(
+            Queue(name="pizza-bakery-orders.fifo", fifo=True, dead_letter_queue="pizza-bakery-orders-dlq.fifo"),
+            Queue(name="pizza-bakery-orders-dlq.fifo", fifo=True),
+            Queue(name="pizza-bakery-failures"),
+        ),
+    )
+
+    assert compare(stack, service) == [
+        "queue pizza-bakery-orders.fifo: max_receive_count: stack.py 3, Terraform 4",
     ]

@@ -4,6 +4,7 @@ module "oven" {
 
   name_prefix                 = var.name_prefix
   lambda_zip                  = "${path.root}/../../../dist/oven.zip"
+  baking_definition_file      = "${path.root}/../../../services/oven/statemachines/bake.asl.json"
   oven_capacity               = var.oven_capacity
   default_baking_time_secs    = var.default_baking_time_secs
   log_level                   = var.log_level

@@ -1,6 +1,6 @@
 locals {
   create_dead_letter_queue = var.dead_letter_target_arn == null
-  dead_letter_queue_arn    = local.create_dead_letter_queue ? aws_sqs_queue.dead_letter[0].arn : var.dead_letter_target_arn
+  dead_letter_queue_arn    = local.create_dead_letter_queue ? module.dead_letter[0].arn : var.dead_letter_target_arn
 }
 
 resource "aws_lambda_function" "this" {

@@ -94,3 +94,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "alarm_topic_arn" {
+  description = "SNS topic notified when the created dead-letter queue holds messages; null creates the alarm without notifications."
+  type        = string
+  default     = null
+}

@@ -9,6 +9,16 @@ variable "lambda_zip" {
   type        = string
 }
 
+variable "baking_definition_file" {
+  description = "Path to the baking state machine's ASL template (services/oven/statemachines/bake.asl.json); rendered with templatefile() and `remove_function_arn`."
+  type        = string
+
+  validation {
+    condition     = endswith(var.baking_definition_file, ".asl.json")
+    error_message = "baking_definition_file is the path of an .asl.json template (services/oven/statemachines/bake.asl.json)."
+  }
+}
+
 variable "oven_capacity" {
   description = "Pizzas the oven bakes at once. Seeded into the table's capacity item; a change applies to the next pizza, and pizzas already baking keep their slots."
   type        = number
@@ -60,4 +70,10 @@ variable "tags" {
   description = "Extra tags for every resource of the module."
   type        = map(string)
   default     = {}
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic the oven's alarms notify (dead-letter queue depth, failed baking executions); null creates the alarms without notifications."
+  type        = string
+  default     = null
 }

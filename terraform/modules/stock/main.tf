@@ -27,6 +27,7 @@ module "ingest" {
   })
   policy_json        = data.aws_iam_policy_document.ingest.json
   log_retention_days = var.log_retention_days
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -45,6 +46,7 @@ module "expire" {
   })
   policy_json        = data.aws_iam_policy_document.expire.json
   log_retention_days = var.log_retention_days
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -63,6 +65,7 @@ module "broadcast" {
   })
   policy_json        = data.aws_iam_policy_document.broadcast.json
   log_retention_days = var.log_retention_days
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -83,6 +86,7 @@ module "api" {
   })
   policy_json        = data.aws_iam_policy_document.api.json
   log_retention_days = var.log_retention_days
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -97,19 +101,26 @@ resource "aws_lambda_permission" "deliveries_invoke_ingest" {
 }
 
 # Stream records whose retries are spent land here, with the shard and sequence numbers to replay them.
-resource "aws_sqs_queue" "expire_failures" {
+# They are the end of the failure path (no DLQ of their own): the depth alarm watches them.
+module "expire_failures" {
+  source = "../queue"
+
   name                      = "${var.name_prefix}-stock-expire-failures"
   message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
-  kms_master_key_id         = var.kms_key_arn
+  dead_letter_queue         = false
+  alarm_topic_arn           = var.alarm_topic_arn
+  kms_key_arn               = var.kms_key_arn
   tags                      = var.tags
 }
 
-resource "aws_sqs_queue" "broadcast_failures" {
+module "broadcast_failures" {
+  source = "../queue"
+
   name                      = "${var.name_prefix}-stock-broadcast-failures"
   message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
-  kms_master_key_id         = var.kms_key_arn
+  dead_letter_queue         = false
+  alarm_topic_arn           = var.alarm_topic_arn
+  kms_key_arn               = var.kms_key_arn
   tags                      = var.tags
 }
 
@@ -136,9 +147,12 @@ resource "aws_lambda_event_source_mapping" "expire" {
 
   destination_config {
     on_failure {
-      destination_arn = aws_sqs_queue.expire_failures.arn
+      destination_arn = module.expire_failures.arn
     }
   }
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.expire]
 }
 
 # Only level rows, created or changed.
@@ -162,7 +176,10 @@ resource "aws_lambda_event_source_mapping" "broadcast" {
 
   destination_config {
     on_failure {
-      destination_arn = aws_sqs_queue.broadcast_failures.arn
+      destination_arn = module.broadcast_failures.arn
     }
   }
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.broadcast]
 }

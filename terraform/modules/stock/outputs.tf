@@ -56,7 +56,7 @@ output "function_names" {
 output "failure_queue_urls" {
   description = "URLs of the queues receiving stream records whose retries are spent, by function."
   value = {
-    expire    = aws_sqs_queue.expire_failures.url
-    broadcast = aws_sqs_queue.broadcast_failures.url
+    expire    = module.expire_failures.url
+    broadcast = module.broadcast_failures.url
   }
 }

@@ -56,3 +56,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "alarm_topic_arn" {
+  description = "SNS topic the stock service's alarms notify (failure queue depth); null creates the alarms without notifications."
+  type        = string
+  default     = null
+}

@@ -7,6 +7,8 @@
     pizza stock use [--tx ID] ham=2 mozzarella=1          take ingredients, all or nothing
     pizza oven bake [--n 10]                              send pizzas and follow them until baked
     pizza oven status
+    pizza items list|adjust|history ...                   the sellable items (reservations service)
+    pizza reserve ITEM QUANTITY [--hold 300]              hold units; --release/--confirm/--show ID
 
 It talks to the local cloud started here (``.localcloud/outputs.json``, as ``make up`` writes it), or to the
 deployments described by ``--outputs FILE`` (``terraform output -json`` of each, with the usual AWS
@@ -110,6 +112,10 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="as JSON")
     _target_options(status)
     status.set_defaults(handler=cmd_oven_status)
+
+    from pizza_place.reservations_cli import add_commands
+
+    add_commands(commands, _target_options, _target)
     return root
 
 
@@ -279,7 +285,7 @@ def cmd_stock_use(args: argparse.Namespace) -> int:
 
 def cmd_oven_bake(args: argparse.Namespace) -> int:
     """The oven service's own follow-the-pizzas command (``python -m pizza_oven.cli``), on this target."""
-    from pizza_oven.cli import OvenUnreachable, bake
+    from pizza_oven.client import OvenUnreachable, bake
     from pizza_place.client import OvenClient
 
     oven = OvenClient(_target(args))

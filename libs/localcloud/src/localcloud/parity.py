@@ -258,7 +258,7 @@ class Scope:
     def instances(self, type_name: str, name: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """``(body, bindings)`` of each instance of a resource; for_each over a known map or list expands."""
         body = self.module.resources_of(type_name).get(name)
-        if body is None:
+        if body is None or not self.present(body):
             return []
         if "for_each" not in body:
             return [(body, {})]
@@ -268,6 +268,10 @@ class Scope:
         if isinstance(each, list):
             return [(body, {"each": {"key": item, "value": item}}) for item in each]
         return [(body, {"each": {"key": Unknown("each.key"), "value": Unknown("each.value")}})]
+
+    def present(self, body: dict[str, Any]) -> bool:
+        """False for a resource whose ``count`` evaluates to 0 (``count = var.x ? 1 : 0`` with x false)."""
+        return "count" not in body or self.evaluate(body["count"]) != 0
 
     def physical_name(self, type_name: str, body: dict[str, Any], bindings: Mapping[str, Any] | None = None) -> Any:
         argument = NAMED[type_name][1]
@@ -390,6 +394,20 @@ class _Parser:
     def expression(self) -> Any:
         start = self.position
         value = self.primary()
+        if self.peek() in (("op", "=="), ("op", "!=")):
+            equal = self.take()[1] == "=="
+            other = self.primary()
+            known = not any(isinstance(v, Unknown | Ref) for v in (value, other))
+            value = ((value == other) == equal) if known else Unknown(f"{value} == {other}")
+        if self.peek() == ("op", "?"):
+            # A conditional: the branch its (known) condition selects, as Terraform evaluates it.
+            self.take()
+            chosen = self.expression()
+            self.take(":")
+            otherwise = self.expression()
+            if value is True or value is False:
+                return chosen if value else otherwise
+            return Unknown(" ".join(t for _, t in self.tokens[start : self.position]))
         if self.peek()[0] == "op" and self.peek()[1] not in self._STOP:
             # An operator or a conditional: skip to the end of this expression and call it unknown.
             depth = 0
@@ -401,7 +419,7 @@ class _Parser:
                     if depth == 0:
                         break
                     depth -= 1
-                elif depth == 0 and kind == "op" and text in (",", "="):
+                elif depth == 0 and kind == "op" and text in (",", "=", ":"):
                     break
                 self.take()
             return Unknown(" ".join(t for _, t in self.tokens[start : self.position]))
@@ -564,6 +582,8 @@ _FUNCTIONS: dict[str, Any] = {
     "file": lambda scope, path: FileContent(_path_argument(scope, path)),
     "merge": _merge,
     "tostring": lambda scope, value: value,
+    # try(): the first argument this reader can evaluate (Terraform: the first that does not error).
+    "try": lambda scope, *values: next((v for v in values if not isinstance(v, Unknown)), Unknown("try(...)")),
     "tonumber": lambda scope, value: value,
     "tolist": lambda scope, value: value,
     "toset": lambda scope, value: value,
@@ -632,6 +652,21 @@ def functions(scope_: Scope) -> list[TerraformFunction]:
             )
         )
     return found
+
+
+def queue_resources(scope_: Scope) -> Iterator[tuple[Scope, str, dict[str, Any]]]:
+    """Every SQS queue a module makes, with the scope to evaluate it in: its own ``aws_sqs_queue`` resources
+    (those with ``count`` 0 left out) and, followed, those of its calls to ``modules/queue``."""
+    for address, body in scope_.module.resources_of("aws_sqs_queue").items():
+        if scope_.present(body):
+            yield scope_, f"aws_sqs_queue.{address}", body
+    for call, body in scope_.module.module_calls.items():
+        if not str(body.get("source", "")).rstrip("/").endswith("/queue") or not scope_.present(body):
+            continue
+        child = scope_.child(call)
+        if child is not None:
+            for inner, address, queue in queue_resources(child):
+                yield inner, f"module.{call}.{address}", queue
 
 
 # --- the facts both sides are reduced to ---------------------------------------------------------------
@@ -806,7 +841,8 @@ def terraform_facts(scope_: Scope) -> Facts:
     for body in scope_.module.resources_of("aws_kinesis_stream").values():
         facts[f"kinesis stream {ev(body.get('name'))}"] = {}
 
-    for body in scope_.module.resources_of("aws_sqs_queue").values():
+    for queue_scope, _, body in queue_resources(scope_):
+        ev = queue_scope.evaluate
         redrive = ev(body.get("redrive_policy"))
         if isinstance(redrive, str):
             try:
@@ -826,11 +862,13 @@ def terraform_facts(scope_: Scope) -> Facts:
             dlq = max_receive = redrive
         facts[f"queue {ev(body.get('name'))}"] = {
             "fifo": ev(body.get("fifo_queue", False)),
-            "content_based_deduplication": ev(body.get("content_based_deduplication", False)),
+            # null (the argument unset, as modules/queue leaves it on standard queues) is the default, false.
+            "content_based_deduplication": ev(body.get("content_based_deduplication", False)) or False,
             "visibility_timeout": ev(body.get("visibility_timeout_seconds", 30)),
             "dead_letter_queue": dlq,
             "max_receive_count": max_receive,
         }
+    ev = scope_.evaluate
 
     for body in scope_.module.resources_of("aws_sns_topic").values():
         facts[f"topic {ev(body.get('name'))}"] = {}

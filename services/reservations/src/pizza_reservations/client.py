@@ -25,8 +25,8 @@ class ReservationsClient:
 
     @classmethod
     def of_service(cls, outputs: Mapping[str, Any], region: str | None = None) -> ReservationsClient:
-        """From the reservations service's outputs (``api_url``); a missing one raises ``KeyError`` naming it."""
-        return cls(SignedHttp(outputs["api_url"], region=region))
+        """From the service's outputs (``reservations_api_url``); a missing one raises ``KeyError`` naming it."""
+        return cls(SignedHttp(outputs["reservations_api_url"], region=region))
 
     def reserve(self, reservation_id: str, item_id: str, quantity: int, hold_seconds: int) -> HttpAnswer:
         return self.http.post(

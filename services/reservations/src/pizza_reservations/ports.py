@@ -30,6 +30,7 @@ __all__ = [
     "Projection",
     "Publisher",
     "Requests",
+    "Retirement",
     "Settle",
     "Snapshots",
     "VersionTaken",
@@ -83,8 +84,12 @@ class EventStore(Protocol):
         self, event: ItemEvent, *, claim: Claim | None = None, settle: Settle | None = None
     ) -> Appended | VersionTaken | ClaimTaken | NotSettled: ...
 
+
+class Retirement(Protocol):
+    """The hot store's end of an event: a TTL once the event is archived and covered by a snapshot."""
+
     def retire(self, events: Sequence[ItemEvent], purge_at: datetime) -> None:
-        """Let these events (archived, and covered by a snapshot) leave the hot store at ``purge_at`` (TTL)."""
+        """Let these events leave the hot store some time after ``purge_at`` (TTL)."""
         ...
 
 

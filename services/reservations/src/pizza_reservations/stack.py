@@ -10,7 +10,7 @@ Resources, with prefix ``pizza``:
 - queue ``pizza-reservations-commands`` (DLQ ``-commands-dlq``) and one failure queue per stream consumer;
 - functions ``-api``, ``-commands``, ``-sweep`` (every minute), ``-fanout`` (the events table's one stream
   reader), ``-snapshots`` and ``-projection`` (the changes stream's readers);
-- the function URL of ``pizza-reservations-api`` (AWS_IAM; routed by the function);
+- the function URL of ``pizza-reservations-api`` (AWS_IAM), routed by the function (``ROUTES``);
   ``inventory-changed`` on the shared bus.
 """
 
@@ -37,6 +37,8 @@ from localcloud.stack import (
 )
 
 __all__ = ["FANOUT_FILTER", "ROUTES", "stack"]
+
+# The routes the API function serves (openapi.yaml documents exactly these; a test holds them together).
 
 # New events only: not the re-writes that set an event's TTL, nor TTL's removals.
 FANOUT_FILTER: dict[str, Any] = {"eventName": ["INSERT"]}
@@ -194,7 +196,7 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
             ),
         ),
         outputs={
-            "api_url": f"${{function.{api}.url}}",
+            "reservations_api_url": f"${{function.{api}.url}}",
             "events_table": f"${{table.{events}.name}}",
             "requests_table": f"${{table.{requests}.name}}",
             "snapshots_table": f"${{table.{snapshots}.name}}",

@@ -8,13 +8,12 @@ are written in the same transaction as their event, so a request id is applied e
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from pizza_common.deadline import Deadline, current
 from pizza_common.errors import Conflict, NotFound
 from pizza_reservations.domain.events import Adjusted, InventoryChanged, ItemEvent, Released
 from pizza_reservations.domain.model import (
@@ -47,6 +46,7 @@ from pizza_reservations.ports import (
     Projection,
     Publisher,
     Requests,
+    Retirement,
     Settle,
     Snapshots,
 )
@@ -104,16 +104,17 @@ def load_state(item_id: str, *, store: EventStore, snapshots: Snapshots) -> Item
 
 
 class _Retry:
-    """Jittered backoff between attempts on a contended item, bounded by the function's remaining time."""
+    """Full-jitter pauses between attempts on a contended item, bounded by the deadline (by default the
+    invocation's remaining time, :func:`pizza_common.deadline.current`)."""
 
-    def __init__(self, has_time: Callable[[], bool], sleep: Callable[[float], None]) -> None:
-        self.has_time, self.sleep, self.conflicts = has_time, sleep, 0
+    def __init__(self, deadline: Deadline | None) -> None:
+        self.deadline, self.conflicts = deadline or current(), 0
 
     def again(self) -> None:
+        # Short pauses: the next version is usually free again within a write's time.
+        if not self.deadline.pause(self.conflicts, base=0.002, cap=0.05):
+            raise Contended(f"the item kept changing ({self.conflicts + 1} conflicts)")
         self.conflicts += 1
-        if not self.has_time():
-            raise Contended(f"the item kept changing ({self.conflicts} conflicts)")
-        self.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** min(self.conflicts, 5))))
 
 
 def _refresh(state: ItemState, store: EventStore) -> ItemState:
@@ -127,11 +128,10 @@ def reserve(
     snapshots: Snapshots,
     requests: Requests,
     now: Clock,
-    has_time: Callable[[], bool] = lambda: True,
-    sleep: Callable[[float], None] = time.sleep,
+    deadline: Deadline | None = None,
 ) -> Granted | Refused | IdReused:
     """Hold units if enough are available at this instant; idempotent by reservation id."""
-    retry = _Retry(has_time, sleep)
+    retry = _Retry(deadline)
     state = load_state(command.item_id, store=store, snapshots=snapshots)
     while True:
         moment = now()
@@ -186,8 +186,7 @@ def release(
     snapshots: Snapshots,
     requests: Requests,
     now: Clock,
-    has_time: Callable[[], bool] = lambda: True,
-    sleep: Callable[[float], None] = time.sleep,
+    deadline: Deadline | None = None,
 ) -> ReservationRecord:
     """Give a hold back (``DELETE``, or the sweep once it expired): exactly one ``Released`` per hold."""
     record = requests.reservation(reservation_id)
@@ -204,7 +203,7 @@ def release(
         store,
         snapshots,
         now,
-        _Retry(has_time, sleep),
+        _Retry(deadline),
     )
     return requests.reservation(reservation_id) or record
 
@@ -216,8 +215,7 @@ def confirm(
     snapshots: Snapshots,
     requests: Requests,
     now: Clock,
-    has_time: Callable[[], bool] = lambda: True,
-    sleep: Callable[[float], None] = time.sleep,
+    deadline: Deadline | None = None,
 ) -> ReservationRecord | None:
     """Checkout: a live hold becomes ``Confirmed`` exactly once; otherwise the refusal is noted on the record."""
     record = requests.reservation(command.reservation_id)
@@ -235,7 +233,7 @@ def confirm(
         store,
         snapshots,
         now,
-        _Retry(has_time, sleep),
+        _Retry(deadline),
     )
     return requests.reservation(record.reservation_id)
 
@@ -273,15 +271,16 @@ def expire_holds(
     requests: Requests,
     now: Clock,
     limit: int = 500,
-    has_time: Callable[[], bool] = lambda: True,
+    deadline: Deadline | None = None,
 ) -> int:
     """The sweep: record ``Released`` for every expired hold (exactly once each). Returns how many it settled."""
+    deadline = deadline or current()
     settled = 0
     for record in requests.expired_holds(now(), limit):
-        if not has_time():
-            break
+        if deadline.remaining() < 1:
+            break  # the next run (a minute later) takes the rest
         after = release(
-            record.reservation_id, store=store, snapshots=snapshots, requests=requests, now=now, has_time=has_time
+            record.reservation_id, store=store, snapshots=snapshots, requests=requests, now=now, deadline=deadline
         )
         settled += after.status is not ReservationStatus.HELD
     return settled
@@ -293,12 +292,11 @@ def adjust(
     store: EventStore,
     snapshots: Snapshots,
     now: Clock,
-    has_time: Callable[[], bool] = lambda: True,
-    sleep: Callable[[float], None] = time.sleep,
+    deadline: Deadline | None = None,
     requests: Requests,
 ) -> AdjustmentRecord | IdReused:
     """The queue processor: append ``Adjusted`` or ``AdjustmentRefused`` exactly once per adjustment id."""
-    retry = _Retry(has_time, sleep)
+    retry = _Retry(deadline)
     state = load_state(command.item_id, store=store, snapshots=snapshots)
     while True:
         event = decide_adjust(state, command, now())
@@ -361,6 +359,7 @@ def snapshot_and_retire(
     store: EventStore,
     snapshots: Snapshots,
     archive: Archive,
+    retirement: Retirement,
     every: int,
     hot_retention: timedelta,
 ) -> ItemState | None:
@@ -380,7 +379,7 @@ def snapshot_and_retire(
     if state.version <= start.version:
         return None
     snapshots.put(state)
-    store.retire(tail, purge_at=max(event.at for event in tail) + hot_retention)
+    retirement.retire(tail, purge_at=max(event.at for event in tail) + hot_retention)
     return state
 
 

@@ -12,50 +12,19 @@ import jsonschema
 import pytest
 import yaml
 
+from localcloud.testing import lambda_context
+
 REGION = "eu-west-1"
 OPENAPI = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8"))
 
 
-class Context:
-    function_name = "test-reservations-api"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:test"
-    aws_request_id = "request-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 20_000
-
-
 @pytest.fixture
-def wired(aws, monkeypatch):
-    """The functions' environment pointing at moto's resources, and a fresh composition root."""
-    sqs = boto3.client("sqs", region_name=REGION)
-    queue_url = sqs.create_queue(QueueName="test-reservations-commands")["QueueUrl"]
-    boto3.client("kinesis", region_name=REGION).create_stream(StreamName="test-reservations-changes", ShardCount=1)
-    boto3.client("events", region_name=REGION).create_event_bus(Name="test-shared-events")
-    names = {
-        "EVENTS_TABLE": "test-reservations-events",
-        "REQUESTS_TABLE": "test-reservations-requests",
-        "SNAPSHOTS_TABLE": "test-reservations-snapshots",
-        "ITEMS_TABLE": "test-reservations-items",
-        "ARCHIVE_BUCKET": "test-reservations-archive",
-        "COMMANDS_QUEUE_URL": queue_url,
-        "CHANGES_STREAM": "test-reservations-changes",
-        "EVENT_BUS_NAME": "test-shared-events",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }
-    for name, value in names.items():
-        monkeypatch.setenv(name, value)
-    from pizza_common import aws as common_aws
-    from pizza_common.settings import load
-    from pizza_reservations import bootstrap
+def wired(aws):
+    return {"sqs": aws.client("sqs"), "queue_url": aws.queue_url("test-reservations-commands")}
 
-    for cached in (load, bootstrap.reservations, common_aws.client):
-        cached.cache_clear()
-    yield {"sqs": sqs, "queue_url": queue_url}
-    for cached in (load, bootstrap.reservations, common_aws.client):
-        cached.cache_clear()
+
+def Context():
+    return lambda_context(function_name="test-reservations-api")
 
 
 def http_event(method: str, path: str, route: str, body: Any = None) -> dict[str, Any]:
@@ -195,12 +164,13 @@ def test_the_projection_consumer_reports_only_the_failed_item(wired, monkeypatch
 
 
 def test_the_fanout_puts_each_new_event_on_the_changes_stream_keyed_by_item(wired):
+    from pizza_common.dynamodb import to_item
     from pizza_reservations.adapters.event_store import event_item
     from pizza_reservations.domain.events import Adjusted
     from pizza_reservations.handlers import fanout
 
     event = Adjusted(item_id="cola", version=1, at="2026-11-27T09:00:00+00:00", adjustment_id="a", delta=1, reason="x")
-    image = event_item(event)
+    image = to_item(event_item(event))
     stream_event = {
         "Records": [
             {

@@ -16,6 +16,7 @@ from fakes import (
     FakeSnapshots,
 )
 
+from pizza_common.deadline import Deadline
 from pizza_common.errors import Conflict, NotFound
 from pizza_reservations import use_cases
 from pizza_reservations.domain.model import AdjustItem, ConfirmReservation, ItemState, ReservationStatus, Reserve, fold
@@ -35,20 +36,24 @@ class World:
 
     @property
     def ports(self):
-        return {"store": self.store, "snapshots": self.snapshots, "requests": self.requests, "now": self.clock}
+        return {
+            "store": self.store,
+            "snapshots": self.snapshots,
+            "requests": self.requests,
+            "now": self.clock,
+            "deadline": Deadline(float("inf"), sleep=lambda _: None),
+        }
 
     def stock(self, item: str, units: int, adjustment_id: str = "a0"):
         return use_cases.adjust(
             AdjustItem(item_id=item, adjustment_id=adjustment_id, delta=units, reason="batch of the day"),
             **self.ports,
-            sleep=lambda _: None,
         )
 
     def reserve(self, rid: str, quantity: int, item: str = "cola", hold: int = 60):
         return use_cases.reserve(
             Reserve(reservation_id=rid, item_id=item, quantity=quantity, hold_seconds=hold),
             **self.ports,
-            sleep=lambda _: None,
         )
 
     def state(self, item: str = "cola") -> ItemState:
@@ -174,6 +179,7 @@ def test_snapshots_cover_what_leaves_the_hot_store_and_history_rebuilds_from_the
             store=world.store,
             snapshots=world.snapshots,
             archive=world.archive,
+            retirement=world.store,
             every=10,
             hot_retention=timedelta(days=1),
         )

@@ -16,34 +16,35 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from pizza_common.dynamodb import Cancelled, ConditionFailed, Put, batch_write, transact, write
 from pizza_reservations.adapters.requests import record_item, settle_update
 from pizza_reservations.domain.events import ItemEvent, event_from_json, event_to_json
 from pizza_reservations.ports import Appended, Claim, ClaimTaken, NotSettled, Settle, VersionTaken
 
-__all__ = ["DynamoDbEventStore", "event_item"]
+__all__ = ["DynamoDbEventStore", "DynamoDbRetirement", "event_item"]
 
 _FREE_VERSION = "attribute_not_exists(sk)"
-# Another transaction on the same items, or throttling: the caller re-reads and tries again (with jitter).
-_TRY_AGAIN = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 
 
 def event_item(event: ItemEvent, purge_at: datetime | None = None) -> dict[str, Any]:
-    item = {
-        "pk": {"S": event.item_id},
-        "sk": {"N": str(event.version)},
-        "type": {"S": event.type},
-        "at": {"S": event.at.isoformat()},
-        "event": {"S": event_to_json(event)},
+    """The event as a plain item: its keys, its JSON exactly as appended, and ``purge_at`` once retired."""
+    item: dict[str, Any] = {
+        "pk": event.item_id,
+        "sk": event.version,
+        "type": event.type,
+        "at": event.at.isoformat(),
+        "event": event_to_json(event),
     }
     if purge_at is not None:
-        item["purge_at"] = {"N": str(int(purge_at.timestamp()))}
+        item["purge_at"] = int(purge_at.timestamp())
     return item
 
 
 class DynamoDbEventStore:
-    """The :class:`~pizza_reservations.ports.EventStore` port on the events table (and the requests table)."""
+    """The :class:`~pizza_reservations.ports.EventStore` port on the events table (and the requests table).
+
+    Conflicts and throttling are retried by :mod:`pizza_common.dynamodb` within the invocation's deadline;
+    still contended then, the append answers :class:`VersionTaken` and the use case reads the tail again."""
 
     def __init__(self, table: str, requests_table: str, client: Any) -> None:
         self.table = table
@@ -67,48 +68,32 @@ class DynamoDbEventStore:
     def append(
         self, event: ItemEvent, *, claim: Claim | None = None, settle: Settle | None = None
     ) -> Appended | VersionTaken | ClaimTaken | NotSettled:
-        put = {"TableName": self.table, "Item": event_item(event), "ConditionExpression": _FREE_VERSION}
+        put = Put(self.table, event_item(event), condition=_FREE_VERSION)
         if claim is None and settle is None:
-            try:
-                self.client.put_item(**put)
-            except ClientError as error:
-                code = error.response["Error"]["Code"]
-                if code in ("ConditionalCheckFailedException", "TransactionConflictException"):
-                    return VersionTaken()
-                raise
-            return Appended(event.version)
-        second: dict[str, Any]
+            written = write(self.client, put)
+            return VersionTaken() if isinstance(written, ConditionFailed) else Appended(event.version)
         if claim is not None:
-            second = {
-                "Put": {
-                    "TableName": self.requests_table,
-                    "Item": record_item(claim.record, event.at),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
+            second: Put | Any = Put(
+                self.requests_table, record_item(claim.record, event.at), condition="attribute_not_exists(pk)"
+            )
         else:
             assert settle is not None
             second = settle_update(self.requests_table, settle.reservation_id, settle.status, settle.confirm_refusal)
-        try:
-            self.client.transact_write_items(TransactItems=[{"Put": put}, second])
-        except ClientError as error:
-            code = error.response["Error"]["Code"]
-            if code != "TransactionCanceledException":
-                if code in ("TransactionConflictException", "ThrottlingException"):
-                    return VersionTaken()
-                raise
-            reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                return ClaimTaken() if claim is not None else NotSettled()
-            if reasons and (reasons[0] == "ConditionalCheckFailed" or set(reasons) & _TRY_AGAIN):
-                return VersionTaken()
-            raise
-        return Appended(event.version)
+        outcome = transact(self.client, [put, second])
+        if not isinstance(outcome, Cancelled):
+            return Appended(event.version)
+        if outcome.failed(1):
+            return ClaimTaken() if claim is not None else NotSettled()
+        return VersionTaken()  # the version is taken, or the item stayed contended until the deadline
+
+
+class DynamoDbRetirement:
+    """The :class:`~pizza_reservations.ports.Retirement` port: only the snapshot consumer needs it."""
+
+    def __init__(self, table: str, client: Any) -> None:
+        self.table = table
+        self.client = client
 
     def retire(self, events: Sequence[ItemEvent], purge_at: datetime) -> None:
         """Write the events again, identical but for ``purge_at``: TTL removes them some day after it."""
-        requests = [{"PutRequest": {"Item": event_item(event, purge_at)}} for event in events]
-        for start in range(0, len(requests), 25):
-            pending = {self.table: requests[start : start + 25]}
-            while pending:
-                pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        batch_write(self.client, self.table, puts=[event_item(event, purge_at) for event in events])

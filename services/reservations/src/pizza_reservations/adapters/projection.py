@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from pizza_common.dynamodb import ConditionFailed, Put, from_item, get, write
 from pizza_reservations.domain.model import ItemView
 
 __all__ = ["DynamoDbProjection"]
@@ -22,40 +21,27 @@ class DynamoDbProjection:
         self.client = client
 
     def get(self, item_id: str) -> ItemView | None:
-        item = self.client.get_item(TableName=self.table, Key={"pk": {"S": item_id}}, ConsistentRead=True).get("Item")
-        return ItemView.from_json(item["view"]["S"]) if item else None
+        values = get(self.client, self.table, {"pk": item_id})
+        return ItemView.from_json(values["view"]) if values else None
 
     def put(self, view: ItemView, previous: ItemView | None) -> bool:
         state = view.state
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
+        item = {
+            "pk": state.item_id,
+            "version": state.version,
+            "supply": state.supply,
+            "sold": state.sold,
+            "view": view.to_json(),
+        }
+        put = (
+            Put(self.table, item, condition="attribute_not_exists(pk)")
             if previous is None
-            else {
-                "ConditionExpression": "#view = :previous",
-                "ExpressionAttributeNames": {"#view": "view"},
-                "ExpressionAttributeValues": {":previous": {"S": previous.to_json()}},
-            }
+            else Put(self.table, item, condition="#view = :previous", values={":previous": previous.to_json()})
         )
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item={
-                    "pk": {"S": state.item_id},
-                    "version": {"N": str(state.version)},
-                    "supply": {"N": str(state.supply)},
-                    "sold": {"N": str(state.sold)},
-                    "view": {"S": view.to_json()},
-                },
-                **condition,
-            )
-            return True
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        return not isinstance(write(self.client, put), ConditionFailed)
 
     def all(self) -> list[ItemView]:
         views: list[ItemView] = []
         for page in self.client.get_paginator("scan").paginate(TableName=self.table):
-            views.extend(ItemView.from_json(item["view"]["S"]) for item in page.get("Items", []))
+            views.extend(ItemView.from_json(from_item(item)["view"]) for item in page.get("Items", []))
         return sorted(views, key=lambda view: view.state.item_id)

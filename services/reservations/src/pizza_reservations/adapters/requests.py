@@ -17,12 +17,11 @@ exactly once; a refused reservation (no event) is written alone.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from pizza_common.dynamodb import from_item, to_item
+from pizza_common.dynamodb import ConditionFailed, Put, Update, from_item, get, write
 from pizza_reservations.domain.model import AdjustmentRecord, ReservationRecord, ReservationStatus
 
 __all__ = [
@@ -42,12 +41,12 @@ HOLD_BUCKETS = 8
 REQUEST_RETENTION = timedelta(days=30)
 
 
-def reservation_key(reservation_id: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"RESERVATION#{reservation_id}"}}
+def reservation_key(reservation_id: str) -> dict[str, str]:
+    return {"pk": f"RESERVATION#{reservation_id}"}
 
 
-def adjustment_key(adjustment_id: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"ADJUSTMENT#{adjustment_id}"}}
+def adjustment_key(adjustment_id: str) -> dict[str, str]:
+    return {"pk": f"ADJUSTMENT#{adjustment_id}"}
 
 
 def _epoch_ms(moment: datetime) -> int:
@@ -58,10 +57,15 @@ def hold_bucket(reservation_id: str) -> str:
     return f"HELD#{zlib.crc32(reservation_id.encode()) % HOLD_BUCKETS}"
 
 
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def record_item(record: ReservationRecord | AdjustmentRecord, now: datetime) -> dict[str, Any]:
+    """The record as a plain item (``None`` attributes left out)."""
     purge_at = int((now + REQUEST_RETENTION).timestamp())
     if isinstance(record, AdjustmentRecord):
-        return to_item(
+        return _present(
             {
                 "pk": f"ADJUSTMENT#{record.adjustment_id}",
                 "kind": "adjustment",
@@ -76,7 +80,7 @@ def record_item(record: ReservationRecord | AdjustmentRecord, now: datetime) -> 
             }
         )
     held = record.status is ReservationStatus.HELD and record.expires_at is not None
-    return to_item(
+    return _present(
         {
             "pk": f"RESERVATION#{record.reservation_id}",
             "kind": "reservation",
@@ -101,8 +105,7 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
-def reservation_from_item(item: dict[str, Any]) -> ReservationRecord:
-    values = from_item(item)
+def reservation_from_item(values: Mapping[str, Any]) -> ReservationRecord:
     created_at = _time(values["created_at"])
     assert created_at is not None
     return ReservationRecord(
@@ -119,8 +122,7 @@ def reservation_from_item(item: dict[str, Any]) -> ReservationRecord:
     )
 
 
-def adjustment_from_item(item: dict[str, Any]) -> AdjustmentRecord:
-    values = from_item(item)
+def adjustment_from_item(values: Mapping[str, Any]) -> AdjustmentRecord:
     return AdjustmentRecord(
         adjustment_id=values["adjustment_id"],
         item_id=values["item_id"],
@@ -132,23 +134,20 @@ def adjustment_from_item(item: dict[str, Any]) -> AdjustmentRecord:
     )
 
 
-def settle_update(table: str, reservation_id: str, status: ReservationStatus, refusal: str | None) -> dict[str, Any]:
+def settle_update(table: str, reservation_id: str, status: ReservationStatus, refusal: str | None) -> Update:
     """The transaction item that settles a HELD reservation (and takes it out of the sweep's index)."""
-    values: dict[str, Any] = {":status": {"S": status.value}, ":held": {"S": ReservationStatus.HELD.value}}
+    values: dict[str, Any] = {":status": status.value, ":held": ReservationStatus.HELD.value}
     expression = "SET #status = :status"
     if refusal is not None:
         expression += ", confirm_refusal = :refusal"
-        values[":refusal"] = {"S": refusal}
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": reservation_key(reservation_id),
-            "UpdateExpression": expression + " REMOVE hold_bucket, hold_expires",
-            "ConditionExpression": "#status = :held",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": values,
-        }
-    }
+        values[":refusal"] = refusal
+    return Update(
+        table,
+        reservation_key(reservation_id),
+        expression + " REMOVE hold_bucket, hold_expires",
+        condition="#status = :held",
+        values=values,
+    )
 
 
 class DynamoDbRequests:
@@ -158,45 +157,29 @@ class DynamoDbRequests:
         self.table = table
         self.client = client
 
-    def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True).get(
-            "Item"
-        )
-        return item
-
     def reservation(self, reservation_id: str) -> ReservationRecord | None:
-        item = self._get(reservation_key(reservation_id))
-        return reservation_from_item(item) if item else None
+        values = get(self.client, self.table, reservation_key(reservation_id))
+        return reservation_from_item(values) if values else None
 
     def adjustment(self, adjustment_id: str) -> AdjustmentRecord | None:
-        item = self._get(adjustment_key(adjustment_id))
-        return adjustment_from_item(item) if item else None
+        values = get(self.client, self.table, adjustment_key(adjustment_id))
+        return adjustment_from_item(values) if values else None
 
     def record_refusal(self, record: ReservationRecord) -> bool:
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item=record_item(record, record.created_at),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-            return True
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        put = Put(self.table, record_item(record, record.created_at), condition="attribute_not_exists(pk)")
+        return not isinstance(write(self.client, put), ConditionFailed)
 
     def note_confirm_refusal(self, reservation_id: str, reason: str) -> None:
-        try:
-            self.client.update_item(
-                TableName=self.table,
-                Key=reservation_key(reservation_id),
-                UpdateExpression="SET confirm_refusal = :reason",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":reason": {"S": reason}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        write(
+            self.client,
+            Update(
+                self.table,
+                reservation_key(reservation_id),
+                "SET confirm_refusal = :reason",
+                condition="attribute_exists(pk)",
+                values={":reason": reason},
+            ),
+        )
 
     def expired_holds(self, now: datetime, limit: int) -> list[ReservationRecord]:
         found: list[ReservationRecord] = []
@@ -208,6 +191,6 @@ class DynamoDbRequests:
                 KeyConditionExpression="hold_bucket = :bucket AND hold_expires <= :now",
                 ExpressionAttributeValues={":bucket": {"S": f"HELD#{bucket}"}, ":now": {"N": str(_epoch_ms(now))}},
             ):
-                found.extend(reservation_from_item(item) for item in page.get("Items", []))
+                found.extend(reservation_from_item(from_item(item)) for item in page.get("Items", []))
         found.sort(key=lambda record: (record.expires_at or now, record.reservation_id))
         return [record for record in found if record.status is ReservationStatus.HELD][:limit]

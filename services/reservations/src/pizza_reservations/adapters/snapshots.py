@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from pizza_common.dynamodb import ConditionFailed, Put, get, write
 from pizza_reservations.domain.model import ItemState
 
 __all__ = ["DynamoDbSnapshots"]
@@ -22,23 +21,14 @@ class DynamoDbSnapshots:
 
     def get(self, item_id: str) -> ItemState | None:
         # An eventually consistent read is enough: a stale snapshot only makes the tail longer.
-        item = self.client.get_item(TableName=self.table, Key={"pk": {"S": item_id}}).get("Item")
-        return ItemState.from_json(item["state"]["S"]) if item else None
+        values = get(self.client, self.table, {"pk": item_id}, consistent=False)
+        return ItemState.from_json(values["state"]) if values else None
 
     def put(self, state: ItemState) -> bool:
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item={
-                    "pk": {"S": state.item_id},
-                    "version": {"N": str(state.version)},
-                    "state": {"S": state.to_json()},
-                },
-                ConditionExpression="attribute_not_exists(pk) OR version < :version",
-                ExpressionAttributeValues={":version": {"N": str(state.version)}},
-            )
-            return True
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        put = Put(
+            self.table,
+            {"pk": state.item_id, "version": state.version, "state": state.to_json()},
+            condition="attribute_not_exists(pk) OR version < :version",
+            values={":version": state.version},
+        )
+        return not isinstance(write(self.client, put), ConditionFailed)

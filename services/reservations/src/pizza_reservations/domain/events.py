@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, TypeAdapter
 
 from pizza_common.events import EventDetail
 
@@ -21,6 +21,7 @@ __all__ = [
     "Confirmed",
     "InventoryChanged",
     "ItemEvent",
+    "ItemEventMessage",
     "Released",
     "Reserved",
     "event_from_json",
@@ -84,6 +85,11 @@ class AdjustmentRefused(_Event):
 ItemEvent = Annotated[Reserved | Released | Confirmed | Adjusted | AdjustmentRefused, Field(discriminator="type")]
 EVENT_TYPES: tuple[type[_Event], ...] = (Reserved, Released, Confirmed, Adjusted, AdjustmentRefused)
 _EVENT = TypeAdapter(ItemEvent)
+
+
+class ItemEventMessage(RootModel[ItemEvent]):
+    """One event of an item's stream, whatever its type: the event store's ``event``, the archive's lines, the
+    changes stream's records and the history's events (``events/item-event.schema.json``)."""
 
 
 def event_to_json(event: ItemEvent) -> str:

@@ -1,4 +1,4 @@
-"""``pizza-reservations-api``: the HTTP API (payload 2.0, IAM-authorised; see ``openapi.yaml``).
+"""``pizza-reservations-api``: the HTTP API (a Lambda function URL, payload 2.0, AWS_IAM; see ``openapi.yaml``).
 
 - ``POST /reservations``: hold units (201), not enough (409 with what is available), a replay (the first
   answer), the id reused with another body (409).
@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -22,8 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pizza_common.errors import Conflict, InvalidInput, NotFound
 from pizza_common.http import install_error_handlers, json_response
 from pizza_common.observability import instrumented, metrics
-from pizza_reservations import use_cases
-from pizza_reservations.bootstrap import reservations
+from pizza_reservations import bootstrap, use_cases
 from pizza_reservations.domain.events import event_to_json
 from pizza_reservations.domain.model import (
     ID_PATTERN,
@@ -35,16 +34,12 @@ from pizza_reservations.domain.model import (
     Reserve,
 )
 
-app = APIGatewayHttpResolver()
-install_error_handlers(app)
+app = LambdaFunctionUrlResolver()
+install_error_handlers(cast(Any, app))  # its signature names the API Gateway resolver; both read v2
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _has_time() -> bool:
-    return app.lambda_context.get_remaining_time_in_millis() > 3_000
 
 
 @app.exception_handler(use_cases.Contended)
@@ -98,14 +93,13 @@ def item_body(state: ItemState, now: datetime) -> dict[str, Any]:
 @app.post("/reservations")
 def post_reservation() -> Response:
     command = Reserve.model_validate(app.current_event.json_body)
-    ports = reservations()
+    ports = bootstrap.inventory()
     outcome = use_cases.reserve(
         command,
         store=ports.store,
         snapshots=ports.snapshots,
         requests=ports.requests,
         now=_now,
-        has_time=_has_time,
     )
     if isinstance(outcome, use_cases.IdReused):
         raise Conflict(
@@ -132,7 +126,7 @@ def _known(known: ReservationRecord | AdjustmentRecord) -> dict[str, Any]:
 
 @app.get("/reservations/<reservation_id>")
 def get_reservation(reservation_id: str) -> dict[str, Any]:
-    record = reservations().requests.reservation(_path_id(reservation_id, ID_PATTERN, "reservationId"))
+    record = bootstrap.inventory().requests.reservation(_path_id(reservation_id, ID_PATTERN, "reservationId"))
     if record is None:
         raise NotFound(f"no reservation {reservation_id}")
     return reservation_body(record, _now())
@@ -140,23 +134,24 @@ def get_reservation(reservation_id: str) -> dict[str, Any]:
 
 @app.delete("/reservations/<reservation_id>")
 def delete_reservation(reservation_id: str) -> dict[str, Any]:
-    ports = reservations()
+    ports = bootstrap.inventory()
     record = use_cases.release(
         _path_id(reservation_id, ID_PATTERN, "reservationId"),
         store=ports.store,
         snapshots=ports.snapshots,
         requests=ports.requests,
         now=_now,
-        has_time=_has_time,
     )
     return reservation_body(record, _now())
 
 
 @app.post("/reservations/<reservation_id>/confirm")
 def confirm_reservation(reservation_id: str) -> Response:
-    ports = reservations()
+    ports = bootstrap.api()
     record = use_cases.request_confirm(
-        _path_id(reservation_id, ID_PATTERN, "reservationId"), requests=ports.requests, commands=ports.commands
+        _path_id(reservation_id, ID_PATTERN, "reservationId"),
+        requests=ports.inventory.requests,
+        commands=ports.commands,
     )
     return json_response(202, {**reservation_body(record, _now()), "confirmation": "QUEUED"})
 
@@ -171,20 +166,20 @@ def post_adjustment(item_id: str) -> Response:
     if "itemId" in body:
         raise InvalidInput("itemId: the item is named by the path", details=[{"field": "itemId", "problem": "extra"}])
     command = AdjustItem.model_validate({**body, "itemId": _path_id(item_id, ITEM_ID_PATTERN, "itemId")})
-    ports = reservations()
-    use_cases.accept_adjustment(command, requests=ports.requests, commands=ports.commands)
+    ports = bootstrap.api()
+    use_cases.accept_adjustment(command, requests=ports.inventory.requests, commands=ports.commands)
     return json_response(202, {"adjustmentId": command.adjustment_id, "itemId": command.item_id, "status": "QUEUED"})
 
 
 @app.get("/items")
 def list_items() -> dict[str, Any]:
     now = _now()
-    return {"items": [item_body(view.state, now) for view in reservations().projection.all()]}
+    return {"items": [item_body(view.state, now) for view in bootstrap.api().projection.all()]}
 
 
 @app.get("/items/<item_id>")
 def get_item(item_id: str) -> dict[str, Any]:
-    view = reservations().projection.get(_path_id(item_id, ITEM_ID_PATTERN, "itemId"))
+    view = bootstrap.api().projection.get(_path_id(item_id, ITEM_ID_PATTERN, "itemId"))
     if view is None:
         raise NotFound(f"no item {item_id}")
     return item_body(view.state, _now())
@@ -192,8 +187,10 @@ def get_item(item_id: str) -> dict[str, Any]:
 
 @app.get("/items/<item_id>/history")
 def get_history(item_id: str) -> dict[str, Any]:
-    ports = reservations()
-    events = use_cases.history(_path_id(item_id, ITEM_ID_PATTERN, "itemId"), store=ports.store, archive=ports.archive)
+    ports = bootstrap.api()
+    events = use_cases.history(
+        _path_id(item_id, ITEM_ID_PATTERN, "itemId"), store=ports.inventory.store, archive=ports.archive
+    )
     if not events:
         raise NotFound(f"no item {item_id}")
     return {"itemId": item_id, "events": [json.loads(event_to_json(event)) for event in events]}

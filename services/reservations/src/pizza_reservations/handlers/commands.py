@@ -17,7 +17,7 @@ from pydantic import Field, TypeAdapter
 
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations import use_cases
-from pizza_reservations.bootstrap import reservations
+from pizza_reservations.bootstrap import inventory
 from pizza_reservations.domain.model import AdjustItem, ConfirmReservation
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -32,7 +32,7 @@ def _now() -> datetime:
 
 def record_handler(record: SQSRecord) -> str:
     command = _COMMAND.validate_json(record.body)
-    ports = reservations()
+    ports = inventory()
     common: dict[str, Any] = {"store": ports.store, "snapshots": ports.snapshots, "requests": ports.requests}
     if isinstance(command, ConfirmReservation):
         settled = use_cases.confirm(command, now=_now, **common)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.aws import client
 from pizza_common.observability import instrumented, logger, metrics
-from pizza_reservations.bootstrap import reservations
+from pizza_reservations.bootstrap import settings
 
 
 @instrumented()
@@ -27,7 +27,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not records:
         return {"batchItemFailures": []}
     answer = client("kinesis").put_records(
-        StreamName=reservations().settings.changes_stream,
+        StreamName=settings().changes_stream,
         Records=[{"Data": image["event"].encode(), "PartitionKey": image["pk"]} for _, image in records],
     )
     failed = [

@@ -11,13 +11,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented, metrics
 from pizza_reservations import use_cases
-from pizza_reservations.bootstrap import reservations
+from pizza_reservations.bootstrap import projecting
 from pizza_reservations.domain.events import ItemEvent
 from pizza_reservations.handlers._stream import each_item
 
 
 def _project(item_id: str, events: Sequence[ItemEvent]) -> None:
-    ports = reservations()
+    ports = projecting()
     changes = use_cases.project_changes(
         item_id,
         events,

@@ -11,21 +11,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented
 from pizza_reservations import use_cases
-from pizza_reservations.bootstrap import reservations
+from pizza_reservations.bootstrap import archiving, settings
 from pizza_reservations.domain.events import ItemEvent
 from pizza_reservations.handlers._stream import each_item
 
 
 def _snapshot(item_id: str, events: Sequence[ItemEvent]) -> None:
-    ports = reservations()
+    ports = archiving()
     use_cases.snapshot_and_retire(
         item_id,
         events,
         store=ports.store,
         snapshots=ports.snapshots,
         archive=ports.archive,
-        every=ports.settings.snapshot_every,
-        hot_retention=timedelta(days=ports.settings.hot_retention_days),
+        retirement=ports.retirement,
+        every=settings().snapshot_every,
+        hot_retention=timedelta(days=settings().hot_retention_days),
     )
 
 

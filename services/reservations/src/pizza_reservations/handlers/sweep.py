@@ -12,18 +12,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations import use_cases
-from pizza_reservations.bootstrap import reservations
+from pizza_reservations.bootstrap import inventory
 
 
 @instrumented()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    ports = reservations()
+    ports = inventory()
     settled = use_cases.expire_holds(
         store=ports.store,
         snapshots=ports.snapshots,
         requests=ports.requests,
         now=lambda: datetime.now(UTC),
-        has_time=lambda: context.get_remaining_time_in_millis() > 5_000,
     )
     logger.info("expired holds released", extra={"released": settled})
     metrics.add_metric(name="HoldsExpired", unit=MetricUnit.Count, value=settled)
