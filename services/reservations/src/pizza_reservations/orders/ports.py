@@ -15,7 +15,7 @@ from pizza_reservations.orders.domain import (
     PurchaseOrderStatus,
 )
 
-__all__ = ["DeadLetters", "Notifier", "OrderBook", "OrderPublisher", "PurchaseOrders", "Workflows"]
+__all__ = ["Approvals", "DeadLetters", "Notifier", "OrderBook", "OrderPublisher", "PurchaseOrders", "Workflows"]
 
 
 class OrderBook(Protocol):
@@ -67,6 +67,8 @@ class Workflows(Protocol):
         """Standard workflow named by the purchase order: starting it twice starts it once."""
         ...
 
+
+class Approvals(Protocol):
     def resume(self, token: str, decision: str) -> bool:
         """Send the decision to the waiting task; False when the task no longer waits (timed out, done)."""
         ...

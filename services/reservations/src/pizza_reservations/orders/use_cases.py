@@ -14,7 +14,7 @@ from datetime import datetime
 
 from pizza_common.errors import Conflict, NotFound
 from pizza_reservations import use_cases as inventory
-from pizza_reservations.bootstrap import Reservations
+from pizza_reservations.bootstrap import Inventory
 from pizza_reservations.domain.model import AdjustItem, ReservationStatus, Reserve
 from pizza_reservations.orders.domain import (
     CreatePurchaseOrder,
@@ -27,7 +27,8 @@ from pizza_reservations.orders.domain import (
     PurchaseOrderStatus,
     reservation_id,
 )
-from pizza_reservations.orders.ports import Notifier, OrderBook, PurchaseOrders, Workflows
+from pizza_reservations.orders.ports import Approvals, Notifier, OrderBook, PurchaseOrders, Workflows
+from pizza_reservations.ports import Commands
 
 __all__ = [
     "APPROVED",
@@ -74,16 +75,13 @@ def reserve_line(
     quantity: int,
     *,
     hold_seconds: int,
-    ports: Reservations,
+    ports: Inventory,
     now: Clock,
-    has_time: Callable[[], bool] = lambda: True,
 ) -> LineOutcome:
     """Hold one line through the reservations service's guarded path, idempotent by order and item."""
     rid = reservation_id(order_id, item_id)
     command = Reserve(reservation_id=rid, item_id=item_id, quantity=quantity, hold_seconds=hold_seconds)
-    outcome = inventory.reserve(
-        command, store=ports.store, snapshots=ports.snapshots, requests=ports.requests, now=now, has_time=has_time
-    )
+    outcome = inventory.reserve(command, store=ports.store, snapshots=ports.snapshots, requests=ports.requests, now=now)
     if isinstance(outcome, inventory.Granted):
         # A replay of a hold that another run of this order already released is not held any more.
         held = outcome.record.status_at(now()) is ReservationStatus.HELD
@@ -93,7 +91,7 @@ def reserve_line(
     return LineOutcome(item_id, quantity, rid, held=False, available=0)  # the id was used with another body
 
 
-def release_order(order_id: str, item_ids: Sequence[str], *, ports: Reservations, now: Clock) -> int:
+def release_order(order_id: str, item_ids: Sequence[str], *, ports: Inventory, now: Clock) -> int:
     """Give back every hold of an order that will not go ahead (its ids follow from the order and its items, so
     this works even when the workflow failed half-way); exactly one ``Released`` per hold."""
     released = 0
@@ -173,7 +171,7 @@ def _workflow_input(order: PurchaseOrder) -> str:
 
 
 def request_approval(
-    po_id: str, token: str, *, purchase_orders: PurchaseOrders, workflows: Workflows, notifier: Notifier
+    po_id: str, token: str, *, purchase_orders: PurchaseOrders, approvals: Approvals, notifier: Notifier
 ) -> PurchaseOrder:
     """The workflow waits: keep its token (never shown), ask for approval by the order's id, and apply at once a
     decision that arrived before the workflow was waiting."""
@@ -187,12 +185,12 @@ def request_approval(
             f"POST /purchase-orders/{po_id}/approve or /reject (IAM-authorised).",
         )
         if order.decision is not None:
-            workflows.resume(token, order.decision)
+            approvals.resume(token, order.decision)
     return order
 
 
 def decide_purchase_order(
-    po_id: str, decision: str, *, purchase_orders: PurchaseOrders, workflows: Workflows
+    po_id: str, decision: str, *, purchase_orders: PurchaseOrders, approvals: Approvals
 ) -> PurchaseOrder:
     """``POST /purchase-orders/{id}/approve|reject``: idempotent; the other decision after one is a 409."""
     order = purchase_orders.get(po_id)
@@ -210,12 +208,12 @@ def decide_purchase_order(
         )
     token = purchase_orders.token(po_id)
     if token is not None:
-        workflows.resume(token, decision)  # False: the workflow already moved on (timed out or decided)
+        approvals.resume(token, decision)  # False: the workflow already moved on (timed out or decided)
     return purchase_orders.get(po_id) or noted
 
 
 def supply_purchase_order(
-    po_id: str, *, purchase_orders: PurchaseOrders, ports: Reservations, now: Clock
+    po_id: str, *, purchase_orders: PurchaseOrders, ports: Inventory, commands: Commands, now: Clock
 ) -> PurchaseOrder:
     """Approved: the ordered quantity arrives as one adjustment (keyed by the purchase order, so exactly once),
     through the reservations service's own adjustment command; then the order is closed and the item freed."""
@@ -225,7 +223,7 @@ def supply_purchase_order(
     command = AdjustItem(
         item_id=order.item_id, adjustment_id=po_id, delta=order.quantity, reason=f"purchase order {po_id}"
     )
-    inventory.accept_adjustment(command, requests=ports.requests, commands=ports.commands)
+    inventory.accept_adjustment(command, requests=ports.requests, commands=commands)
     closed = purchase_orders.close(po_id, PurchaseOrderStatus.APPROVED, now())
     return closed or order
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-__all__ = ["StepFunctionsWorkflows"]
+__all__ = ["StepFunctionsApprovals", "StepFunctionsWorkflows"]
 
 # The waiting task is gone: it timed out, the execution ended, or the token was already used.
 _GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
@@ -33,6 +33,13 @@ class StepFunctionsWorkflows:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise  # Standard executions are deduplicated by name: a second start is a no-op
+
+
+class StepFunctionsApprovals:
+    """The :class:`~pizza_reservations.orders.ports.Approvals` port: resume a waiting approval by its token."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
 
     def resume(self, token: str, decision: str) -> bool:
         try:

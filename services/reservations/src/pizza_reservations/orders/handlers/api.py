@@ -21,9 +21,9 @@ from pizza_common.errors import InvalidInput, NotFound
 from pizza_common.http import install_error_handlers, json_response
 from pizza_common.observability import instrumented, metrics
 from pizza_reservations.orders import use_cases
-from pizza_reservations.orders.bootstrap import orders
+from pizza_reservations.orders.bootstrap import api
 from pizza_reservations.orders.domain import ORDER_ID_PATTERN
-from pizza_reservations.orders.handlers.steps import order_json, purchase_order_json
+from pizza_reservations.orders.views import order_json, purchase_order_json
 
 app = LambdaFunctionUrlResolver()
 install_error_handlers(app)
@@ -39,7 +39,7 @@ def _path_id(value: str, pattern: str, name: str) -> str:
 
 @app.get("/orders/<order_id>")
 def get_order(order_id: str) -> dict[str, Any]:
-    order = orders().book.get(_path_id(order_id, ORDER_ID_PATTERN, "orderId"))
+    order = api().book.get(_path_id(order_id, ORDER_ID_PATTERN, "orderId"))
     if order is None:
         raise NotFound(f"no order {order_id}")
     return order_json(order)
@@ -48,25 +48,25 @@ def get_order(order_id: str) -> dict[str, Any]:
 @app.get("/purchase-orders")
 def list_purchase_orders() -> dict[str, Any]:
     status = app.current_event.get_query_string_value("status")
-    listed = [purchase_order_json(o) for o in orders().purchase_orders.all()]
+    listed = [purchase_order_json(o) for o in api().purchase_orders.all()]
     return {"purchaseOrders": [o for o in listed if status is None or o["status"] == status]}
 
 
 @app.get("/purchase-orders/<po_id>")
 def get_purchase_order(po_id: str) -> dict[str, Any]:
-    order = orders().purchase_orders.get(_path_id(po_id, PO_ID_PATTERN, "poId"))
+    order = api().purchase_orders.get(_path_id(po_id, PO_ID_PATTERN, "poId"))
     if order is None:
         raise NotFound(f"no purchase order {po_id}")
     return purchase_order_json(order)
 
 
 def _decide(po_id: str, decision: str) -> Response:
-    ports = orders()
+    ports = api()
     order = use_cases.decide_purchase_order(
         _path_id(po_id, PO_ID_PATTERN, "poId"),
         decision,
         purchase_orders=ports.purchase_orders,
-        workflows=ports.workflows,
+        approvals=ports.approvals,
     )
     metrics.add_metric(name=f"PurchaseOrders{decision.title()}", unit=MetricUnit.Count, value=1)
     return json_response(202 if order.status.open else 200, purchase_order_json(order))

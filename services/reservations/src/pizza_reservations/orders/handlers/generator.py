@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented
-from pizza_reservations.orders.bootstrap import orders
+from pizza_reservations.orders.bootstrap import publisher, settings
 from pizza_reservations.orders.domain import NewOrderReceived, OrderLine
 
 ORDERS_PER_RUN = 5
@@ -28,8 +28,7 @@ def random_order(items: list[str], rng: random.Random) -> NewOrderReceived:
 
 @instrumented()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    ports = orders()
     rng = random.Random()
-    placed = [random_order(list(ports.settings.generator_items), rng) for _ in range(ORDERS_PER_RUN)]
-    ports.publisher.publish(placed)
+    placed = [random_order(list(settings().generator_items), rng) for _ in range(ORDERS_PER_RUN)]
+    publisher().publish(placed)
     return {"placed": [order.order_id for order in placed]}

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations.orders import use_cases
-from pizza_reservations.orders.bootstrap import orders
+from pizza_reservations.orders.bootstrap import intake
 from pizza_reservations.orders.domain import NewOrderReceived
 from pizza_reservations.orders.handlers._bus import Malformed, detail_of
 
@@ -23,7 +23,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def record_handler(record: SQSRecord) -> str:
-    ports = orders()
+    ports = intake()
     try:
         order = detail_of(record.body, NewOrderReceived)
     except Malformed as error:

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pizza_common.observability import instrumented
 from pizza_reservations.domain.events import InventoryChanged
 from pizza_reservations.orders import use_cases
-from pizza_reservations.orders.bootstrap import orders
+from pizza_reservations.orders.bootstrap import alerts, purchasing, settings
 from pizza_reservations.orders.handlers._bus import detail_of
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -24,18 +24,18 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def record_handler(record: SQSRecord) -> str | None:
     change = detail_of(record.body, InventoryChanged)
-    ports = orders()
+    ports = purchasing()
     raised = use_cases.check_inventory_level(
         change.item_id,
         change.version,
         change.available,
-        threshold=ports.settings.low_stock_threshold,
+        threshold=settings().low_stock_threshold,
         purchase_orders=ports.purchase_orders,
         workflows=ports.workflows,
-        notifier=ports.notifier,
+        notifier=alerts(),
         now=lambda: datetime.now(UTC),
-        reorder_quantity=ports.settings.reorder_quantity,
-        approval_timeout_seconds=ports.settings.approval_timeout_seconds,
+        reorder_quantity=settings().reorder_quantity,
+        approval_timeout_seconds=settings().approval_timeout_seconds,
     )
     return raised.po_id if raised else None
 

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations.orders import use_cases
-from pizza_reservations.orders.bootstrap import orders
+from pizza_reservations.orders.bootstrap import purchasing, settings
 from pizza_reservations.orders.domain import CreatePurchaseOrder
 from pizza_reservations.orders.handlers._bus import detail_of
 
@@ -22,14 +22,14 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def record_handler(record: SQSRecord) -> list[str]:
     request = detail_of(record.body, CreatePurchaseOrder)  # malformed: retried, then the queue's DLQ
-    ports = orders()
+    ports = purchasing()
     raised = use_cases.raise_purchase_orders(
         request,
         purchase_orders=ports.purchase_orders,
         workflows=ports.workflows,
         now=lambda: datetime.now(UTC),
-        reorder_quantity=ports.settings.reorder_quantity,
-        approval_timeout_seconds=ports.settings.approval_timeout_seconds,
+        reorder_quantity=settings().reorder_quantity,
+        approval_timeout_seconds=settings().approval_timeout_seconds,
     )
     logger.info("purchase orders", extra={"order": request.order_id, "purchase_orders": [p.po_id for p in raised]})
     metrics.add_metric(name="PurchaseOrdersRequested", unit=MetricUnit.Count, value=len(raised))

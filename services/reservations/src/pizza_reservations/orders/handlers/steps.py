@@ -16,75 +16,19 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented, logger
-from pizza_reservations.bootstrap import reservations
+from pizza_reservations.bootstrap import inventory
 from pizza_reservations.orders import use_cases
-from pizza_reservations.orders.bootstrap import orders
-from pizza_reservations.orders.domain import (
-    LineOutcome,
-    NewOrderReceived,
-    Order,
-    OrderStatus,
-    PurchaseOrder,
-    PurchaseOrderStatus,
-    tally,
-)
-
-_context: LambdaContext | None = None
+from pizza_reservations.orders.bootstrap import adjustments, settings, steps
+from pizza_reservations.orders.domain import NewOrderReceived, OrderStatus, PurchaseOrderStatus, tally
+from pizza_reservations.orders.views import order_json, outcome_json, outcomes, purchase_order_json
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _has_time() -> bool:
-    return _context is None or _context.get_remaining_time_in_millis() > 3_000
-
-
-def outcome_json(outcome: LineOutcome) -> dict[str, Any]:
-    return {
-        "itemId": outcome.item_id,
-        "quantity": outcome.quantity,
-        "reservationId": outcome.reservation_id,
-        "held": outcome.held,
-        "available": outcome.available,
-    }
-
-
-def _outcomes(values: list[dict[str, Any]]) -> tuple[LineOutcome, ...]:
-    return tuple(
-        LineOutcome(v["itemId"], int(v["quantity"]), v["reservationId"], bool(v["held"]), v.get("available"))
-        for v in values
-    )
-
-
-def order_json(order: Order) -> dict[str, Any]:
-    return {
-        "orderId": order.order_id,
-        "status": order.status.value,
-        "items": [{"itemId": item_id, "quantity": quantity} for item_id, quantity in order.lines],
-        "reservations": [outcome_json(o) for o in order.reservations],
-        "reason": order.reason,
-        "placedAt": order.placed_at.isoformat(),
-        "updatedAt": order.updated_at.isoformat(),
-    }
-
-
-def purchase_order_json(order: PurchaseOrder) -> dict[str, Any]:
-    return {
-        "poId": order.po_id,
-        "itemId": order.item_id,
-        "quantity": order.quantity,
-        "status": order.status.value,
-        "reason": order.reason,
-        "createdAt": order.created_at.isoformat(),
-        "decidedAt": order.decided_at.isoformat() if order.decided_at else None,
-        "approvalTimeoutSeconds": order.approval_timeout_seconds,
-        "decision": order.decision,
-    }
-
-
 def place(task: dict[str, Any]) -> dict[str, Any]:
-    order = use_cases.place_order(NewOrderReceived.model_validate(task["order"]), book=orders().book, now=_now)
+    order = use_cases.place_order(NewOrderReceived.model_validate(task["order"]), book=steps().book, now=_now)
     return {"decided": order.status.final, "status": order.status.value}
 
 
@@ -93,16 +37,15 @@ def reserve(task: dict[str, Any]) -> dict[str, Any]:
         task["orderId"],
         task["itemId"],
         int(task["quantity"]),
-        hold_seconds=orders().settings.hold_seconds,
-        ports=reservations(),
+        hold_seconds=settings().hold_seconds,
+        ports=inventory(),
         now=_now,
-        has_time=_has_time,
     )
     return outcome_json(outcome)
 
 
 def tally_lines(task: dict[str, Any]) -> dict[str, Any]:
-    summed = tally(task["orderId"], _outcomes(task["reservations"]))
+    summed = tally(task["orderId"], outcomes(task["reservations"]))
     missing = ", ".join(f"{o.item_id} ({o.quantity} asked, {o.available or 0} available)" for o in summed.missing)
     return {
         "allReserved": summed.all_reserved,
@@ -119,28 +62,28 @@ def tally_lines(task: dict[str, Any]) -> dict[str, Any]:
 
 def release(task: dict[str, Any]) -> dict[str, Any]:
     item_ids = [line["itemId"] for line in task["items"]]
-    return {"released": use_cases.release_order(task["orderId"], item_ids, ports=reservations(), now=_now)}
+    return {"released": use_cases.release_order(task["orderId"], item_ids, ports=inventory(), now=_now)}
 
 
 def record(task: dict[str, Any]) -> dict[str, Any]:
     order = use_cases.decide_order(
         task["orderId"],
         OrderStatus(task["status"]),
-        _outcomes(task.get("reservations") or []),
+        outcomes(task.get("reservations") or []),
         task.get("reason"),
-        book=orders().book,
+        book=steps().book,
         now=_now,
     )
     return order_json(order)
 
 
 def request_approval(task: dict[str, Any]) -> dict[str, Any]:
-    ports = orders()
+    ports = steps()
     order = use_cases.request_approval(
         task["poId"],
         task["token"],
         purchase_orders=ports.purchase_orders,
-        workflows=ports.workflows,
+        approvals=ports.approvals,
         notifier=ports.notifier,
     )
     return {"poId": order.po_id, "status": order.status.value}
@@ -148,14 +91,14 @@ def request_approval(task: dict[str, Any]) -> dict[str, Any]:
 
 def supply(task: dict[str, Any]) -> dict[str, Any]:
     order = use_cases.supply_purchase_order(
-        task["poId"], purchase_orders=orders().purchase_orders, ports=reservations(), now=_now
+        task["poId"], purchase_orders=steps().purchase_orders, ports=inventory(), commands=adjustments(), now=_now
     )
     return purchase_order_json(order)
 
 
 def close(task: dict[str, Any]) -> dict[str, Any]:
     order = use_cases.close_purchase_order(
-        task["poId"], PurchaseOrderStatus(task["status"]), purchase_orders=orders().purchase_orders, now=_now
+        task["poId"], PurchaseOrderStatus(task["status"]), purchase_orders=steps().purchase_orders, now=_now
     )
     return purchase_order_json(order)
 
@@ -174,8 +117,6 @@ ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 @instrumented()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    global _context
-    _context = context
     action = ACTIONS.get(str(event.get("action")))
     if action is None:
         raise ValueError(f"action: {event.get('action')!r} is not one of {sorted(ACTIONS)}")
