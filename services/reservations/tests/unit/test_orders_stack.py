@@ -89,7 +89,7 @@ def test_the_approval_waits_with_a_timeout_and_never_passes_the_token_anywhere_b
     wait = states["RequestApproval"]
     assert wait["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
     assert wait["TimeoutSecondsPath"] == "$.approvalTimeoutSeconds"
-    assert [c["ErrorEquals"] for c in wait["Catch"]][0] == ["States.Timeout"]
+    assert wait["Catch"][0]["ErrorEquals"] == ["States.Timeout"]
     token_uses = [name for name, state in states.items() if "$$.Task.Token" in json.dumps(state)]
     assert token_uses == ["RequestApproval"]
     assert states["Decision"]["Default"] != "Rejected"
