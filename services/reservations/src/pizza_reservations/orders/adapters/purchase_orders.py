@@ -133,9 +133,10 @@ class DynamoDbPurchaseOrders:
         raise RuntimeError(f"could not raise a purchase order for {order.item_id}: the item kept changing")
 
     def all(self) -> list[PurchaseOrder]:
-        orders, start = [], None
+        orders: list[PurchaseOrder] = []
+        start: dict[str, Any] | None = None
         while True:
-            extra = {"ExclusiveStartKey": start} if start else {}
+            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             page = self.client.scan(
                 TableName=self.table,
                 FilterExpression="begins_with(pk, :po)",
@@ -197,7 +198,7 @@ class DynamoDbPurchaseOrders:
                 UpdateExpression="SET stock_status = :status, version = :version",
                 ConditionExpression="attribute_not_exists(version) OR version < :version",
                 ExpressionAttributeValues={":status": {"S": stock_status}, ":version": {"N": str(version)}},
-                ReturnValues="UPDATED_OLD",
+                ReturnValues="ALL_OLD",
             )
         except ClientError as error:
             if _code(error) != "ConditionalCheckFailedException":

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
@@ -26,7 +26,7 @@ from pizza_reservations.orders.domain import ORDER_ID_PATTERN
 from pizza_reservations.orders.views import order_json, purchase_order_json
 
 app = LambdaFunctionUrlResolver()
-install_error_handlers(app)
+install_error_handlers(cast(Any, app))  # its signature names the API Gateway resolver; both read v2
 PO_ID_PATTERN = r"^[A-Za-z0-9_-]{1,80}$"
 
 
