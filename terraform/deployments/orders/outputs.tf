@@ -1,9 +1,9 @@
 # The same output names as services/reservations/src/pizza_reservations/orders/stack.py declares, so tests
 # and tools read a real deployment exactly as they read the local cloud's outputs.json.
 
-output "api_url" {
+output "orders_api_url" {
   description = "Base URL of the orders API (function URL, AWS_IAM)."
-  value       = module.order_workflows.api_url
+  value       = module.order_workflows.orders_api_url
 }
 
 output "api_invoke_policy_json" {

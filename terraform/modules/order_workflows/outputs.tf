@@ -1,6 +1,6 @@
 # The same output names as services/reservations/src/pizza_reservations/orders/stack.py declares.
 
-output "api_url" {
+output "orders_api_url" {
   description = "Base URL of the orders API, a Lambda function URL (AWS_IAM: sign SigV4 for the service lambda)."
   value       = aws_lambda_function_url.api.function_url
 }

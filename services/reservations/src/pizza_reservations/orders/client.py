@@ -31,14 +31,16 @@ class OrdersClient:
     http: SignedHttp
     event_bus_name: str
     region: str | None = None
+    # An events client of the caller's own (the pizza command's, for its target); default: boto3's.
+    events: Any = None
 
     @classmethod
     def of_service(cls, outputs: Mapping[str, Any], region: str | None = None) -> OrdersClient:
-        """From the orders' outputs (``api_url``, ``event_bus_name``); a missing one raises ``KeyError``."""
-        return cls(SignedHttp(outputs["api_url"], region=region), outputs["event_bus_name"], region)
+        """From the orders' outputs (``orders_api_url``, ``event_bus_name``); a missing one raises ``KeyError``."""
+        return cls(SignedHttp(outputs["orders_api_url"], region=region), outputs["event_bus_name"], region)
 
     def _events(self) -> Any:
-        return boto3.session.Session().client("events", region_name=self.region)
+        return self.events or boto3.session.Session().client("events", region_name=self.region)
 
     def place(self, order_id: str, items: Mapping[str, int]) -> None:
         """Publish ``new-order-received`` for ``{item: quantity}``."""

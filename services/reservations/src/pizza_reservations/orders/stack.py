@@ -182,7 +182,7 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
             ),
         ),
         outputs={
-            "api_url": f"${{function.{name('api')}.url}}",
+            "orders_api_url": f"${{function.{name('api')}.url}}",
             "orders_table": f"${{table.{orders_table}.name}}",
             "purchase_orders_table": f"${{table.{purchase_orders_table}.name}}",
             "new_orders_queue_url": f"${{queue.{new_orders}.url}}",
