@@ -130,7 +130,7 @@ def main() -> int:
         ).rate
 
     def percentile(values: list[float], p: float) -> float:
-        return values[min(len(values) - 1, int(round(p * (len(values) - 1))))] if values else float("nan")
+        return values[min(len(values) - 1, round(p * (len(values) - 1)))] if values else float("nan")
 
     figures = {
         "placed_to_reserved_p50_s": figure(percentile(latencies, 0.5), "s"),
