@@ -78,7 +78,7 @@ class FakeEventStore:
         self.appends += 1
         stream = self.events.setdefault(event.item_id, {})
         if event.version in stream:
-            return VersionTaken()
+            return VersionTaken(stream[event.version])
         if claim is not None:
             record = claim.record
             known = self.requests.reservations if isinstance(record, ReservationRecord) else self.requests.adjustments

@@ -60,7 +60,10 @@ class Appended:
 
 @dataclass(frozen=True)
 class VersionTaken:
-    """Another writer appended at that version first: read the tail again and decide again."""
+    """Another writer appended at that version first: decide again on the state after it. ``winner`` is the
+    event that took the version, when the store could tell (it saves reading the tail again)."""
+
+    winner: ItemEvent | None = None
 
 
 @dataclass(frozen=True)

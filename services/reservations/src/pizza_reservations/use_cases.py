@@ -49,6 +49,7 @@ from pizza_reservations.ports import (
     Retirement,
     Settle,
     Snapshots,
+    VersionTaken,
 )
 
 __all__ = [
@@ -117,7 +118,10 @@ class _Retry:
         self.conflicts += 1
 
 
-def _refresh(state: ItemState, store: EventStore) -> ItemState:
+def _refresh(state: ItemState, store: EventStore, lost: VersionTaken | None = None) -> ItemState:
+    """The state after a lost race: the winner's event when the store named it (no read), else the tail."""
+    if lost is not None and lost.winner is not None and lost.winner.version == state.version + 1:
+        return state.apply(lost.winner)
     return fold(store.read(state.item_id, state.version), state)
 
 
@@ -165,7 +169,7 @@ def reserve(
         if isinstance(outcome, ClaimTaken):
             return _replay(command, requests)
         retry.again()
-        state = _refresh(state, store)
+        state = _refresh(state, store, outcome if isinstance(outcome, VersionTaken) else None)
 
 
 def _replay(command: Reserve, requests: Requests) -> Granted | Refused | IdReused:
@@ -261,7 +265,7 @@ def _settle(
         if isinstance(outcome, Appended | NotSettled):
             return
         retry.again()
-        state = _refresh(state, store)
+        state = _refresh(state, store, outcome if isinstance(outcome, VersionTaken) else None)
 
 
 def expire_holds(
@@ -319,7 +323,7 @@ def adjust(
                 raise RuntimeError(f"adjustment {command.adjustment_id} was claimed but cannot be read")
             return known if known.same_request(command) else IdReused(known)
         retry.again()
-        state = _refresh(state, store)
+        state = _refresh(state, store, outcome if isinstance(outcome, VersionTaken) else None)
 
 
 # --- the API's asynchronous commands ----------------------------------------------------------------------

@@ -78,7 +78,7 @@ def held(event: Reserved) -> ReservationRecord:
 def test_an_append_succeeds_only_at_a_free_version(store_and_requests):
     store, _ = store_and_requests
     assert store.append(stocked()) == Appended(1)
-    assert store.append(stocked()) == VersionTaken()
+    assert store.append(stocked()) == VersionTaken(stocked())  # the winner, so the loser need not read
     assert store.append(reserved(2, "r1")) == Appended(2)
     assert store.read("cola") == [stocked(), reserved(2, "r1")]
     assert store.read("cola", 1) == [reserved(2, "r1")]
@@ -104,7 +104,7 @@ def test_a_taken_version_wins_over_a_new_claim(store_and_requests):
     store, requests = store_and_requests
     store.append(stocked())
     event = reserved(1, "r1")
-    assert store.append(event, claim=Claim(held(event))) == VersionTaken()
+    assert store.append(event, claim=Claim(held(event))) == VersionTaken(stocked())
     assert requests.reservation("r1") is None
 
 

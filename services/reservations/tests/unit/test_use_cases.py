@@ -221,5 +221,5 @@ def test_the_fake_store_refuses_a_taken_version():
     world.requests = store.requests
     world.stock("cola", 1)
     event = world.store.read("cola")[0]
-    assert store.append(event) == VersionTaken()
+    assert store.append(event) == VersionTaken(event)
     assert isinstance(store.append(event.model_copy(update={"version": 2})), Appended)

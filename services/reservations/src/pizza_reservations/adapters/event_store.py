@@ -40,6 +40,10 @@ def event_item(event: ItemEvent, purge_at: datetime | None = None) -> dict[str, 
     return item
 
 
+def _winner(old: dict[str, Any] | None) -> ItemEvent | None:
+    return event_from_json(old["event"]) if old and "event" in old else None
+
+
 class DynamoDbEventStore:
     """The :class:`~pizza_reservations.ports.EventStore` port on the events table (and the requests table).
 
@@ -68,10 +72,13 @@ class DynamoDbEventStore:
     def append(
         self, event: ItemEvent, *, claim: Claim | None = None, settle: Settle | None = None
     ) -> Appended | VersionTaken | ClaimTaken | NotSettled:
-        put = Put(self.table, event_item(event), condition=_FREE_VERSION)
+        # A lost race answers with the event that won it (ALL_OLD), so the loser need not read the tail again.
+        put = Put(self.table, event_item(event), condition=_FREE_VERSION, old_on_failure=True)
         if claim is None and settle is None:
             written = write(self.client, put)
-            return VersionTaken() if isinstance(written, ConditionFailed) else Appended(event.version)
+            if isinstance(written, ConditionFailed):
+                return VersionTaken(_winner(written.old))
+            return Appended(event.version)
         if claim is not None:
             second: Put | Any = Put(
                 self.requests_table, record_item(claim.record, event.at), condition="attribute_not_exists(pk)"
@@ -84,7 +91,8 @@ class DynamoDbEventStore:
             return Appended(event.version)
         if outcome.failed(1):
             return ClaimTaken() if claim is not None else NotSettled()
-        return VersionTaken()  # the version is taken, or the item stayed contended until the deadline
+        # The version is taken (by the winner), or the item stayed contended until the deadline.
+        return VersionTaken(_winner(outcome.old_item(0)))
 
 
 class DynamoDbRetirement:
