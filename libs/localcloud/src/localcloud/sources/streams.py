@@ -259,7 +259,9 @@ class ShardReader:
                 self.runner.kind, "GetRecords", {"ShardIterator": self.iterator, "Limit": limit}
             )
         except ApiError as error:
-            if error.code != "ExpiredIteratorException":
+            # DynamoDB Local answers TrimmedDataAccessException for an iterator it no longer serves; a fresh one
+            # after the last record read (or from the oldest record) resumes without loss, as for an expired one.
+            if error.code not in ("ExpiredIteratorException", "TrimmedDataAccessException"):
                 raise
             position = "AFTER_SEQUENCE_NUMBER" if self.last_sequence else "TRIM_HORIZON"
             self.iterator = self.runner._iterator(self.shard_id, position, self.last_sequence)
