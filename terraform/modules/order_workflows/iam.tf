@@ -19,7 +19,7 @@ locals {
   order_book_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
   # The purchase orders (adapters/purchase_orders.py): the order and its OPEN# guard put, updated and
   # deleted in transactions, items' stock statuses updated, the list scanned.
-  purchase_order_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
+  purchase_order_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Scan"]
 }
 
 data "aws_iam_policy_document" "intake" {
@@ -36,9 +36,10 @@ data "aws_iam_policy_document" "intake" {
     resources = [module.new_orders.dead_letter_queue_arn]
   }
 
+  # Is the order decided already (a duplicate starts nothing)?
   statement {
-    sid       = "KeepOrders"
-    actions   = local.order_book_actions
+    sid       = "ReadOrders"
+    actions   = ["dynamodb:GetItem"]
     resources = [aws_dynamodb_table.orders.arn]
   }
 

@@ -11,16 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from pizza_common.dynamodb import from_item, to_item, to_value
+from pizza_common.dynamodb import Put, Update, Written, get, write
 from pizza_reservations.orders.domain import LineOutcome, Order, OrderStatus
 
 __all__ = ["DynamoDbOrderBook"]
-
-
-def _conditional_failed(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
 def _outcome(outcome: LineOutcome) -> dict[str, Any]:
@@ -33,8 +27,7 @@ def _outcome(outcome: LineOutcome) -> dict[str, Any]:
     }
 
 
-def _order(item: dict[str, Any]) -> Order:
-    plain = from_item(item)
+def _order(plain: dict[str, Any]) -> Order:
     return Order(
         order_id=plain["pk"],
         lines=tuple((line["item_id"], int(line["quantity"])) for line in plain["lines"]),
@@ -63,52 +56,48 @@ class DynamoDbOrderBook:
         self.client = client
 
     def get(self, order_id: str) -> Order | None:
-        item = self.client.get_item(TableName=self.table, Key={"pk": {"S": order_id}}, ConsistentRead=True).get("Item")
-        return None if item is None else _order(item)
+        plain = get(self.client, self.table, {"pk": order_id})
+        return None if plain is None else _order(plain)
 
     def place(self, order: Order) -> Order:
-        item = to_item(
-            {
-                "pk": order.order_id,
-                "status": order.status.value,
-                "lines": [{"item_id": item_id, "quantity": quantity} for item_id, quantity in order.lines],
-                "reservations": [],
-                "placed_at": order.placed_at.isoformat(),
-                "updated_at": order.updated_at.isoformat(),
-            }
-        )
-        try:
-            self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as error:
-            if not _conditional_failed(error):
-                raise
-            known = self.get(order.order_id)
-            if known is None:  # it was there a moment ago: orders are never deleted
-                raise RuntimeError(f"order {order.order_id} vanished") from error
-            return known
-        return order
+        item = {
+            "pk": order.order_id,
+            "status": order.status.value,
+            "lines": [{"item_id": item_id, "quantity": quantity} for item_id, quantity in order.lines],
+            "reservations": [],
+            "placed_at": order.placed_at.isoformat(),
+            "updated_at": order.updated_at.isoformat(),
+        }
+        outcome = write(self.client, Put(self.table, item, condition="attribute_not_exists(pk)"))
+        if isinstance(outcome, Written):
+            return order
+        known = self.get(order.order_id)
+        if known is None:  # it was there a moment ago: orders are never deleted
+            raise RuntimeError(f"order {order.order_id} vanished")
+        return known
 
     def decide(
         self, order_id: str, status: OrderStatus, at: datetime, outcomes: Sequence[LineOutcome], reason: str | None
     ) -> Order | None:
-        try:
-            answer = self.client.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": order_id}},
-                UpdateExpression="SET #status = :status, updated_at = :at, reservations = :outcomes, reason = :reason",
-                ConditionExpression="#status = :placed",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":status": {"S": status.value},
-                    ":placed": {"S": OrderStatus.PLACED.value},
-                    ":at": {"S": at.isoformat()},
-                    ":outcomes": to_value([_outcome(o) for o in outcomes]),
-                    ":reason": to_value(reason),
+        outcome = write(
+            self.client,
+            Update(
+                self.table,
+                {"pk": order_id},
+                # None is no attribute value: a decision without a reason has none.
+                "SET #status = :status, updated_at = :at, reservations = :outcomes"
+                + (", reason = :reason" if reason is not None else " REMOVE reason"),
+                condition="#status = :placed",
+                values={
+                    ":status": status.value,
+                    ":placed": OrderStatus.PLACED.value,
+                    ":at": at.isoformat(),
+                    ":outcomes": [_outcome(o) for o in outcomes],
+                    ":reason": reason,
                 },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if not _conditional_failed(error):
-                raise
-            return self.get(order_id)
-        return _order(answer["Attributes"])
+            ),
+            return_values="ALL_NEW",
+        )
+        if isinstance(outcome, Written) and outcome.attributes:
+            return _order(outcome.attributes)
+        return self.get(order_id)

@@ -15,37 +15,20 @@ so two requests for one item can never both open one; closing deletes the guard 
 
 from __future__ import annotations
 
-import random
-import time
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from pizza_common.dynamodb import from_item, to_item
+from pizza_common.dynamodb import Cancelled, Delete, Put, Update, Written, from_item, get, retrying, transact, write
 from pizza_reservations.orders.domain import PurchaseOrder, PurchaseOrderStatus
 
 __all__ = ["DynamoDbPurchaseOrders"]
 
-_OPEN = [PurchaseOrderStatus.REQUESTED.value, PurchaseOrderStatus.AWAITING_APPROVAL.value]
-_ATTEMPTS = 20
-_RETRIED = {"TransactionConflictException", "ThrottlingException", "ProvisionedThroughputExceededException"}
+_OPEN = {":requested": PurchaseOrderStatus.REQUESTED.value, ":awaiting": PurchaseOrderStatus.AWAITING_APPROVAL.value}
+_IS_OPEN = "#status IN (:requested, :awaiting)"
+_ATTEMPTS = 20  # the open purchase order closed between our try and our read: try to open ours again
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response["Error"]["Code"])
-
-
-def _po_key(po_id: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"PO#{po_id}"}}
-
-
-def _open_key(item_id: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"OPEN#{item_id}"}}
-
-
-def _purchase_order(item: dict[str, Any]) -> PurchaseOrder:
-    plain = from_item(item)
+def _purchase_order(plain: dict[str, Any]) -> PurchaseOrder:
     return PurchaseOrder(
         po_id=plain["pk"].removeprefix("PO#"),
         item_id=plain["item_id"],
@@ -59,92 +42,69 @@ def _purchase_order(item: dict[str, Any]) -> PurchaseOrder:
     )
 
 
-def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))
-
-
-def _cancellation_codes(error: ClientError) -> list[str]:
-    return [str(reason.get("Code", "None")) for reason in error.response.get("CancellationReasons", [])]
+class Contended(RuntimeError):
+    """The item kept changing until the deadline (retried by the caller's queue or state machine)."""
 
 
 class DynamoDbPurchaseOrders:
-    """The :class:`~pizza_reservations.orders.ports.PurchaseOrders` port."""
+    """The :class:`~pizza_reservations.orders.ports.PurchaseOrders` port, on the shared write toolkit
+    (:mod:`pizza_common.dynamodb`: conflicts and throttling retried within the invocation's deadline)."""
 
     def __init__(self, table: str, client: Any) -> None:
         self.table = table
         self.client = client
 
-    def _read(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True).get(
-            "Item"
-        )
-        return item
+    def _read(self, pk: str) -> dict[str, Any] | None:
+        return get(self.client, self.table, {"pk": pk})
 
     def get(self, po_id: str) -> PurchaseOrder | None:
-        item = self._read(_po_key(po_id))
-        return None if item is None else _purchase_order(item)
+        plain = self._read(f"PO#{po_id}")
+        return None if plain is None else _purchase_order(plain)
 
     def raise_for(self, order: PurchaseOrder) -> PurchaseOrder:
-        item = to_item(
-            {
-                "pk": f"PO#{order.po_id}",
-                "kind": "purchase-order",
-                "item_id": order.item_id,
-                "quantity": order.quantity,
-                "status": order.status.value,
-                "reason": order.reason,
-                "created_at": order.created_at.isoformat(),
-                "approval_timeout_seconds": order.approval_timeout_seconds,
-            }
+        item = {
+            "pk": f"PO#{order.po_id}",
+            "kind": "purchase-order",
+            "item_id": order.item_id,
+            "quantity": order.quantity,
+            "status": order.status.value,
+            "reason": order.reason,
+            "created_at": order.created_at.isoformat(),
+            "approval_timeout_seconds": order.approval_timeout_seconds,
+        }
+        guard = Put(
+            self.table,
+            {"pk": f"OPEN#{order.item_id}", "po_id": order.po_id},
+            condition="attribute_not_exists(pk)",
+            old_on_failure=True,
         )
-        for attempt in range(_ATTEMPTS):
-            try:
-                self.client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": self.table,
-                                "Item": {**_open_key(order.item_id), "po_id": {"S": order.po_id}},
-                                "ConditionExpression": "attribute_not_exists(pk)",
-                            }
-                        },
-                        {
-                            "Put": {
-                                "TableName": self.table,
-                                "Item": item,
-                                "ConditionExpression": "attribute_not_exists(pk)",
-                            }
-                        },
-                    ]
-                )
+        for _ in range(_ATTEMPTS):
+            outcome = transact(self.client, [guard, Put(self.table, item, condition="attribute_not_exists(pk)")])
+            if not isinstance(outcome, Cancelled):
                 return order
-            except ClientError as error:
-                codes = _cancellation_codes(error) if _code(error) == "TransactionCanceledException" else []
-                if codes[:1] == ["ConditionalCheckFailed"]:
-                    guard = self._read(_open_key(order.item_id))
-                    if guard is not None:
-                        current = self.get(guard["po_id"]["S"])
-                        if current is not None:
-                            return current
-                    # The open one closed in between: try to open ours again.
-                elif not (_code(error) in _RETRIED or "TransactionConflict" in codes or "ThrottlingError" in codes):
-                    raise
-            _backoff(attempt)
-        raise RuntimeError(f"could not raise a purchase order for {order.item_id}: the item kept changing")
+            if outcome.contended:
+                raise Contended(f"purchase orders of {order.item_id} kept changing")
+            held = outcome.old_item(0) or self._read(f"OPEN#{order.item_id}")
+            current = self.get(held["po_id"]) if held else None
+            if current is not None:
+                return current
+        raise Contended(f"could not raise a purchase order for {order.item_id}: the item kept changing")
 
     def all(self) -> list[PurchaseOrder]:
         orders: list[PurchaseOrder] = []
         start: dict[str, Any] | None = None
         while True:
             extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-            page = self.client.scan(
-                TableName=self.table,
-                FilterExpression="begins_with(pk, :po)",
-                ExpressionAttributeValues={":po": {"S": "PO#"}},
-                ConsistentRead=True,
-                **extra,
+            page = retrying(
+                lambda extra=extra: self.client.scan(  # type: ignore[misc]
+                    TableName=self.table,
+                    FilterExpression="begins_with(pk, :po)",
+                    ExpressionAttributeValues={":po": {"S": "PO#"}},
+                    ConsistentRead=True,
+                    **extra,
+                )
             )
-            orders += [_purchase_order(item) for item in page.get("Items", [])]
+            orders += [_purchase_order(from_item(item)) for item in page.get("Items", [])]
             start = page.get("LastEvaluatedKey")
             if not start:
                 return sorted(orders, key=lambda order: (order.created_at, order.po_id))
@@ -152,100 +112,69 @@ class DynamoDbPurchaseOrders:
     def _update_open(
         self, po_id: str, expression: str, values: dict[str, Any], extra_condition: str = ""
     ) -> PurchaseOrder | None:
-        condition = "#status IN (:requested, :awaiting)" + (f" AND {extra_condition}" if extra_condition else "")
-        try:
-            answer = self.client.update_item(
-                TableName=self.table,
-                Key=_po_key(po_id),
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(pk) AND {condition}",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":requested": {"S": _OPEN[0]}, ":awaiting": {"S": _OPEN[1]}, **values},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
-                raise
-            return self.get(po_id)
-        return _purchase_order(answer["Attributes"])
+        condition = "attribute_exists(pk) AND " + _IS_OPEN + (f" AND {extra_condition}" if extra_condition else "")
+        outcome = write(
+            self.client,
+            Update(self.table, {"pk": f"PO#{po_id}"}, expression, condition=condition, values={**_OPEN, **values}),
+            return_values="ALL_NEW",
+        )
+        if isinstance(outcome, Written) and outcome.attributes:
+            return _purchase_order(outcome.attributes)
+        return self.get(po_id)
 
     def await_approval(self, po_id: str, token: str) -> PurchaseOrder | None:
-        return self._update_open(
-            po_id,
-            "SET #status = :awaiting, task_token = :token",
-            {":token": {"S": token}},
-        )
+        return self._update_open(po_id, "SET #status = :awaiting, task_token = :token", {":token": token})
 
     def token(self, po_id: str) -> str | None:
-        item = self._read(_po_key(po_id))
-        if item is None or "task_token" not in item:
-            return None
-        return str(item["task_token"]["S"])
+        plain = self._read(f"PO#{po_id}")
+        return None if plain is None else plain.get("task_token")
 
     def request_decision(self, po_id: str, decision: str) -> PurchaseOrder | None:
         return self._update_open(
             po_id,
             "SET decision = :decision",
-            {":decision": {"S": decision}},
+            {":decision": decision},
             "(attribute_not_exists(decision) OR decision = :decision)",
         )
 
     def mark_item(self, item_id: str, stock_status: str, version: int) -> bool:
-        try:
-            answer = self.client.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": f"ITEM#{item_id}"}},
-                UpdateExpression="SET stock_status = :status, version = :version",
-                ConditionExpression="attribute_not_exists(version) OR version < :version",
-                ExpressionAttributeValues={":status": {"S": stock_status}, ":version": {"N": str(version)}},
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
-                raise
+        outcome = write(
+            self.client,
+            Update(
+                self.table,
+                {"pk": f"ITEM#{item_id}"},
+                "SET stock_status = :status, version = :version",
+                condition="attribute_not_exists(version) OR version < :version",
+                values={":status": stock_status, ":version": version},
+            ),
+            return_values="ALL_OLD",
+        )
+        if not isinstance(outcome, Written):
             return False  # an older or repeated change
-        before = answer.get("Attributes", {}).get("stock_status", {}).get("S")
-        return before != stock_status
+        return bool((outcome.attributes or {}).get("stock_status") != stock_status)
 
     def close(self, po_id: str, status: PurchaseOrderStatus, at: datetime) -> PurchaseOrder | None:
         current = self.get(po_id)
         if current is None or not current.status.open:
             return current
-        for attempt in range(_ATTEMPTS):
-            try:
-                self.client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Update": {
-                                "TableName": self.table,
-                                "Key": _po_key(po_id),
-                                "UpdateExpression": "SET #status = :status, decided_at = :at REMOVE task_token",
-                                "ConditionExpression": "#status IN (:requested, :awaiting)",
-                                "ExpressionAttributeNames": {"#status": "status"},
-                                "ExpressionAttributeValues": {
-                                    ":status": {"S": status.value},
-                                    ":at": {"S": at.isoformat()},
-                                    ":requested": {"S": _OPEN[0]},
-                                    ":awaiting": {"S": _OPEN[1]},
-                                },
-                            }
-                        },
-                        {
-                            "Delete": {
-                                "TableName": self.table,
-                                "Key": _open_key(current.item_id),
-                                "ConditionExpression": "attribute_not_exists(pk) OR po_id = :po",
-                                "ExpressionAttributeValues": {":po": {"S": po_id}},
-                            }
-                        },
-                    ]
-                )
-                return self.get(po_id)
-            except ClientError as error:
-                codes = _cancellation_codes(error) if _code(error) == "TransactionCanceledException" else []
-                if codes[:1] == ["ConditionalCheckFailed"]:
-                    return self.get(po_id)  # closed by another run
-                if not (_code(error) in _RETRIED or "TransactionConflict" in codes or "ThrottlingError" in codes):
-                    raise
-            _backoff(attempt)
-        raise RuntimeError(f"could not close purchase order {po_id}: it kept changing")
+        outcome = transact(
+            self.client,
+            [
+                Update(
+                    self.table,
+                    {"pk": f"PO#{po_id}"},
+                    "SET #status = :status, decided_at = :at REMOVE task_token",
+                    condition=_IS_OPEN,
+                    values={":status": status.value, ":at": at.isoformat(), **_OPEN},
+                ),
+                Delete(
+                    self.table,
+                    {"pk": f"OPEN#{current.item_id}"},
+                    condition="attribute_not_exists(pk) OR po_id = :po",
+                    values={":po": po_id},
+                ),
+            ],
+        )
+        if isinstance(outcome, Cancelled) and outcome.contended:
+            raise Contended(f"purchase order {po_id} kept changing")
+        return self.get(po_id)  # closed now, by us or by another run
