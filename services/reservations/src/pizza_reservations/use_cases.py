@@ -104,6 +104,12 @@ def load_state(item_id: str, *, store: EventStore, snapshots: Snapshots) -> Item
     return fold(store.read(item_id, start.version), start)
 
 
+# The pause before retry n after a lost race: uniform in [0, min(cap, base * 2**n)] (full jitter). Contenders
+# spread out at once, so each round has fewer of them: the hot-item strategy (docs/decisions.md, 2026-11-27).
+BACKOFF_BASE_SECS = 0.005
+BACKOFF_CAP_SECS = 1.0
+
+
 class _Retry:
     """Full-jitter pauses between attempts on a contended item, bounded by the deadline (by default the
     invocation's remaining time, :func:`pizza_common.deadline.current`)."""
@@ -112,8 +118,7 @@ class _Retry:
         self.deadline, self.conflicts = deadline or current(), 0
 
     def again(self) -> None:
-        # Short pauses: the next version is usually free again within a write's time.
-        if not self.deadline.pause(self.conflicts, base=0.002, cap=0.05):
+        if not self.deadline.pause(self.conflicts, base=BACKOFF_BASE_SECS, cap=BACKOFF_CAP_SECS):
             raise Contended(f"the item kept changing ({self.conflicts + 1} conflicts)")
         self.conflicts += 1
 
