@@ -49,9 +49,10 @@ def main() -> int:
     from pizza_reservations.orders.stack import stack as orders_stack
     from pizza_reservations.stack import stack as reservations_stack
 
-    with tempfile.TemporaryDirectory() as state_dir, LocalCloud(
-        [reservations_stack(), orders_stack()], state_dir=state_dir
-    ) as cloud:
+    with (
+        tempfile.TemporaryDirectory() as state_dir,
+        LocalCloud([reservations_stack(), orders_stack()], state_dir=state_dir) as cloud,
+    ):
         os.environ.update(
             AWS_ENDPOINT_URL=cloud.endpoint,
             AWS_REGION=cloud.region,
