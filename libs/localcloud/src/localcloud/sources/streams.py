@@ -259,12 +259,17 @@ class ShardReader:
                 self.runner.kind, "GetRecords", {"ShardIterator": self.iterator, "Limit": limit}
             )
         except ApiError as error:
-            # DynamoDB Local answers TrimmedDataAccessException for an iterator it no longer serves; a fresh one
-            # after the last record read (or from the oldest record) resumes without loss, as for an expired one.
+            # DynamoDB Local also answers TrimmedDataAccessException for an iterator it no longer serves: as on
+            # AWS for an expired one, take a new iterator after the last record read.
             if error.code not in ("ExpiredIteratorException", "TrimmedDataAccessException"):
                 raise
             position = "AFTER_SEQUENCE_NUMBER" if self.last_sequence else "TRIM_HORIZON"
-            self.iterator = self.runner._iterator(self.shard_id, position, self.last_sequence)
+            try:
+                self.iterator = self.runner._iterator(self.shard_id, position, self.last_sequence)
+            except ApiError as again:
+                if again.code != "TrimmedDataAccessException":
+                    raise
+                self.iterator = self.runner._iterator(self.shard_id, "TRIM_HORIZON")
             return 0
         self.iterator = answer.get("NextShardIterator")
         raw_records = answer.get("Records", [])

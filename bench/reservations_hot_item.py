@@ -1,0 +1,316 @@
+"""reservations: latency, a hot item under 64 clients (naive append vs the chosen strategy), many items, long histories.
+
+Figures (printed, and written to bench/results/reservations_hot_item.json):
+- ``latency_p50_ms`` / ``latency_p99_ms``: one client, POST /reservations through the local gateway (signed);
+- per strategy, 64 clients on ONE item (in-process use cases against the emulator, so 64 writers really race,
+  not the gateway's few workers): ``*_reservations_per_s``, ``*_writes_per_success`` (PutItem, UpdateItem,
+  TransactWriteItems, BatchWriteItem answered by the emulator), ``*_reads_per_success``,
+  ``*_conflicts_per_success`` (appends that lost the version race), ``*_oversold`` (must be 0);
+  ``naive`` retries at once and re-reads the tail after every lost race; ``chosen`` (the service's) folds the
+  winning event the failed append answered with (ALL_OLD, no read) and backs off with full jitter
+  (5 ms doubling to 1 s), bounded by the deadline;
+- ``gateway_64_clients_reservations_per_s``: the same item through the gateway (its workers cap the race);
+- ``many_items_reservations_per_s`` and ``many_items_writes_per_success``: 64 clients on 64 items;
+- ``long_history_p50_ms`` / ``short_history_p50_ms`` and their ratio: an item with 10,000 events (and its
+  snapshot) against one with 10, one client through the gateway;
+- baseline: the emulator's raw conditional UpdateItem rate at 1 and 64 clients, measured in the same run.
+
+Run: ``.venv/bin/python bench/reservations_hot_item.py [--reservations 640] [--latency 300]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _baseline import conditional_update_item
+from _report import figure, report
+from _stock_cloud import DynamoDBRequests
+
+# The naive append retries at once (a millisecond's jitter at most) and re-reads the tail after every lost race.
+NAIVE_BACKOFF = (0.001, 0.001)
+WRITES = ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem", "DeleteItem")
+READS = ("GetItem", "Query", "BatchGetItem", "Scan")
+
+
+@contextmanager
+def reservations_cloud(state_dir: str) -> Any:
+    """A LocalCloud with the reservations stack, no event sources (only the synchronous path is measured)."""
+    from localcloud.cloud import LocalCloud
+    from pizza_reservations.stack import stack
+
+    with LocalCloud([stack()], state_dir=state_dir, start_sources=False) as cloud:
+        os.environ.update(
+            AWS_ENDPOINT_URL=cloud.endpoint,
+            AWS_REGION=cloud.region,
+            AWS_DEFAULT_REGION=cloud.region,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+        )
+        yield cloud
+
+
+class Ports:
+    """The service's own adapters, one set per thread (boto3 clients are not shared across threads here)."""
+
+    def __init__(self, outputs: dict[str, str], naive: bool) -> None:
+        import boto3
+
+        from pizza_reservations.adapters.event_store import DynamoDbEventStore
+        from pizza_reservations.adapters.requests import DynamoDbRequests
+        from pizza_reservations.adapters.snapshots import DynamoDbSnapshots
+
+        self.outputs, self.naive, self._local = outputs, naive, threading.local()
+        self._make = lambda client: {
+            "store": (NaiveStore if naive else lambda store: store)(
+                DynamoDbEventStore(outputs["events_table"], outputs["requests_table"], client)
+            ),
+            "requests": DynamoDbRequests(outputs["requests_table"], client),
+            "snapshots": DynamoDbSnapshots(outputs["snapshots_table"], client),
+        }
+        self._boto3 = boto3
+
+    def get(self) -> dict[str, Any]:
+        if not hasattr(self._local, "ports"):
+            self._local.ports = self._make(self._boto3.session.Session().client("dynamodb"))
+        return self._local.ports
+
+
+class NaiveStore:
+    """The naive append: a lost race tells nothing, so the loser reads the tail again."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def read(self, item_id: str, after_version: int = 0) -> Any:
+        return self.store.read(item_id, after_version)
+
+    def append(self, event: Any, **kwargs: Any) -> Any:
+        from pizza_reservations.ports import VersionTaken
+
+        outcome = self.store.append(event, **kwargs)
+        return VersionTaken() if isinstance(outcome, VersionTaken) else outcome
+
+
+def stock(ports: Ports, item: str, units: int) -> None:
+    from pizza_common.deadline import Deadline
+    from pizza_reservations import use_cases
+    from pizza_reservations.domain.model import AdjustItem
+
+    use_cases.adjust(
+        AdjustItem(item_id=item, adjustment_id=f"bench-{uuid.uuid4().hex}", delta=units, reason="bench"),
+        **ports.get(),
+        now=lambda: datetime.now(UTC),
+        deadline=Deadline.unbounded(),
+    )
+
+
+def race(ports: Ports, items: list[str], clients: int, reservations: int, requests: DynamoDBRequests) -> dict[str, Any]:
+    """``reservations`` of one unit each from ``clients`` threads, spread over ``items``; returns the counts."""
+    from pizza_common.deadline import Deadline
+    from pizza_reservations import use_cases
+    from pizza_reservations.domain.model import Reserve
+
+    def one(number: int) -> tuple[str, int]:
+        command = Reserve(
+            reservation_id=f"bench-{uuid.uuid4().hex}",
+            item_id=items[number % len(items)],
+            quantity=1,
+            hold_seconds=3600,
+        )
+        try:  # the API function's deadline: 29 s less its margin
+            outcome = use_cases.reserve(
+                command, **ports.get(), now=lambda: datetime.now(UTC), deadline=Deadline.after(25)
+            )
+        except use_cases.Contended:
+            return "Contended", 0  # the API answers 503 (Retry-After): a client that starved
+        return type(outcome).__name__, getattr(outcome, "conflicts", 0)
+
+    with requests.counting() as counted, ThreadPoolExecutor(max_workers=clients) as pool:
+        started = time.monotonic()
+        answers = list(pool.map(one, range(reservations)))
+        elapsed = time.monotonic() - started
+        operations = Counter(counted)
+    kinds = Counter(kind for kind, _ in answers)
+    granted = kinds["Granted"]
+    return {
+        "granted": granted,
+        "refused": kinds["Refused"],
+        "gave_up": kinds["Contended"],
+        "rate": granted / elapsed,
+        "writes": sum(operations[o] for o in WRITES),
+        "reads": sum(operations[o] for o in READS),
+        "conflicts": sum(conflicts for _, conflicts in answers),
+    }
+
+
+def held_units(ports: Ports, item: str) -> int:
+    from pizza_reservations import use_cases
+
+    state = use_cases.load_state(item, store=ports.get()["store"], snapshots=ports.get()["snapshots"])
+    return state.held(datetime.now(UTC)) + state.sold
+
+
+def latencies(client: Any, item: str, count: int, ports: Ports | None = None) -> list[float]:
+    """Sequential reservations through the gateway. The event sources are off here, so every 25 the bench
+    takes the item's snapshot itself, as the snapshot consumer would (else the tail only grows)."""
+    from pizza_reservations import use_cases
+
+    measured = []
+    for number in range(count):
+        if ports is not None and number % 25 == 0:
+            found = ports.get()
+            found["snapshots"].put(use_cases.load_state(item, store=found["store"], snapshots=found["snapshots"]))
+        started = time.perf_counter()
+        answer = client.reserve(f"bench-{uuid.uuid4().hex}", item, 1, 3600)
+        measured.append((time.perf_counter() - started) * 1000)
+        assert answer.status == 201, answer.json()
+    return measured
+
+
+def long_history(ports: Ports, outputs: dict[str, str], item: str, events: int) -> None:
+    """``events`` adjustments written straight into the events table, and their snapshot (as the snapshot
+    consumer would leave it): building them through the API would take minutes and measure nothing new."""
+    import boto3
+
+    from pizza_common.dynamodb import batch_write
+    from pizza_reservations.adapters.event_store import event_item
+    from pizza_reservations.domain.events import Adjusted
+    from pizza_reservations.domain.model import ItemState, fold
+
+    at = datetime.now(UTC) - timedelta(hours=1)
+    history = [
+        Adjusted(item_id=item, version=v, at=at, adjustment_id=f"{item}-{v}", delta=100, reason="bench")
+        for v in range(1, events + 1)
+    ]
+    batch_write(boto3.client("dynamodb"), outputs["events_table"], puts=[event_item(e) for e in history])
+    ports.get()["snapshots"].put(fold(history, ItemState(item)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--reservations", type=int, default=640, help="per hot-item run")
+    parser.add_argument("--latency", type=int, default=300, help="sequential reservations for the latency")
+    parser.add_argument("--history", type=int, default=10_000, help="events of the long-history item")
+    args = parser.parse_args()
+
+    from pizza_common.signed_http import SignedHttp
+    from pizza_reservations.client import ReservationsClient
+
+    requests = DynamoDBRequests().install()
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as state_dir, reservations_cloud(state_dir) as cloud:
+        outputs = cloud.outputs["reservations"]
+        client = ReservationsClient(SignedHttp(outputs["reservations_api_url"], region=cloud.region, timeout=120))
+        baseline_key = {"pk": {"S": "BENCH#baseline"}}
+        baseline_one = conditional_update_item(outputs["requests_table"], baseline_key, clients=1)
+        baseline_many = conditional_update_item(outputs["requests_table"], baseline_key, clients=args.clients)
+        chosen = Ports(outputs, naive=False)
+
+        print("one client through the gateway", flush=True)
+        # one client through the gateway
+        lone = f"lone-{uuid.uuid4().hex[:8]}"
+        stock(chosen, lone, args.latency + 50)
+        latencies(client, lone, 20, chosen)  # warm workers
+        measured = sorted(latencies(client, lone, args.latency, chosen))
+        figures["latency_p50_ms"] = figure(statistics.median(measured), "ms")
+        figures["latency_p99_ms"] = figure(measured[int(0.99 * (len(measured) - 1))], "ms")
+
+        print("64 clients on one item, each strategy", flush=True)
+        # 64 clients on one item, each strategy, on a fresh item with exactly enough units
+        from pizza_reservations import use_cases
+
+        chosen_backoff = (use_cases.BACKOFF_BASE_SECS, use_cases.BACKOFF_CAP_SECS)
+        for name, ports, backoff in (
+            ("naive", Ports(outputs, naive=True), NAIVE_BACKOFF),
+            ("chosen", chosen, chosen_backoff),
+        ):
+            use_cases.BACKOFF_BASE_SECS, use_cases.BACKOFF_CAP_SECS = backoff
+            item = f"hot-{name}-{uuid.uuid4().hex[:6]}"
+            stock(ports, item, args.reservations)
+            result = race(ports, [item], args.clients, args.reservations + args.clients, requests)
+            granted = max(result["granted"], 1)
+            figures[f"{name}_reservations_per_s"] = figure(result["rate"], "reservations/s")
+            figures[f"{name}_writes_per_success"] = figure(result["writes"] / granted, "writes/success")
+            figures[f"{name}_reads_per_success"] = figure(result["reads"] / granted, "reads/success")
+            figures[f"{name}_conflicts_per_success"] = figure(result["conflicts"] / granted, "conflicts/success")
+            figures[f"{name}_oversold"] = figure(max(0, held_units(ports, item) - args.reservations), "units")
+            figures[f"{name}_granted_of_supply"] = figure(result["granted"] / args.reservations, "ratio")
+            figures[f"{name}_starved_503"] = figure(result["gave_up"], "requests")
+        use_cases.BACKOFF_BASE_SECS, use_cases.BACKOFF_CAP_SECS = chosen_backoff
+        figures["chosen_reservations_per_s_vs_conditional_update_rate"] = figure(
+            figures["chosen_reservations_per_s"]["value"] / baseline_many.rate, "ratio"
+        )
+
+        print("the same race through the gateway", flush=True)
+        # the same race through the gateway (its workers cap how many really race)
+        gateway_item = f"hot-gateway-{uuid.uuid4().hex[:6]}"
+        stock(chosen, gateway_item, args.reservations)
+        with ThreadPoolExecutor(max_workers=args.clients) as pool:
+            started = time.monotonic()
+            statuses = list(
+                pool.map(
+                    lambda _: client.reserve(f"bench-{uuid.uuid4().hex}", gateway_item, 1, 3600).status,
+                    range(args.reservations),
+                )
+            )
+            elapsed = time.monotonic() - started
+        figures["gateway_64_clients_reservations_per_s"] = figure(statuses.count(201) / elapsed, "reservations/s")
+        figures["gateway_64_clients_non_201"] = figure(len(statuses) - statuses.count(201), "answers")
+
+        print("64 clients on 64 items", flush=True)
+        # 64 clients on 64 items
+        items = [f"many-{n}-{uuid.uuid4().hex[:6]}" for n in range(args.clients)]
+        per_item = args.reservations // args.clients + 1
+        for item in items:
+            stock(chosen, item, per_item)
+        result = race(chosen, items, args.clients, per_item * args.clients, requests)
+        figures["many_items_reservations_per_s"] = figure(result["rate"], "reservations/s")
+        figures["many_items_writes_per_success"] = figure(
+            result["writes"] / max(result["granted"], 1), "writes/success"
+        )
+
+        print("10,000 events against 10", flush=True)
+        # 10,000 events against 10
+        short, long = f"short-{uuid.uuid4().hex[:6]}", f"long-{uuid.uuid4().hex[:6]}"
+        long_history(chosen, outputs, short, 10)
+        long_history(chosen, outputs, long, args.history)
+        latencies(client, short, 10, chosen)
+        short_p50 = statistics.median(latencies(client, short, 100, chosen))
+        long_p50 = statistics.median(latencies(client, long, 100, chosen))
+        figures["short_history_p50_ms"] = figure(short_p50, "ms")
+        figures["long_history_p50_ms"] = figure(long_p50, "ms")
+        figures["long_vs_short_history_p50"] = figure(long_p50 / short_p50, "ratio")
+
+    baseline = {
+        "conditional_update_rate_1_client": figure(baseline_one.rate, "requests/s"),
+        f"conditional_update_rate_{args.clients}_clients": figure(baseline_many.rate, "requests/s"),
+        "conditional_update_p50_ms_1_client": figure(baseline_one.p50_ms, "ms"),
+    }
+    report(
+        "reservations_hot_item",
+        f"reservations: {args.clients} clients, {args.reservations} units per hot item, "
+        f"{args.history} events in the long history",
+        figures,
+        baseline,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
