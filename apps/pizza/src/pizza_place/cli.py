@@ -116,6 +116,9 @@ def parser() -> argparse.ArgumentParser:
     from pizza_place.reservations_cli import add_commands
 
     add_commands(commands, _target_options, _target)
+    from pizza_place.orders_cli import add_commands as add_order_commands
+
+    add_order_commands(commands, _target_options, _target)
     return root
 
 

@@ -329,6 +329,7 @@ class LocalCloud:
             "table": lambda s: s.tables,
             "stream": lambda s: s.streams,
             "queue": lambda s: s.queues,
+            "topic": lambda s: s.topics,
             "bus": lambda s: s.event_buses,
             "function": lambda s: s.functions,
             "state_machine": lambda s: s.state_machines,
@@ -365,6 +366,7 @@ class LocalCloud:
                 "arn": lambda: f"arn:aws:sqs:{r}:{a}:{name}",
                 "url": lambda: self._queue_urls[name],
             },
+            "topic": {"name": lambda: name, "arn": lambda: f"arn:aws:sns:{r}:{a}:{name}"},
             "bus": {"name": lambda: name, "arn": lambda: f"arn:aws:events:{r}:{a}:event-bus/{name}"},
             "function": {
                 "name": lambda: name,
@@ -415,6 +417,8 @@ class LocalCloud:
             for bus in stack.event_buses:
                 if bus.name != "default":
                     events.create_event_bus(Name=bus.name)
+            for topic in stack.topics:
+                self.client("sns").create_topic(Name=topic.name)
         for queue in self._queues_dead_letters_first():
             self._create_queue(sqs, queue)
         for stack in self.stacks:

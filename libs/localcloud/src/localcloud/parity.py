@@ -133,6 +133,7 @@ NAMED = {
     "aws_dynamodb_table": ("table", "name"),
     "aws_kinesis_stream": ("stream", "name"),
     "aws_sqs_queue": ("queue", "name"),
+    "aws_sns_topic": ("topic", "name"),
     "aws_cloudwatch_event_bus": ("bus", "name"),
     "aws_cloudwatch_event_rule": ("rule", "name"),
     "aws_lambda_function": ("function", "function_name"),
@@ -723,6 +724,8 @@ def stack_facts(stack: Stack) -> Facts:
             "dead_letter_queue": queue.dead_letter_queue,
             "max_receive_count": queue.max_receive_count if queue.dead_letter_queue else None,
         }
+    for topic in stack.topics:
+        facts[f"topic {topic.name}"] = {}
     for bus in stack.event_buses:
         facts[f"event bus {bus.name}"] = {}
     for rule in stack.rules:
@@ -730,6 +733,7 @@ def stack_facts(stack: Stack) -> Facts:
             "event_bus": rule.event_bus,
             "event_pattern": _pattern(rule.event_pattern) if rule.event_pattern is not None else None,
             "schedule_expression": rule.schedule_expression,
+            "enabled": rule.enabled,
         }
         for target in rule.targets:
             transformer = target.input_transformer
@@ -866,6 +870,8 @@ def terraform_facts(scope_: Scope) -> Facts:
         }
     ev = scope_.evaluate
 
+    for body in scope_.module.resources_of("aws_sns_topic").values():
+        facts[f"topic {ev(body.get('name'))}"] = {}
     for body in scope_.module.resources_of("aws_cloudwatch_event_bus").values():
         facts[f"event bus {ev(body.get('name'))}"] = {}
     rules_by_address = {}
@@ -877,6 +883,7 @@ def terraform_facts(scope_: Scope) -> Facts:
             "event_bus": ev(body.get("event_bus_name", "default")),
             "event_pattern": _pattern(pattern) if pattern is not None else None,
             "schedule_expression": ev(body.get("schedule_expression")),
+            "enabled": ev(body.get("state", "ENABLED")) == "ENABLED",
         }
     kinds = {"queue", "function", "state_machine"}
     for body in scope_.module.resources_of("aws_cloudwatch_event_target").values():

@@ -13,6 +13,7 @@ kind               attributes                    example
 ``table``          ``name``, ``arn``, ``stream_arn``
 ``stream``         ``name``, ``arn``             (Kinesis)
 ``queue``          ``name``, ``arn``, ``url``
+``topic``          ``name``, ``arn``             (SNS)
 ``bus``            ``name``, ``arn``
 ``function``       ``name``, ``arn``, ``url``     ``${function.pizza-stock-api.url}`` (its function URL)
 ``state_machine``  ``name``, ``arn``
@@ -30,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # The name may hold dots (``pizza-oven-waiting.fifo``): the attribute is what follows the last one.
-REFERENCE = re.compile(r"\$\{(bucket|table|stream|queue|bus|function|state_machine)\.([^}]+)\.([a-z_]+)\}")
+REFERENCE = re.compile(r"\$\{(bucket|table|stream|queue|topic|bus|function|state_machine)\.([^}]+)\.([a-z_]+)\}")
 
 
 class _Model(BaseModel):
@@ -106,6 +107,12 @@ class Queue(_Model):
         return self
 
 
+class Topic(_Model):
+    """An SNS topic (notifications); nothing subscribes locally, published messages are kept by moto."""
+
+    name: str
+
+
 # --- events --------------------------------------------------------------------------------------------
 
 
@@ -133,6 +140,8 @@ class Rule(_Model):
     event_pattern: dict[str, Any] | None = None
     schedule_expression: str | None = None
     targets: tuple[RuleTarget, ...]
+    # A DISABLED rule (Terraform ``state``) exists but never fires nor matches.
+    enabled: bool = True
 
     @model_validator(mode="after")
     def _pattern_or_schedule(self) -> Rule:
@@ -233,6 +242,7 @@ class Stack(_Model):
     tables: tuple[Table, ...] = ()
     streams: tuple[KinesisStream, ...] = ()
     queues: tuple[Queue, ...] = ()
+    topics: tuple[Topic, ...] = ()
     event_buses: tuple[EventBus, ...] = ()
     rules: tuple[Rule, ...] = ()
     functions: tuple[Function, ...] = ()

@@ -42,14 +42,14 @@ class RuleSource:
                 Name=rule.name,
                 EventBusName=rule.event_bus,
                 EventPattern=json.dumps(rule.event_pattern),
-                State="ENABLED",
+                State="ENABLED" if rule.enabled else "DISABLED",
             )
         else:
             created = events.put_rule(
                 Name=rule.name,
                 EventBusName=rule.event_bus,
                 ScheduleExpression=rule.schedule_expression,
-                State="ENABLED",
+                State="ENABLED" if rule.enabled else "DISABLED",
             )
         self.arn = str(created["RuleArn"])
         self.deliveries: list[AsyncQueue] = []
@@ -70,7 +70,7 @@ class RuleSource:
     def start(self) -> None:
         for delivery in self.deliveries:
             delivery.start()
-        if self.schedule is not None:
+        if self.schedule is not None and self.rule.enabled:
             self.runtime.spawn(f"schedule-{self.rule.name}", self._wait_and_fire)
 
     def describe(self) -> str:

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import UTC, datetime
 from typing import Any, cast
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -50,6 +51,7 @@ def _contended(error: use_cases.Contended) -> Response:
 
 
 def _path_id(value: str, pattern: str, name: str) -> str:
+    value = unquote(value)  # a function URL's rawPath (and so the resolver's parameters) is as the client sent it
     if re.fullmatch(pattern, value) is None:
         raise InvalidInput(f"{name}: {value!r} is not a valid id", details=[{"field": name, "problem": "invalid id"}])
     return value

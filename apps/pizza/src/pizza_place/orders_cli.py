@@ -1,0 +1,122 @@
+"""``pizza order ...`` and ``pizza po ...``: orders and purchase orders, through the order workflows.
+
+pizza order place ITEM=QTY [ITEM=QTY ...] [--id ID] [--wait]   new-order-received on the shared bus
+pizza order show ID                                            the order's state and its reservations
+pizza po list [--status S] [--json]                            purchase orders
+pizza po show ID
+pizza po approve ID | pizza po reject ID                        resume its workflow (IAM-signed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from pizza_common.signed_http import HttpAnswer
+from pizza_place.errors import REFUSED, USAGE, CliError
+from pizza_place.target import Target
+
+__all__ = ["add_commands"]
+
+TargetOf = Callable[[argparse.Namespace], Target]
+FINAL = ("RESERVED", "UNAVAILABLE", "FAILED", "CONFIRMED", "REFUSED")
+
+
+def add_commands(commands: Any, target_options: Callable[[argparse.ArgumentParser], None], target: TargetOf) -> None:
+    parser_class = commands._parser_class  # the CLI's one-line-error parser
+    order = commands.add_parser("order", help="place an order, or show one")
+    verbs = order.add_subparsers(dest="order_command", required=True, parser_class=parser_class, metavar="COMMAND")
+    place = verbs.add_parser("place", help="publish new-order-received (ITEM=QTY ...)")
+    place.add_argument("lines", nargs="+", metavar="ITEM=QTY")
+    place.add_argument("--id", help="the orderId (default: a new one); placing it again changes nothing")
+    place.add_argument("--wait", action="store_true", help="wait until the order is decided and print it")
+    show = verbs.add_parser("show", help="an order's state and its reservations")
+    show.add_argument("order_id", metavar="ID")
+    for sub in (place, show):
+        target_options(sub)
+        sub.set_defaults(handler=lambda args: _order(args, target(args)))
+
+    po = commands.add_parser("po", help="purchase orders: list, show, approve, reject")
+    po_verbs = po.add_subparsers(dest="po_command", required=True, parser_class=parser_class, metavar="COMMAND")
+    listing = po_verbs.add_parser("list", help="every purchase order (or those with --status)")
+    listing.add_argument("--status", help="REQUESTED, AWAITING_APPROVAL, APPROVED, REJECTED, TIMED_OUT, FAILED")
+    listing.add_argument("--json", action="store_true", help="as JSON")
+    subs = [listing]
+    for verb, text in (("show", "one purchase order"), ("approve", "approve it"), ("reject", "reject it")):
+        sub = po_verbs.add_parser(verb, help=text)
+        sub.add_argument("po_id", metavar="ID")
+        subs.append(sub)
+    for sub in subs:
+        target_options(sub)
+        sub.set_defaults(handler=lambda args: _po(args, target(args)))
+
+
+def _client(target: Target) -> Any:
+    from pizza_common.signed_http import SignedHttp
+    from pizza_reservations.orders.client import OrdersClient
+
+    http = SignedHttp(target.output("orders_api_url"), target.region, target.credentials())
+    return OrdersClient(http, target.output("event_bus_name"), target.region, events=target.client("events"))
+
+
+def _answer(answer: HttpAnswer, *, ok: tuple[int, ...] = (200, 201, 202)) -> Any:
+    body = answer.json()
+    if answer.status in ok:
+        return body
+    message = body.get("message", answer.status) if isinstance(body, dict) else answer.status
+    raise CliError(str(message), USAGE if answer.status in (400, 404) else REFUSED)
+
+
+def _lines(texts: list[str]) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for text in texts:
+        item, _, quantity = text.partition("=")
+        if not item or not quantity.isdigit():
+            raise CliError(f"{text!r}: write ITEM=QUANTITY (cola=2)", USAGE)
+        lines[item] = lines.get(item, 0) + int(quantity)
+    return lines
+
+
+def _order(args: argparse.Namespace, target: Target) -> int:
+    client = _client(target)
+    if args.order_command == "show":
+        print(json.dumps(_answer(client.order(args.order_id)), indent=2))
+        return 0
+    order_id = args.id or f"cli-{uuid.uuid4().hex[:12]}"
+    client.place(order_id, _lines(args.lines))
+    print(f"order {order_id} placed")
+    if not args.wait:
+        return 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answer = client.order(order_id)
+        if answer.status == 200 and answer.json()["status"] in FINAL:
+            print(json.dumps(answer.json(), indent=2))
+            return 0 if answer.json()["status"] in ("RESERVED", "CONFIRMED") else REFUSED
+        time.sleep(0.5)
+    raise CliError(f"order {order_id} was not decided within 60 s", REFUSED)
+
+
+def _po(args: argparse.Namespace, target: Target) -> int:
+    client = _client(target)
+    if args.po_command == "list":
+        orders = _answer(client.purchase_orders(args.status))["purchaseOrders"]
+        if args.json:
+            print(json.dumps(orders, indent=2))
+            return 0
+        for po in orders:
+            print(f"{po['poId']:<40} {po['itemId']:<24} {po['quantity']:>6} {po['status']}")
+        return 0
+    if args.po_command == "show":
+        print(json.dumps(_answer(client.purchase_order(args.po_id)), indent=2))
+        return 0
+    answer = client.approve(args.po_id) if args.po_command == "approve" else client.reject(args.po_id)
+    body = _answer(answer)
+    print(
+        f"purchase order {body['poId']}: {body['status']}" + (f" ({body['decision']})" if body.get("decision") else "")
+    )
+    return 0

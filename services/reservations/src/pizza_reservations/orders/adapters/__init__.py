@@ -1,0 +1,1 @@
+"""The orders' adapters, named after their ports."""

@@ -1,0 +1,103 @@
+"""The orders table: one item per order (``pk`` = order id).
+
+``status``, ``lines`` (``[{item_id, quantity}]``), ``reservations`` (each line's outcome), ``reason``,
+``placed_at``, ``updated_at``. An order is placed once (conditional put) and decided once (conditional on
+PLACED), so duplicate executions of reserve-stock cannot overwrite each other's decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pizza_common.dynamodb import Put, Update, Written, get, write
+from pizza_reservations.orders.domain import LineOutcome, Order, OrderStatus
+
+__all__ = ["DynamoDbOrderBook"]
+
+
+def _outcome(outcome: LineOutcome) -> dict[str, Any]:
+    return {
+        "item_id": outcome.item_id,
+        "quantity": outcome.quantity,
+        "reservation_id": outcome.reservation_id,
+        "held": outcome.held,
+        "available": outcome.available,
+    }
+
+
+def _order(plain: dict[str, Any]) -> Order:
+    return Order(
+        order_id=plain["pk"],
+        lines=tuple((line["item_id"], int(line["quantity"])) for line in plain["lines"]),
+        status=OrderStatus(plain["status"]),
+        placed_at=datetime.fromisoformat(plain["placed_at"]),
+        updated_at=datetime.fromisoformat(plain["updated_at"]),
+        reservations=tuple(
+            LineOutcome(
+                o["item_id"],
+                int(o["quantity"]),
+                o["reservation_id"],
+                bool(o["held"]),
+                None if o.get("available") is None else int(o["available"]),
+            )
+            for o in plain.get("reservations", [])
+        ),
+        reason=plain.get("reason"),
+    )
+
+
+class DynamoDbOrderBook:
+    """The :class:`~pizza_reservations.orders.ports.OrderBook` port."""
+
+    def __init__(self, table: str, client: Any) -> None:
+        self.table = table
+        self.client = client
+
+    def get(self, order_id: str) -> Order | None:
+        plain = get(self.client, self.table, {"pk": order_id})
+        return None if plain is None else _order(plain)
+
+    def place(self, order: Order) -> Order:
+        item = {
+            "pk": order.order_id,
+            "status": order.status.value,
+            "lines": [{"item_id": item_id, "quantity": quantity} for item_id, quantity in order.lines],
+            "reservations": [],
+            "placed_at": order.placed_at.isoformat(),
+            "updated_at": order.updated_at.isoformat(),
+        }
+        outcome = write(self.client, Put(self.table, item, condition="attribute_not_exists(pk)"))
+        if isinstance(outcome, Written):
+            return order
+        known = self.get(order.order_id)
+        if known is None:  # it was there a moment ago: orders are never deleted
+            raise RuntimeError(f"order {order.order_id} vanished")
+        return known
+
+    def decide(
+        self, order_id: str, status: OrderStatus, at: datetime, outcomes: Sequence[LineOutcome], reason: str | None
+    ) -> Order | None:
+        outcome = write(
+            self.client,
+            Update(
+                self.table,
+                {"pk": order_id},
+                # None is no attribute value: a decision without a reason has none.
+                "SET #status = :status, updated_at = :at, reservations = :outcomes"
+                + (", reason = :reason" if reason is not None else " REMOVE reason"),
+                condition="#status = :placed",
+                values={
+                    ":status": status.value,
+                    ":placed": OrderStatus.PLACED.value,
+                    ":at": at.isoformat(),
+                    ":outcomes": [_outcome(o) for o in outcomes],
+                    ":reason": reason,
+                },
+            ),
+            return_values="ALL_NEW",
+        )
+        if isinstance(outcome, Written) and outcome.attributes:
+            return _order(outcome.attributes)
+        return self.get(order_id)

@@ -1,0 +1,180 @@
+"""The purchase-orders table (``pk``):
+
+=====================  ==========================================================================
+``pk``                 attributes
+=====================  ==========================================================================
+``PO#<po id>``         ``item_id``, ``quantity``, ``status``, ``reason``, ``created_at``, ``decided_at``,
+                       ``approval_timeout_seconds``, ``decision``, ``task_token`` (never returned by the API)
+``OPEN#<item id>``     ``po_id``: the item's one open purchase order (the guard; deleted when it closes)
+``ITEM#<item id>``     ``stock_status`` (IN STOCK / OUT OF STOCK), ``version`` of the inventory it reflects
+=====================  ==========================================================================
+
+A purchase order and its item's ``OPEN#`` guard are written in one transaction, conditional on no guard,
+so two requests for one item can never both open one; closing deletes the guard in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pizza_common.dynamodb import Cancelled, Delete, Put, Update, Written, from_item, get, retrying, transact, write
+from pizza_reservations.orders.domain import PurchaseOrder, PurchaseOrderStatus
+
+__all__ = ["DynamoDbPurchaseOrders"]
+
+_OPEN = {":requested": PurchaseOrderStatus.REQUESTED.value, ":awaiting": PurchaseOrderStatus.AWAITING_APPROVAL.value}
+_IS_OPEN = "#status IN (:requested, :awaiting)"
+_ATTEMPTS = 20  # the open purchase order closed between our try and our read: try to open ours again
+
+
+def _purchase_order(plain: dict[str, Any]) -> PurchaseOrder:
+    return PurchaseOrder(
+        po_id=plain["pk"].removeprefix("PO#"),
+        item_id=plain["item_id"],
+        quantity=int(plain["quantity"]),
+        status=PurchaseOrderStatus(plain["status"]),
+        created_at=datetime.fromisoformat(plain["created_at"]),
+        reason=plain["reason"],
+        approval_timeout_seconds=int(plain["approval_timeout_seconds"]),
+        decided_at=datetime.fromisoformat(plain["decided_at"]) if plain.get("decided_at") else None,
+        decision=plain.get("decision"),
+    )
+
+
+class Contended(RuntimeError):
+    """The item kept changing until the deadline (retried by the caller's queue or state machine)."""
+
+
+class DynamoDbPurchaseOrders:
+    """The :class:`~pizza_reservations.orders.ports.PurchaseOrders` port, on the shared write toolkit
+    (:mod:`pizza_common.dynamodb`: conflicts and throttling retried within the invocation's deadline)."""
+
+    def __init__(self, table: str, client: Any) -> None:
+        self.table = table
+        self.client = client
+
+    def _read(self, pk: str) -> dict[str, Any] | None:
+        return get(self.client, self.table, {"pk": pk})
+
+    def get(self, po_id: str) -> PurchaseOrder | None:
+        plain = self._read(f"PO#{po_id}")
+        return None if plain is None else _purchase_order(plain)
+
+    def raise_for(self, order: PurchaseOrder) -> PurchaseOrder:
+        item = {
+            "pk": f"PO#{order.po_id}",
+            "kind": "purchase-order",
+            "item_id": order.item_id,
+            "quantity": order.quantity,
+            "status": order.status.value,
+            "reason": order.reason,
+            "created_at": order.created_at.isoformat(),
+            "approval_timeout_seconds": order.approval_timeout_seconds,
+        }
+        guard = Put(
+            self.table,
+            {"pk": f"OPEN#{order.item_id}", "po_id": order.po_id},
+            condition="attribute_not_exists(pk)",
+            old_on_failure=True,
+        )
+        for _ in range(_ATTEMPTS):
+            outcome = transact(self.client, [guard, Put(self.table, item, condition="attribute_not_exists(pk)")])
+            if not isinstance(outcome, Cancelled):
+                return order
+            if outcome.contended:
+                raise Contended(f"purchase orders of {order.item_id} kept changing")
+            held = outcome.old_item(0) or self._read(f"OPEN#{order.item_id}")
+            current = self.get(held["po_id"]) if held else None
+            if current is not None:
+                return current
+        raise Contended(f"could not raise a purchase order for {order.item_id}: the item kept changing")
+
+    def all(self) -> list[PurchaseOrder]:
+        orders: list[PurchaseOrder] = []
+        start: dict[str, Any] | None = None
+        while True:
+            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            page = retrying(
+                lambda extra=extra: self.client.scan(  # type: ignore[misc]
+                    TableName=self.table,
+                    FilterExpression="begins_with(pk, :po)",
+                    ExpressionAttributeValues={":po": {"S": "PO#"}},
+                    ConsistentRead=True,
+                    **extra,
+                )
+            )
+            orders += [_purchase_order(from_item(item)) for item in page.get("Items", [])]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return sorted(orders, key=lambda order: (order.created_at, order.po_id))
+
+    def _update_open(
+        self, po_id: str, expression: str, values: dict[str, Any], extra_condition: str = ""
+    ) -> PurchaseOrder | None:
+        condition = "attribute_exists(pk) AND " + _IS_OPEN + (f" AND {extra_condition}" if extra_condition else "")
+        outcome = write(
+            self.client,
+            Update(self.table, {"pk": f"PO#{po_id}"}, expression, condition=condition, values={**_OPEN, **values}),
+            return_values="ALL_NEW",
+        )
+        if isinstance(outcome, Written) and outcome.attributes:
+            return _purchase_order(outcome.attributes)
+        return self.get(po_id)
+
+    def await_approval(self, po_id: str, token: str) -> PurchaseOrder | None:
+        return self._update_open(po_id, "SET #status = :awaiting, task_token = :token", {":token": token})
+
+    def token(self, po_id: str) -> str | None:
+        plain = self._read(f"PO#{po_id}")
+        return None if plain is None else plain.get("task_token")
+
+    def request_decision(self, po_id: str, decision: str) -> PurchaseOrder | None:
+        return self._update_open(
+            po_id,
+            "SET decision = :decision",
+            {":decision": decision},
+            "(attribute_not_exists(decision) OR decision = :decision)",
+        )
+
+    def mark_item(self, item_id: str, stock_status: str, version: int) -> bool:
+        outcome = write(
+            self.client,
+            Update(
+                self.table,
+                {"pk": f"ITEM#{item_id}"},
+                "SET stock_status = :status, version = :version",
+                condition="attribute_not_exists(version) OR version < :version",
+                values={":status": stock_status, ":version": version},
+            ),
+            return_values="ALL_OLD",
+        )
+        if not isinstance(outcome, Written):
+            return False  # an older or repeated change
+        return bool((outcome.attributes or {}).get("stock_status") != stock_status)
+
+    def close(self, po_id: str, status: PurchaseOrderStatus, at: datetime) -> PurchaseOrder | None:
+        current = self.get(po_id)
+        if current is None or not current.status.open:
+            return current
+        outcome = transact(
+            self.client,
+            [
+                Update(
+                    self.table,
+                    {"pk": f"PO#{po_id}"},
+                    "SET #status = :status, decided_at = :at REMOVE task_token",
+                    condition=_IS_OPEN,
+                    values={":status": status.value, ":at": at.isoformat(), **_OPEN},
+                ),
+                Delete(
+                    self.table,
+                    {"pk": f"OPEN#{current.item_id}"},
+                    condition="attribute_not_exists(pk) OR po_id = :po",
+                    values={":po": po_id},
+                ),
+            ],
+        )
+        if isinstance(outcome, Cancelled) and outcome.contended:
+            raise Contended(f"purchase order {po_id} kept changing")
+        return self.get(po_id)  # closed now, by us or by another run

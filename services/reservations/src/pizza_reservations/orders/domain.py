@@ -1,0 +1,243 @@
+"""Orders and purchase orders: pure Python (no boto3, no HTTP, no DynamoDB limits).
+
+Events on the shared bus carry camelCase details (``{"orderId", "items": [{"itemId", "quantity"}]}``), as the
+original workflows' events did; the models name their fields in snake_case and speak camelCase by alias.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic.alias_generators import to_camel
+
+from pizza_reservations.domain.model import ITEM_ID_PATTERN, MAX_QUANTITY
+
+__all__ = [
+    "MAX_APPROVAL_SECONDS",
+    "MAX_LINES",
+    "ORDER_ID_PATTERN",
+    "CreatePurchaseOrder",
+    "Held",
+    "LineOutcome",
+    "NewOrderReceived",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "PurchaseOrder",
+    "PurchaseOrderStatus",
+    "StockReserved",
+    "StockUnavailable",
+    "Tally",
+    "reservation_id",
+    "tally",
+]
+
+ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,60}$"
+MAX_LINES = 20  # a Map state reserves them; an order is a handful of items
+MAX_APPROVAL_SECONDS = 7 * 86_400
+
+_OrderId = Annotated[str, StringConstraints(strict=True, pattern=ORDER_ID_PATTERN)]
+_ItemId = Annotated[str, StringConstraints(strict=True, pattern=ITEM_ID_PATTERN)]
+_Quantity = Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)]
+
+
+def reservation_id(order_id: str, item_id: str) -> str:
+    """The reservation of one line of one order: the same on every delivery, so a replay reserves nothing twice."""
+    return f"{order_id}:{item_id}"
+
+
+# --- events on the shared bus ---------------------------------------------------------------------------
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class OrderEvent(_Camel):
+    """Base of the orders' event details (source ``pizza.orders``); ``detail_type`` names the event."""
+
+    detail_type: ClassVar[str]
+    schema_version: int = 1
+
+
+class OrderLine(_Camel):
+    item_id: _ItemId
+    quantity: _Quantity
+
+
+class NewOrderReceived(OrderEvent):
+    """``new-order-received``: an order placed (by the shop, the demo or the generator)."""
+
+    detail_type = "new-order-received"
+
+    order_id: _OrderId
+    items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=MAX_LINES)]
+
+    @field_validator("items")
+    @classmethod
+    def _one_line_per_item(cls, items: tuple[OrderLine, ...]) -> tuple[OrderLine, ...]:
+        seen = [line.item_id for line in items]
+        if len(set(seen)) != len(seen):
+            raise ValueError("each item appears once (add the quantities)")
+        return items
+
+
+class Held(_Camel):
+    reservation_id: str
+    item_id: str
+    quantity: int
+
+
+class StockReserved(OrderEvent):
+    """``stock-reserved``: every line of the order is held."""
+
+    detail_type = "stock-reserved"
+
+    order_id: str
+    reservations: tuple[Held, ...]
+
+
+class Shortfall(_Camel):
+    item_id: str
+    quantity: int
+    available: int
+
+
+class StockUnavailable(OrderEvent):
+    """``stock-unavailable``: some line could not be held; what was held has been released."""
+
+    detail_type = "stock-unavailable"
+
+    order_id: str
+    missing: tuple[Shortfall, ...]
+
+
+class CreatePurchaseOrder(OrderEvent):
+    """``create-purchase-order``: ask the supplier for more of these items (at most one open order per item)."""
+
+    detail_type = "create-purchase-order"
+
+    order_id: _OrderId | None = None
+    items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=MAX_LINES)]
+    # How long the approval may wait; None: the service's default.
+    approval_timeout_seconds: Annotated[int, Field(strict=True, ge=1, le=MAX_APPROVAL_SECONDS)] | None = None
+
+
+# --- orders ---------------------------------------------------------------------------------------------
+
+
+class OrderStatus(StrEnum):
+    PLACED = "PLACED"  # received, being reserved
+    RESERVED = "RESERVED"  # every line held
+    UNAVAILABLE = "UNAVAILABLE"  # a line could not be held; nothing is held any more
+    FAILED = "FAILED"  # the workflow failed after its retries; nothing is held any more
+
+    @property
+    def final(self) -> bool:
+        return self is not OrderStatus.PLACED
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    """What reserving one line gave: held, or refused with what was available."""
+
+    item_id: str
+    quantity: int
+    reservation_id: str
+    held: bool
+    available: int | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    lines: tuple[tuple[str, int], ...]  # (item id, quantity)
+    status: OrderStatus
+    placed_at: datetime
+    updated_at: datetime
+    reservations: tuple[LineOutcome, ...] = ()
+    reason: str | None = None
+
+    def decided(
+        self, status: OrderStatus, at: datetime, outcomes: tuple[LineOutcome, ...], reason: str | None
+    ) -> Order:
+        return replace(self, status=status, updated_at=at, reservations=outcomes, reason=reason)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The lines' outcomes summed up: the order is reserved only if every line is held."""
+
+    order_id: str
+    outcomes: tuple[LineOutcome, ...]
+    held: tuple[LineOutcome, ...] = field(init=False)
+    missing: tuple[LineOutcome, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "held", tuple(o for o in self.outcomes if o.held))
+        object.__setattr__(self, "missing", tuple(o for o in self.outcomes if not o.held))
+
+    @property
+    def all_reserved(self) -> bool:
+        return bool(self.outcomes) and not self.missing
+
+    def stock_reserved(self) -> StockReserved:
+        return StockReserved(
+            order_id=self.order_id,
+            reservations=tuple(
+                Held(reservation_id=o.reservation_id, item_id=o.item_id, quantity=o.quantity) for o in self.held
+            ),
+        )
+
+    def stock_unavailable(self) -> StockUnavailable:
+        return StockUnavailable(
+            order_id=self.order_id,
+            missing=tuple(
+                Shortfall(item_id=o.item_id, quantity=o.quantity, available=o.available or 0) for o in self.missing
+            ),
+        )
+
+    def purchase_order_request(self) -> CreatePurchaseOrder:
+        return CreatePurchaseOrder(
+            order_id=self.order_id,
+            items=tuple(OrderLine(item_id=o.item_id, quantity=o.quantity) for o in self.missing),
+        )
+
+
+def tally(order_id: str, outcomes: tuple[LineOutcome, ...]) -> Tally:
+    return Tally(order_id, outcomes)
+
+
+# --- purchase orders ------------------------------------------------------------------------------------
+
+
+class PurchaseOrderStatus(StrEnum):
+    REQUESTED = "REQUESTED"  # raised; its workflow is starting
+    AWAITING_APPROVAL = "AWAITING_APPROVAL"
+    APPROVED = "APPROVED"  # the adjustment for its quantity is sent (exactly once, keyed by the order's id)
+    REJECTED = "REJECTED"
+    TIMED_OUT = "TIMED_OUT"
+    FAILED = "FAILED"  # its workflow failed after its retries (an alarm fires); the item is free again
+
+    @property
+    def open(self) -> bool:
+        return self in (PurchaseOrderStatus.REQUESTED, PurchaseOrderStatus.AWAITING_APPROVAL)
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    po_id: str
+    item_id: str
+    quantity: int
+    status: PurchaseOrderStatus
+    created_at: datetime
+    reason: str  # why it was raised: "order o-1 short", "at or below threshold 5"
+    approval_timeout_seconds: int
+    decided_at: datetime | None = None
+    # A decision asked for by the API but not yet applied by the workflow (approve/reject is idempotent).
+    decision: str | None = None

@@ -1,0 +1,1 @@
+"""The orders' Lambda functions: thin (parse, call one use case, answer)."""

@@ -1,0 +1,125 @@
+"""``pizza-orders-steps``: the Lambda tasks of the orders' state machines, one ``action`` per task.
+
+reserve-stock: ``place``, ``reserve`` (one line), ``tally``, ``release``, ``record``.
+create-purchase-order: ``request-approval`` (with the task token, kept in the table, never logged nor
+returned), ``supply`` (approved), ``close`` (rejected, timed out).
+
+Every action is idempotent: Step Functions retries it, and Express executions run at least once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pizza_common.observability import instrumented, logger
+from pizza_reservations.bootstrap import inventory
+from pizza_reservations.orders import use_cases
+from pizza_reservations.orders.bootstrap import adjustments, settings, steps
+from pizza_reservations.orders.domain import NewOrderReceived, OrderStatus, PurchaseOrderStatus, tally
+from pizza_reservations.orders.views import order_json, outcome_json, outcomes, purchase_order_json
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def place(task: dict[str, Any]) -> dict[str, Any]:
+    order = use_cases.place_order(NewOrderReceived.model_validate(task["order"]), book=steps().book, now=_now)
+    return {"decided": order.status.final, "status": order.status.value}
+
+
+def reserve(task: dict[str, Any]) -> dict[str, Any]:
+    outcome = use_cases.reserve_line(
+        task["orderId"],
+        task["itemId"],
+        int(task["quantity"]),
+        hold_seconds=settings().hold_seconds,
+        ports=inventory(),
+        now=_now,
+    )
+    return outcome_json(outcome)
+
+
+def tally_lines(task: dict[str, Any]) -> dict[str, Any]:
+    summed = tally(task["orderId"], outcomes(task["reservations"]))
+    missing = ", ".join(f"{o.item_id} ({o.quantity} asked, {o.available or 0} available)" for o in summed.missing)
+    return {
+        "allReserved": summed.all_reserved,
+        "stockReserved": summed.stock_reserved().model_dump(mode="json", by_alias=True),
+        "stockUnavailable": summed.stock_unavailable().model_dump(mode="json", by_alias=True),
+        "createPurchaseOrder": (
+            summed.purchase_order_request().model_dump(mode="json", by_alias=True, exclude_none=True)
+            if summed.missing
+            else None
+        ),
+        "summary": f"order {summed.order_id}: short of {missing}" if missing else f"order {summed.order_id}: reserved",
+    }
+
+
+def release(task: dict[str, Any]) -> dict[str, Any]:
+    item_ids = [line["itemId"] for line in task["items"]]
+    return {"released": use_cases.release_order(task["orderId"], item_ids, ports=inventory(), now=_now)}
+
+
+def record(task: dict[str, Any]) -> dict[str, Any]:
+    order = use_cases.decide_order(
+        task["orderId"],
+        OrderStatus(task["status"]),
+        outcomes(task.get("reservations") or []),
+        task.get("reason"),
+        book=steps().book,
+        now=_now,
+    )
+    return order_json(order)
+
+
+def request_approval(task: dict[str, Any]) -> dict[str, Any]:
+    ports = steps()
+    order = use_cases.request_approval(
+        task["poId"],
+        task["token"],
+        purchase_orders=ports.purchase_orders,
+        approvals=ports.approvals,
+        notifier=ports.notifier,
+    )
+    return {"poId": order.po_id, "status": order.status.value}
+
+
+def supply(task: dict[str, Any]) -> dict[str, Any]:
+    order = use_cases.supply_purchase_order(
+        task["poId"], purchase_orders=steps().purchase_orders, ports=inventory(), commands=adjustments(), now=_now
+    )
+    return purchase_order_json(order)
+
+
+def close(task: dict[str, Any]) -> dict[str, Any]:
+    order = use_cases.close_purchase_order(
+        task["poId"], PurchaseOrderStatus(task["status"]), purchase_orders=steps().purchase_orders, now=_now
+    )
+    return purchase_order_json(order)
+
+
+ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "place": place,
+    "reserve": reserve,
+    "tally": tally_lines,
+    "release": release,
+    "record": record,
+    "request-approval": request_approval,
+    "supply": supply,
+    "close": close,
+}
+
+
+@instrumented()
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    action = ACTIONS.get(str(event.get("action")))
+    if action is None:
+        raise ValueError(f"action: {event.get('action')!r} is not one of {sorted(ACTIONS)}")
+    # The event is never logged whole: request-approval carries the task token.
+    logger.append_keys(action=event["action"], order=event.get("orderId"), purchase_order=event.get("poId"))
+    return action(event)

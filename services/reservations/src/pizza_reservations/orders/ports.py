@@ -1,0 +1,86 @@
+"""The orders' ports (typing.Protocol); adapters in :mod:`pizza_reservations.orders.adapters`, fakes in tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from pizza_reservations.orders.domain import (
+    LineOutcome,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+)
+
+__all__ = ["Approvals", "DeadLetters", "Notifier", "OrderBook", "OrderPublisher", "PurchaseOrders", "Workflows"]
+
+
+class OrderBook(Protocol):
+    def get(self, order_id: str) -> Order | None: ...
+
+    def place(self, order: Order) -> Order:
+        """Record a new order; an order already known is returned as it is (never overwritten)."""
+        ...
+
+    def decide(
+        self, order_id: str, status: OrderStatus, at: datetime, outcomes: Sequence[LineOutcome], reason: str | None
+    ) -> Order | None:
+        """Move a PLACED order to a final status; an order already final is returned unchanged. None: unknown."""
+        ...
+
+
+class PurchaseOrders(Protocol):
+    def raise_for(self, order: PurchaseOrder) -> PurchaseOrder:
+        """The item's open purchase order: this one if none was open (claimed atomically), else the open one."""
+        ...
+
+    def get(self, po_id: str) -> PurchaseOrder | None: ...
+
+    def all(self) -> list[PurchaseOrder]: ...
+
+    def await_approval(self, po_id: str, token: str) -> PurchaseOrder | None:
+        """Keep the workflow's task token (never shown nor logged) and mark the order AWAITING_APPROVAL."""
+        ...
+
+    def token(self, po_id: str) -> str | None: ...
+
+    def request_decision(self, po_id: str, decision: str) -> PurchaseOrder | None:
+        """Note an approve/reject on an open order; a different decision already noted or made wins."""
+        ...
+
+    def mark_item(self, item_id: str, stock_status: str, version: int) -> bool:
+        """Note an item's stock status as of an inventory version (older versions ignored); True if it changed."""
+        ...
+
+    def close(self, po_id: str, status: PurchaseOrderStatus, at: datetime) -> PurchaseOrder | None:
+        """Record the end (APPROVED, REJECTED, TIMED_OUT) once, and free the item for its next purchase order."""
+        ...
+
+
+class Workflows(Protocol):
+    def start_reserve_stock(self, order_id: str, document: str) -> None: ...
+
+    def start_purchase_order(self, po_id: str, document: str) -> None:
+        """Standard workflow named by the purchase order: starting it twice starts it once."""
+        ...
+
+
+class Approvals(Protocol):
+    def resume(self, token: str, decision: str) -> bool:
+        """Send the decision to the waiting task; False when the task no longer waits (timed out, done)."""
+        ...
+
+
+class OrderPublisher(Protocol):
+    def publish(self, events: Sequence[OrderEvent]) -> None: ...
+
+
+class Notifier(Protocol):
+    def notify(self, subject: str, message: str) -> None: ...
+
+
+class DeadLetters(Protocol):
+    def send(self, body: str, reason: str) -> None: ...

@@ -1,0 +1,277 @@
+"""The orders use cases: short functions over the orders' ports and the reservations use cases.
+
+Every line of an order is reserved through :func:`pizza_reservations.use_cases.reserve` (the one guarded
+path: availability decided at the instant, appended only if the version is still free), with a reservation id
+made of the order and the item, so a redelivered event or a re-run execution never holds twice.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from pizza_common.errors import Conflict, NotFound
+from pizza_reservations import use_cases as inventory
+from pizza_reservations.bootstrap import Inventory
+from pizza_reservations.domain.model import AdjustItem, ReservationStatus, Reserve
+from pizza_reservations.orders.domain import (
+    CreatePurchaseOrder,
+    LineOutcome,
+    NewOrderReceived,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+    reservation_id,
+)
+from pizza_reservations.orders.ports import Approvals, Notifier, OrderBook, PurchaseOrders, Workflows
+from pizza_reservations.ports import Commands
+
+__all__ = [
+    "APPROVED",
+    "REJECTED",
+    "check_inventory_level",
+    "close_purchase_order",
+    "decide_order",
+    "decide_purchase_order",
+    "place_order",
+    "raise_purchase_orders",
+    "release_order",
+    "request_approval",
+    "reserve_line",
+    "start_order",
+    "supply_purchase_order",
+]
+
+Clock = Callable[[], datetime]
+APPROVED, REJECTED = "APPROVED", "REJECTED"
+
+
+# --- reserve-stock --------------------------------------------------------------------------------------
+
+
+def start_order(order: NewOrderReceived, *, book: OrderBook, workflows: Workflows) -> bool:
+    """Start reserve-stock for an order not decided yet. A duplicate of a decided order changes nothing."""
+    known = book.get(order.order_id)
+    if known is not None and known.status.final:
+        return False
+    workflows.start_reserve_stock(order.order_id, order.model_dump_json(by_alias=True))
+    return True
+
+
+def place_order(order: NewOrderReceived, *, book: OrderBook, now: Clock) -> Order:
+    """Record the order as PLACED; an order already known (a duplicate execution) comes back as it is."""
+    moment = now()
+    lines = tuple((line.item_id, line.quantity) for line in order.items)
+    return book.place(Order(order.order_id, lines, OrderStatus.PLACED, placed_at=moment, updated_at=moment))
+
+
+def reserve_line(
+    order_id: str,
+    item_id: str,
+    quantity: int,
+    *,
+    hold_seconds: int,
+    ports: Inventory,
+    now: Clock,
+) -> LineOutcome:
+    """Hold one line through the reservations service's guarded path, idempotent by order and item."""
+    rid = reservation_id(order_id, item_id)
+    command = Reserve(reservation_id=rid, item_id=item_id, quantity=quantity, hold_seconds=hold_seconds)
+    outcome = inventory.reserve(command, store=ports.store, snapshots=ports.snapshots, requests=ports.requests, now=now)
+    if isinstance(outcome, inventory.Granted):
+        # A replay of a hold that another run of this order already released is not held any more.
+        held = outcome.record.status_at(now()) is ReservationStatus.HELD
+        return LineOutcome(item_id, quantity, rid, held=held, available=None if held else 0)
+    if isinstance(outcome, inventory.Refused):
+        return LineOutcome(item_id, quantity, rid, held=False, available=outcome.record.available)
+    return LineOutcome(item_id, quantity, rid, held=False, available=0)  # the id was used with another body
+
+
+def release_order(order_id: str, item_ids: Sequence[str], *, ports: Inventory, now: Clock) -> int:
+    """Give back every hold of an order that will not go ahead (its ids follow from the order and its items, so
+    this works even when the workflow failed half-way); exactly one ``Released`` per hold."""
+    released = 0
+    for item_id in item_ids:
+        try:
+            record = inventory.release(
+                reservation_id(order_id, item_id),
+                store=ports.store,
+                snapshots=ports.snapshots,
+                requests=ports.requests,
+                now=now,
+            )
+        except (NotFound, Conflict):
+            continue  # never reserved, or already sold
+        released += record.status is ReservationStatus.RELEASED
+    return released
+
+
+def decide_order(
+    order_id: str,
+    status: OrderStatus,
+    outcomes: tuple[LineOutcome, ...],
+    reason: str | None,
+    *,
+    book: OrderBook,
+    now: Clock,
+) -> Order:
+    decided = book.decide(order_id, status, now(), outcomes, reason)
+    if decided is None:
+        raise NotFound(f"no order {order_id}")
+    return decided
+
+
+# --- purchase orders ------------------------------------------------------------------------------------
+
+
+def raise_purchase_orders(
+    request: CreatePurchaseOrder,
+    *,
+    purchase_orders: PurchaseOrders,
+    workflows: Workflows,
+    now: Clock,
+    reorder_quantity: int,
+    approval_timeout_seconds: int,
+    reason: str | None = None,
+) -> list[PurchaseOrder]:
+    """At most one open purchase order per item, however many requests arrive: each line either opens one
+    (and starts its workflow, named by it) or finds the item's open one."""
+    raised = []
+    for line in request.items:
+        candidate = PurchaseOrder(
+            po_id=f"po-{line.item_id}-{uuid.uuid4().hex[:10]}",
+            item_id=line.item_id,
+            quantity=max(line.quantity, reorder_quantity),
+            status=PurchaseOrderStatus.REQUESTED,
+            created_at=now(),
+            reason=reason or (f"order {request.order_id} short" if request.order_id else "requested"),
+            approval_timeout_seconds=request.approval_timeout_seconds or approval_timeout_seconds,
+        )
+        current = purchase_orders.raise_for(candidate)
+        if current.status is PurchaseOrderStatus.REQUESTED:
+            # Also when this is a redelivery that found its own order: starting it again starts it once.
+            workflows.start_purchase_order(current.po_id, _workflow_input(current))
+        raised.append(current)
+    return raised
+
+
+def _workflow_input(order: PurchaseOrder) -> str:
+    return json.dumps(
+        {
+            "poId": order.po_id,
+            "itemId": order.item_id,
+            "quantity": order.quantity,
+            "approvalTimeoutSeconds": order.approval_timeout_seconds,
+        }
+    )
+
+
+def request_approval(
+    po_id: str, token: str, *, purchase_orders: PurchaseOrders, approvals: Approvals, notifier: Notifier
+) -> PurchaseOrder:
+    """The workflow waits: keep its token (never shown), ask for approval by the order's id, and apply at once a
+    decision that arrived before the workflow was waiting."""
+    order = purchase_orders.await_approval(po_id, token)
+    if order is None:
+        raise NotFound(f"no purchase order {po_id}")
+    if order.status is PurchaseOrderStatus.AWAITING_APPROVAL:
+        notifier.notify(
+            f"Purchase order {po_id}: approval needed",
+            f"{order.quantity} x {order.item_id} ({order.reason}). "
+            f"POST /purchase-orders/{po_id}/approve or /reject (IAM-authorised).",
+        )
+        if order.decision is not None:
+            approvals.resume(token, order.decision)
+    return order
+
+
+def decide_purchase_order(
+    po_id: str, decision: str, *, purchase_orders: PurchaseOrders, approvals: Approvals
+) -> PurchaseOrder:
+    """``POST /purchase-orders/{id}/approve|reject``: idempotent; the other decision after one is a 409."""
+    order = purchase_orders.get(po_id)
+    if order is None:
+        raise NotFound(f"no purchase order {po_id}")
+    if not order.status.open:
+        if order.status.value == decision:
+            return order
+        raise Conflict(f"purchase order {po_id} is {order.status.value}", details=_brief(order))
+    noted = purchase_orders.request_decision(po_id, decision)
+    if noted is None or (noted.decision != decision and noted.status.value != decision):
+        current = noted or order
+        raise Conflict(
+            f"purchase order {po_id} is already {current.decision or current.status.value}", details=_brief(current)
+        )
+    token = purchase_orders.token(po_id)
+    if token is not None:
+        approvals.resume(token, decision)  # False: the workflow already moved on (timed out or decided)
+    return purchase_orders.get(po_id) or noted
+
+
+def supply_purchase_order(
+    po_id: str, *, purchase_orders: PurchaseOrders, ports: Inventory, commands: Commands, now: Clock
+) -> PurchaseOrder:
+    """Approved: the ordered quantity arrives as one adjustment (keyed by the purchase order, so exactly once),
+    through the reservations service's own adjustment command; then the order is closed and the item freed."""
+    order = purchase_orders.get(po_id)
+    if order is None:
+        raise NotFound(f"no purchase order {po_id}")
+    command = AdjustItem(
+        item_id=order.item_id, adjustment_id=po_id, delta=order.quantity, reason=f"purchase order {po_id}"
+    )
+    inventory.accept_adjustment(command, requests=ports.requests, commands=commands)
+    closed = purchase_orders.close(po_id, PurchaseOrderStatus.APPROVED, now())
+    return closed or order
+
+
+def close_purchase_order(
+    po_id: str, status: PurchaseOrderStatus, *, purchase_orders: PurchaseOrders, now: Clock
+) -> PurchaseOrder:
+    closed = purchase_orders.close(po_id, status, now())
+    if closed is None:
+        raise NotFound(f"no purchase order {po_id}")
+    return closed
+
+
+def _brief(order: PurchaseOrder) -> dict[str, object]:
+    return {"poId": order.po_id, "itemId": order.item_id, "status": order.status.value, "decision": order.decision}
+
+
+# --- check-inventory-level ------------------------------------------------------------------------------
+
+
+def check_inventory_level(
+    item_id: str,
+    version: int,
+    available: int,
+    *,
+    threshold: int,
+    purchase_orders: PurchaseOrders,
+    workflows: Workflows,
+    notifier: Notifier,
+    now: Clock,
+    reorder_quantity: int,
+    approval_timeout_seconds: int,
+) -> PurchaseOrder | None:
+    """At or below the threshold: the item's one open purchase order (raised if none is open). At zero the
+    item is marked OUT OF STOCK and an alert sent, once per change of its stock status."""
+    stock_status = "OUT OF STOCK" if available <= 0 else "IN STOCK"
+    if purchase_orders.mark_item(item_id, stock_status, version) and stock_status == "OUT OF STOCK":
+        notifier.notify(f"{item_id} is OUT OF STOCK", f"{item_id}: nothing available as of version {version}.")
+    if available > threshold:
+        return None
+    request = CreatePurchaseOrder(items=(OrderLine(item_id=item_id, quantity=reorder_quantity),))
+    [order] = raise_purchase_orders(
+        request,
+        purchase_orders=purchase_orders,
+        workflows=workflows,
+        now=now,
+        reorder_quantity=reorder_quantity,
+        approval_timeout_seconds=approval_timeout_seconds,
+        reason=f"{available} available, at or below {threshold}",
+    )
+    return order

@@ -1,0 +1,85 @@
+"""Each in-memory fake of the orders' ports held to its DynamoDB adapter (moto in process)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from orders_fakes import FakeOrderBook, FakePurchaseOrders
+
+from localcloud.stack import Stack
+from localcloud.testing import moto_stack
+from pizza_reservations.orders.adapters.order_book import DynamoDbOrderBook
+from pizza_reservations.orders.adapters.purchase_orders import DynamoDbPurchaseOrders
+from pizza_reservations.orders.domain import LineOutcome, Order, OrderStatus, PurchaseOrder, PurchaseOrderStatus
+from pizza_reservations.orders.stack import stack
+
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["aws", "fake"])
+def ports(request):
+    if request.param == "fake":
+        yield FakeOrderBook(), FakePurchaseOrders()
+        return
+    tables = Stack(name="orders", tables=stack("test").tables)
+    with moto_stack(tables):
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        yield (
+            DynamoDbOrderBook("test-orders-orders", client),
+            DynamoDbPurchaseOrders("test-orders-purchase-orders", client),
+        )
+
+
+def purchase_order(po_id: str, item: str = "cola") -> PurchaseOrder:
+    return PurchaseOrder(po_id, item, 20, PurchaseOrderStatus.REQUESTED, T0, "low", 60)
+
+
+def test_an_order_is_placed_once_and_decided_once(ports):
+    book, _ = ports
+    order = Order("o-1", (("cola", 2),), OrderStatus.PLACED, T0, T0)
+    assert book.place(order) == order
+    assert book.place(Order("o-1", (("tiramisu", 9),), OrderStatus.PLACED, T0, T0)).lines == (("cola", 2),)
+    outcome = LineOutcome("cola", 2, "o-1:cola", held=True)
+    decided = book.decide("o-1", OrderStatus.RESERVED, T0, [outcome], None)
+    assert (decided.status, decided.reservations) == (OrderStatus.RESERVED, (outcome,))
+    assert book.decide("o-1", OrderStatus.FAILED, T0, [], "late").status is OrderStatus.RESERVED
+    assert book.decide("o-404", OrderStatus.FAILED, T0, [], "?") is None
+    assert book.get("o-1") == decided
+
+
+def test_one_open_purchase_order_per_item_until_it_closes(ports):
+    _, orders = ports
+    assert orders.raise_for(purchase_order("po-1")).po_id == "po-1"
+    assert orders.raise_for(purchase_order("po-2")).po_id == "po-1"
+    assert orders.raise_for(purchase_order("po-3", "tiramisu")).po_id == "po-3"
+    closed = orders.close("po-1", PurchaseOrderStatus.REJECTED, T0)
+    assert (closed.status, closed.decided_at) == (PurchaseOrderStatus.REJECTED, T0)
+    assert orders.close("po-1", PurchaseOrderStatus.APPROVED, T0).status is PurchaseOrderStatus.REJECTED
+    assert orders.raise_for(purchase_order("po-4")).po_id == "po-4"
+    assert [o.po_id for o in orders.all()] == ["po-1", "po-3", "po-4"]
+
+
+def test_the_token_is_kept_while_waiting_and_a_decision_is_noted_once(ports):
+    _, orders = ports
+    orders.raise_for(purchase_order("po-1"))
+    assert orders.token("po-1") is None
+    assert orders.await_approval("po-1", "t-1").status is PurchaseOrderStatus.AWAITING_APPROVAL
+    assert orders.token("po-1") == "t-1"
+    assert orders.request_decision("po-1", "APPROVED").decision == "APPROVED"
+    assert orders.request_decision("po-1", "REJECTED").decision == "APPROVED"
+    orders.close("po-1", PurchaseOrderStatus.APPROVED, T0)
+    assert orders.token("po-1") is None
+    assert orders.await_approval("po-1", "t-2").status is PurchaseOrderStatus.APPROVED
+    assert orders.get("po-404") is None
+
+
+def test_an_items_stock_status_follows_the_latest_version(ports):
+    _, orders = ports
+    assert orders.mark_item("cola", "IN STOCK", 1)
+    assert orders.mark_item("cola", "OUT OF STOCK", 3)
+    assert not orders.mark_item("cola", "IN STOCK", 2)  # older
+    assert not orders.mark_item("cola", "OUT OF STOCK", 3)  # the same change again
+    assert not orders.mark_item("cola", "OUT OF STOCK", 4)  # no change of status
+    assert orders.mark_item("cola", "IN STOCK", 5)

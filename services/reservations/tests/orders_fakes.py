@@ -1,0 +1,137 @@
+"""In-memory fakes of the orders' ports (held to their adapters by contract/test_orders_contract.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from pizza_reservations.orders.domain import (
+    LineOutcome,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+)
+
+
+class FakeOrderBook:
+    def __init__(self) -> None:
+        self.orders: dict[str, Order] = {}
+
+    def get(self, order_id: str) -> Order | None:
+        return self.orders.get(order_id)
+
+    def place(self, order: Order) -> Order:
+        return self.orders.setdefault(order.order_id, order)
+
+    def decide(
+        self, order_id: str, status: OrderStatus, at: datetime, outcomes: Sequence[LineOutcome], reason: str | None
+    ) -> Order | None:
+        order = self.orders.get(order_id)
+        if order is None or order.status.final:
+            return order
+        self.orders[order_id] = order.decided(status, at, tuple(outcomes), reason)
+        return self.orders[order_id]
+
+
+class FakePurchaseOrders:
+    def __init__(self) -> None:
+        self.orders: dict[str, PurchaseOrder] = {}
+        self.open: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}
+        self.items: dict[str, tuple[str, int]] = {}
+
+    def raise_for(self, order: PurchaseOrder) -> PurchaseOrder:
+        if order.item_id in self.open:
+            return self.orders[self.open[order.item_id]]
+        self.open[order.item_id] = order.po_id
+        self.orders[order.po_id] = order
+        return order
+
+    def get(self, po_id: str) -> PurchaseOrder | None:
+        return self.orders.get(po_id)
+
+    def all(self) -> list[PurchaseOrder]:
+        return sorted(self.orders.values(), key=lambda o: (o.created_at, o.po_id))
+
+    def _update_open(self, po_id: str, **changes: object) -> PurchaseOrder | None:
+        order = self.orders.get(po_id)
+        if order is None or not order.status.open:
+            return order
+        self.orders[po_id] = replace(order, **changes)  # type: ignore[arg-type]
+        return self.orders[po_id]
+
+    def await_approval(self, po_id: str, token: str) -> PurchaseOrder | None:
+        order = self._update_open(po_id, status=PurchaseOrderStatus.AWAITING_APPROVAL)
+        if order is not None and order.status is PurchaseOrderStatus.AWAITING_APPROVAL:
+            self.tokens[po_id] = token
+        return order
+
+    def token(self, po_id: str) -> str | None:
+        return self.tokens.get(po_id)
+
+    def request_decision(self, po_id: str, decision: str) -> PurchaseOrder | None:
+        order = self.orders.get(po_id)
+        if order is None or not order.status.open or order.decision not in (None, decision):
+            return order
+        return self._update_open(po_id, decision=decision)
+
+    def mark_item(self, item_id: str, stock_status: str, version: int) -> bool:
+        before = self.items.get(item_id)
+        if before is not None and before[1] >= version:
+            return False
+        self.items[item_id] = (stock_status, version)
+        return before is None or before[0] != stock_status
+
+    def close(self, po_id: str, status: PurchaseOrderStatus, at: datetime) -> PurchaseOrder | None:
+        order = self.orders.get(po_id)
+        if order is None or not order.status.open:
+            return order
+        self.orders[po_id] = replace(order, status=status, decided_at=at)
+        self.tokens.pop(po_id, None)
+        if self.open.get(order.item_id) == po_id:
+            del self.open[order.item_id]
+        return self.orders[po_id]
+
+
+class FakeWorkflows:
+    def __init__(self) -> None:
+        self.reserve_stock: list[str] = []
+        self.purchase_orders: dict[str, str] = {}  # Standard: one execution per name
+
+    def start_reserve_stock(self, order_id: str, document: str) -> None:
+        self.reserve_stock.append(order_id)
+
+    def start_purchase_order(self, po_id: str, document: str) -> None:
+        self.purchase_orders.setdefault(po_id, document)
+
+
+class FakeApprovals:
+    def __init__(self) -> None:
+        self.resumed: list[tuple[str, str]] = []
+        self.used: set[str] = set()
+
+    def resume(self, token: str, decision: str) -> bool:
+        if token in self.used:
+            return False
+        self.used.add(token)
+        self.resumed.append((token, decision))
+        return True
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def notify(self, subject: str, message: str) -> None:
+        self.sent.append((subject, message))
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.published: list[OrderEvent] = []
+
+    def publish(self, events: Sequence[OrderEvent]) -> None:
+        self.published.extend(events)

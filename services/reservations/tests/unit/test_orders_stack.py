@@ -1,0 +1,100 @@
+"""orders/stack.py and terraform/modules/order_workflows describe the same resources (localcloud.parity), and
+the state machine files hold what the issue asks of them."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from localcloud import parity
+from pizza_reservations.orders.stack import PURCHASE_ORDER_FILE, RESERVE_STOCK_FILE, stack
+
+MODULE = Path(__file__).resolve().parents[4] / "terraform" / "modules" / "order_workflows"
+VARIABLES = {
+    "reserve_stock_definition_file": str(RESERVE_STOCK_FILE),
+    "purchase_order_definition_file": str(PURCHASE_ORDER_FILE),
+}
+
+
+def test_the_stack_is_the_terraform_module():
+    assert parity.compare(stack("pizza"), MODULE, VARIABLES) == []
+
+
+def test_the_stack_follows_the_prefix_and_the_generator_switch_as_the_module_does():
+    variables = {**VARIABLES, "name_prefix": "acme", "event_bus_name": "acme-shared-events"}
+    assert parity.compare(stack("acme"), MODULE, variables) == []
+    enabled = {**VARIABLES, "order_generator_enabled": True}
+    assert parity.compare(stack("pizza", generator_enabled=True), MODULE, enabled) == []
+    assert parity.compare(stack("pizza"), MODULE, enabled) != []
+
+
+def test_the_order_generator_is_disabled_by_default():
+    [generator] = [rule for rule in stack().rules if rule.schedule_expression]
+    assert not generator.enabled
+
+
+def test_every_handler_names_a_function_of_the_package():
+    for function in stack().functions:
+        module, _, name = function.handler.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name)), function.handler
+
+
+def test_every_queue_has_a_dead_letter_queue():
+    queues = {queue.name: queue for queue in stack().queues}
+    for queue in queues.values():
+        if not queue.name.endswith("-dlq"):
+            assert queue.dead_letter_queue in queues, queue.name
+
+
+def _states(machine: dict[str, Any]) -> dict[str, Any]:
+    """Every state, those inside Map and Parallel states too."""
+    found: dict[str, Any] = {}
+    for name, state in machine["States"].items():
+        found[name] = state
+        for inner in [state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])]:
+            if inner:
+                found.update(_states(inner))
+    return found
+
+
+def _rendered(path: Path) -> dict[str, Any]:
+    machine = next(m for m in stack().state_machines if m.definition_file == path)
+    text = path.read_text()
+    assert set(re.findall(r"\$\{(\w+)\}", text)) == set(machine.substitutions)
+    return json.loads(re.sub(r"\$\{(\w+)\}", "x", text))
+
+
+def test_every_choice_has_a_default_and_every_task_retries_and_catches():
+    """The original's Choice had no Default; its tasks no Retry nor Catch."""
+    for path in (RESERVE_STOCK_FILE, PURCHASE_ORDER_FILE):
+        machine = _rendered(path)
+        states = _states(machine)
+        for name, state in states.items():
+            if state["Type"] == "Choice":
+                assert "Default" in state, f"{path.name}: {name}"
+            if state["Type"] == "Task":
+                assert state.get("Retry"), f"{path.name}: {name} has no Retry"
+        # A Task inside a Map or Parallel is caught by its enclosing state.
+        for name, state in machine["States"].items():
+            if state["Type"] in ("Task", "Map", "Parallel"):
+                assert state.get("Catch"), f"{path.name}: {name} has no Catch"
+
+
+def test_the_approval_waits_with_a_timeout_and_never_passes_the_token_anywhere_but_the_step():
+    """The original's wait had no timeout; its token went into a public URL's query string."""
+    states = _states(_rendered(PURCHASE_ORDER_FILE))
+    wait = states["RequestApproval"]
+    assert wait["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+    assert wait["TimeoutSecondsPath"] == "$.approvalTimeoutSeconds"
+    assert wait["Catch"][0]["ErrorEquals"] == ["States.Timeout"]
+    token_uses = [name for name, state in states.items() if "$$.Task.Token" in json.dumps(state)]
+    assert token_uses == ["RequestApproval"]
+    assert states["Decision"]["Default"] != "Rejected"
+
+
+def test_reserve_stock_is_express_and_the_purchase_order_standard():
+    types = {Path(m.definition_file).name: m.type for m in stack().state_machines}
+    assert types == {"reserve-stock.asl.json": "EXPRESS", "create-purchase-order.asl.json": "STANDARD"}

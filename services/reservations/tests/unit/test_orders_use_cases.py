@@ -1,0 +1,191 @@
+"""The orders use cases on in-memory fakes: each of the original workflows' flaws, caught without a cloud."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import Clock, FakeCommands, FakeEventStore, FakeRequests, FakeSnapshots
+from orders_fakes import FakeApprovals, FakeNotifier, FakeOrderBook, FakePurchaseOrders, FakeWorkflows
+
+from pizza_common.errors import Conflict, NotFound
+from pizza_reservations import use_cases as inventory
+from pizza_reservations.bootstrap import Inventory
+from pizza_reservations.domain.model import AdjustItem, ReservationStatus
+from pizza_reservations.orders import use_cases
+from pizza_reservations.orders.domain import (
+    CreatePurchaseOrder,
+    NewOrderReceived,
+    OrderLine,
+    OrderStatus,
+    PurchaseOrderStatus,
+    tally,
+)
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock = Clock()
+        self.requests = FakeRequests()
+        self.inventory = Inventory(FakeEventStore(self.requests), self.requests, FakeSnapshots())
+        self.book = FakeOrderBook()
+        self.purchase_orders = FakePurchaseOrders()
+        self.workflows = FakeWorkflows()
+        self.approvals = FakeApprovals()
+        self.notifier = FakeNotifier()
+        self.commands = FakeCommands()
+
+    def stock(self, item: str, units: int) -> None:
+        inventory.adjust(
+            AdjustItem(item_id=item, adjustment_id=f"stock-{item}-{units}", delta=units, reason="batch"),
+            store=self.inventory.store,
+            snapshots=self.inventory.snapshots,
+            requests=self.requests,
+            now=self.clock,
+        )
+
+    def available(self, item: str) -> int:
+        state = inventory.load_state(item, store=self.inventory.store, snapshots=self.inventory.snapshots)
+        return state.available(self.clock())
+
+    def reserve(self, order_id: str, item: str, quantity: int):
+        return use_cases.reserve_line(order_id, item, quantity, hold_seconds=600, ports=self.inventory, now=self.clock)
+
+    def raise_po(self, item: str, quantity: int = 3, order_id: str | None = "o-1"):
+        request = CreatePurchaseOrder(order_id=order_id, items=(OrderLine(item_id=item, quantity=quantity),))
+        return use_cases.raise_purchase_orders(
+            request,
+            purchase_orders=self.purchase_orders,
+            workflows=self.workflows,
+            now=self.clock,
+            reorder_quantity=20,
+            approval_timeout_seconds=60,
+        )
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_reserving_a_line_twice_holds_it_once(world):
+    """The original decremented again on every at-least-once delivery."""
+    world.stock("cola", 5)
+    first, again = world.reserve("o-1", "cola", 2), world.reserve("o-1", "cola", 2)
+    assert first.held and again.held and first.reservation_id == again.reservation_id == "o-1:cola"
+    assert world.available("cola") == 3
+
+
+def test_a_line_is_never_held_past_what_is_available(world):
+    """The original read without a consistent read and decremented with no condition."""
+    world.stock("cola", 3)
+    outcomes = [world.reserve(f"o-{n}", "cola", 1) for n in range(5)]
+    assert [o.held for o in outcomes] == [True, True, True, False, False]
+    assert outcomes[-1].available == 0
+
+
+def test_releasing_an_order_gives_back_what_it_held_once_and_a_replay_is_not_held(world):
+    """The original never released nor expired a reservation."""
+    world.stock("cola", 5)
+    world.stock("tiramisu", 1)
+    outcomes = (world.reserve("o-1", "cola", 2), world.reserve("o-1", "tiramisu", 3))
+    summed = tally("o-1", outcomes)
+    assert not summed.all_reserved and [o.item_id for o in summed.missing] == ["tiramisu"]
+    for _ in range(2):
+        use_cases.release_order("o-1", ["cola", "tiramisu"], ports=world.inventory, now=world.clock)
+    assert world.available("cola") == 5
+    assert world.requests.reservation("o-1:cola").status is ReservationStatus.RELEASED
+    assert not world.reserve("o-1", "cola", 2).held  # a late re-run of the order does not count it held
+
+
+def test_a_decided_order_is_not_started_again_and_not_decided_twice(world):
+    order = NewOrderReceived(order_id="o-1", items=(OrderLine(item_id="cola", quantity=1),))
+    assert use_cases.start_order(order, book=world.book, workflows=world.workflows)
+    use_cases.place_order(order, book=world.book, now=world.clock)
+    assert use_cases.start_order(order, book=world.book, workflows=world.workflows)  # still PLACED
+    decided = use_cases.decide_order("o-1", OrderStatus.RESERVED, (), None, book=world.book, now=world.clock)
+    again = use_cases.decide_order("o-1", OrderStatus.UNAVAILABLE, (), "late", book=world.book, now=world.clock)
+    assert decided.status is again.status is OrderStatus.RESERVED
+    assert not use_cases.start_order(order, book=world.book, workflows=world.workflows)
+    assert world.workflows.reserve_stock == ["o-1", "o-1"]
+
+
+def test_many_requests_for_one_item_raise_one_purchase_order_until_it_closes(world):
+    """The original sent one purchase order per failed order and per qualifying change."""
+    raised = {world.raise_po("tiramisu")[0].po_id for _ in range(10)}
+    assert len(raised) == 1 and len(world.workflows.purchase_orders) == 1
+    [po_id] = raised
+    assert world.purchase_orders.get(po_id).quantity == 20  # at least the reorder quantity
+    use_cases.close_purchase_order(
+        po_id, PurchaseOrderStatus.REJECTED, purchase_orders=world.purchase_orders, now=world.clock
+    )
+    assert world.raise_po("tiramisu")[0].po_id != po_id
+
+
+def test_approval_resumes_the_waiting_workflow_once_and_the_other_decision_is_a_conflict(world):
+    [po] = world.raise_po("cola")
+    use_cases.request_approval(
+        po.po_id, "token-1", purchase_orders=world.purchase_orders, approvals=world.approvals, notifier=world.notifier
+    )
+    assert world.notifier.sent and "token-1" not in str(world.notifier.sent)  # the request names the order only
+    for _ in range(3):
+        use_cases.decide_purchase_order(
+            po.po_id, "APPROVED", purchase_orders=world.purchase_orders, approvals=world.approvals
+        )
+    assert world.approvals.resumed == [("token-1", "APPROVED")]
+    with pytest.raises(Conflict):
+        use_cases.decide_purchase_order(
+            po.po_id, "REJECTED", purchase_orders=world.purchase_orders, approvals=world.approvals
+        )
+    with pytest.raises(NotFound):
+        use_cases.decide_purchase_order(
+            "po-none", "APPROVED", purchase_orders=world.purchase_orders, approvals=world.approvals
+        )
+
+
+def test_a_decision_made_before_the_workflow_waits_is_applied_when_it_does(world):
+    [po] = world.raise_po("cola")
+    use_cases.decide_purchase_order(
+        po.po_id, "REJECTED", purchase_orders=world.purchase_orders, approvals=world.approvals
+    )
+    assert world.approvals.resumed == []
+    use_cases.request_approval(
+        po.po_id, "token-1", purchase_orders=world.purchase_orders, approvals=world.approvals, notifier=world.notifier
+    )
+    assert world.approvals.resumed == [("token-1", "REJECTED")]
+
+
+def test_supplying_an_approved_purchase_order_sends_one_adjustment_keyed_by_it_and_frees_the_item(world):
+    [po] = world.raise_po("cola", quantity=30)
+    for _ in range(2):
+        use_cases.supply_purchase_order(
+            po.po_id,
+            purchase_orders=world.purchase_orders,
+            ports=world.inventory,
+            commands=world.commands,
+            now=world.clock,
+        )
+    assert {c.adjustment_id for c in world.commands.sent} == {po.po_id}
+    assert {c.delta for c in world.commands.sent} == {30}  # the queue processor applies one id once
+    assert world.purchase_orders.get(po.po_id).status is PurchaseOrderStatus.APPROVED
+    assert world.raise_po("cola")[0].po_id != po.po_id
+
+
+def test_inventory_checks_raise_one_purchase_order_and_alert_once_at_zero(world):
+    def check(version: int, available: int):
+        return use_cases.check_inventory_level(
+            "pizza-of-the-day",
+            version,
+            available,
+            threshold=2,
+            purchase_orders=world.purchase_orders,
+            workflows=world.workflows,
+            notifier=world.notifier,
+            now=world.clock,
+            reorder_quantity=20,
+            approval_timeout_seconds=60,
+        )
+
+    assert check(1, 5) is None
+    raised = {check(v, a).po_id for v, a in ((2, 2), (3, 1), (4, 0), (5, 0), (4, 0))}
+    assert len(raised) == 1
+    alerts = [s for s, _ in world.notifier.sent if "OUT OF STOCK" in s]
+    assert alerts == ["pizza-of-the-day is OUT OF STOCK"]

@@ -1,0 +1,70 @@
+"""Helpers of the order workflow tests: stocked items, waiting for decisions, a subscriber on the bus."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import boto3
+
+from localcloud.polling import eventually
+from pizza_reservations.client import ReservationsClient
+from pizza_reservations.orders.client import OrdersClient
+
+FINAL = {"RESERVED", "UNAVAILABLE", "FAILED"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def stocked(client: ReservationsClient, units: int, prefix: str = "cola") -> str:
+    """A new item with ``units`` units, once the adjustment has been applied."""
+    item = unique(prefix)
+    assert client.adjust(item, unique("delivery"), units, "batch of the day").status == 202
+    eventually(
+        lambda: client.item(item).status == 200 and client.item(item).json()["supply"] == units,
+        f"{units} units of {item} in the projection",
+        timeout=60,
+    )
+    return item
+
+
+def decided(orders: OrdersClient, order_id: str, timeout: float = 60) -> dict[str, Any]:
+    def check() -> dict[str, Any] | None:
+        answer = orders.order(order_id)
+        return answer.json() if answer.status == 200 and answer.json()["status"] in FINAL else None
+
+    return eventually(check, f"order {order_id} decided", timeout=timeout)
+
+
+def purchase_orders_for(orders: OrdersClient, item: str) -> list[dict[str, Any]]:
+    return [po for po in orders.purchase_orders().json()["purchaseOrders"] if po["itemId"] == item]
+
+
+class Subscriber:
+    """A queue of this test's own, subscribed to the bus by a rule: what other services would receive."""
+
+    def __init__(self, bus: str, detail_type: str, region: str) -> None:
+        self.sqs = boto3.client("sqs", region_name=region)
+        self.events = boto3.client("events", region_name=region)
+        self.bus, self.name = bus, unique("subscriber")
+        self.url = self.sqs.create_queue(QueueName=self.name)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        pattern = {"source": ["pizza.orders"], "detail-type": [detail_type]}
+        self.events.put_rule(Name=self.name, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")
+        self.events.put_targets(Rule=self.name, EventBusName=bus, Targets=[{"Id": "test", "Arn": arn}])
+        self.received: list[dict[str, Any]] = []
+
+    def details(self) -> list[dict[str, Any]]:
+        answer = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in answer.get("Messages", []):
+            self.received.append(json.loads(message["Body"])["detail"])
+            self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+        return self.received
+
+    def close(self) -> None:
+        self.events.remove_targets(Rule=self.name, EventBusName=self.bus, Ids=["test"])
+        self.events.delete_rule(Name=self.name, EventBusName=self.bus)
+        self.sqs.delete_queue(QueueUrl=self.url)
