@@ -117,6 +117,16 @@ module "expire_failures" {
   tags                      = var.tags
 }
 
+moved {
+  from = aws_sqs_queue.expire_failures
+  to   = module.expire_failures.aws_sqs_queue.this
+}
+
+moved {
+  from = aws_sqs_queue.broadcast_failures
+  to   = module.broadcast_failures.aws_sqs_queue.this
+}
+
 module "broadcast_failures" {
   source = "../queue"
 
