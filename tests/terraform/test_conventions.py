@@ -101,3 +101,11 @@ def test_each_service_deployment_has_the_outputs_its_stack_declares(service: str
     stack = _stacks()[service]("pizza")  # type: ignore[operator]
     missing = sorted(set(stack.outputs) - set(_merged(folder, "output")))
     assert not missing, f"{relative(folder)} lacks the outputs {missing} that {service}'s stack.py declares"
+
+
+def test_the_local_clouds_shared_stack_is_what_deployments_shared_makes() -> None:
+    from localcloud.parity import compare
+
+    shared = _stacks()["shared"]
+    assert compare(shared("pizza"), TERRAFORM / "deployments" / "shared") == []  # type: ignore[operator]
+    assert compare(shared("acme"), TERRAFORM / "deployments" / "shared", {"name_prefix": "acme"}) == []  # type: ignore[operator]

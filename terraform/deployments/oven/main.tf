@@ -11,5 +11,7 @@ module "oven" {
   log_retention_days          = var.log_retention_days
   deletion_protection_enabled = var.deletion_protection_enabled
   kms_key_arn                 = var.kms_key_arn
+  event_bus_name              = var.event_bus_name
+  alarm_topic_arn             = var.alarm_topic_arn
   tags                        = var.tags
 }

@@ -12,3 +12,9 @@ module "dead_letter" {
   kms_key_arn               = var.kms_key_arn
   tags                      = var.tags
 }
+
+# State written before the DLQ moved into ../queue: moved, not replaced.
+moved {
+  from = aws_sqs_queue.dead_letter[0]
+  to   = module.dead_letter[0].aws_sqs_queue.this
+}

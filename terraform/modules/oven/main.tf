@@ -34,6 +34,7 @@ module "bake" {
   })
   policy_json        = data.aws_iam_policy_document.bake.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
   alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
@@ -56,6 +57,7 @@ module "take_waiting" {
   })
   policy_json        = data.aws_iam_policy_document.take_waiting.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
   alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
@@ -77,6 +79,7 @@ module "remove" {
   })
   policy_json        = data.aws_iam_policy_document.remove.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
   alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags

@@ -42,3 +42,8 @@ output "bake_state_machine_arn" {
   description = "ARN of the baking state machine (one execution per pizza, named after it)."
   value       = aws_sfn_state_machine.baking.arn
 }
+
+output "event_bus_arn" {
+  description = "ARN of the shared bus this service publishes to and subscribes on."
+  value       = data.aws_cloudwatch_event_bus.shared.arn
+}

@@ -54,3 +54,44 @@ module "baked_items" {
   kms_key_arn                = var.kms_key_arn
   tags                       = var.tags
 }
+
+# State written before the queues moved into ../queue: Terraform moves them instead of replacing them.
+moved {
+  from = aws_sqs_queue.new_items
+  to   = module.new_items.aws_sqs_queue.this
+}
+
+moved {
+  from = aws_sqs_queue.new_items_dlq
+  to   = module.new_items.aws_sqs_queue.dead_letter[0]
+}
+
+moved {
+  from = aws_sqs_queue.waiting
+  to   = module.waiting.aws_sqs_queue.this
+}
+
+moved {
+  from = aws_sqs_queue.waiting_dlq
+  to   = module.waiting.aws_sqs_queue.dead_letter[0]
+}
+
+moved {
+  from = aws_sqs_queue.wakeups
+  to   = module.wakeups.aws_sqs_queue.this
+}
+
+moved {
+  from = aws_sqs_queue.wakeups_dlq
+  to   = module.wakeups.aws_sqs_queue.dead_letter[0]
+}
+
+moved {
+  from = aws_sqs_queue.baked_items
+  to   = module.baked_items.aws_sqs_queue.this
+}
+
+moved {
+  from = aws_sqs_queue.baked_items_dlq
+  to   = module.baked_items.aws_sqs_queue.dead_letter[0]
+}

@@ -27,6 +27,7 @@ module "ingest" {
   })
   policy_json        = data.aws_iam_policy_document.ingest.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
   alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
@@ -46,6 +47,7 @@ module "expire" {
   })
   policy_json        = data.aws_iam_policy_document.expire.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
   alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
@@ -65,6 +67,7 @@ module "broadcast" {
   })
   policy_json        = data.aws_iam_policy_document.broadcast.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
   alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
@@ -86,6 +89,7 @@ module "api" {
   })
   policy_json        = data.aws_iam_policy_document.api.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
   alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
@@ -111,6 +115,16 @@ module "expire_failures" {
   alarm_topic_arn           = var.alarm_topic_arn
   kms_key_arn               = var.kms_key_arn
   tags                      = var.tags
+}
+
+moved {
+  from = aws_sqs_queue.expire_failures
+  to   = module.expire_failures.aws_sqs_queue.this
+}
+
+moved {
+  from = aws_sqs_queue.broadcast_failures
+  to   = module.broadcast_failures.aws_sqs_queue.this
 }
 
 module "broadcast_failures" {

@@ -60,3 +60,8 @@ output "failure_queue_urls" {
     broadcast = module.broadcast_failures.url
   }
 }
+
+output "event_bus_arn" {
+  description = "ARN of the shared bus this service publishes to and subscribes on."
+  value       = data.aws_cloudwatch_event_bus.shared.arn
+}

@@ -823,9 +823,11 @@ def terraform_facts(scope_: Scope) -> Facts:
 
         indexes = {}
         for index in body.get("global_secondary_index", []):
+            # key_schema blocks (provider 6.x) or the deprecated hash_key/range_key arguments.
+            schema = {ev(k.get("key_type")): ev(k.get("attribute_name")) for k in index.get("key_schema", [])}
             indexes[ev(index.get("name"))] = {
-                "hash_key": key_of(ev(index.get("hash_key"))),
-                "range_key": key_of(ev(index.get("range_key"))),
+                "hash_key": key_of(schema.get("HASH", ev(index.get("hash_key")))),
+                "range_key": key_of(schema.get("RANGE", ev(index.get("range_key")))),
                 "projection": ev(index.get("projection_type")),
             }
         ttl = _first(body.get("ttl"))
