@@ -76,7 +76,7 @@ def main() -> int:
     report(
         "stock_ingest",
         f"stock ingest: {args.rows} rows of {args.ingredients} ingredients; "
-        f"DynamoDB requests (moto's time per request): {timings}",
+        f"DynamoDB requests (time per request, front and engine): {timings}",
         figures,
         baseline,
     )

@@ -37,6 +37,17 @@ BATCHES_PER_INGREDIENT = 40
 BATCH_QUANTITY = 500
 
 
+def _engine_rss_mib(cloud: object) -> float:
+    """Resident memory of the cloud's DynamoDB Local JVM (0 when there is none)."""
+    engine = getattr(getattr(cloud, "emulator", None), "engine", None)
+    try:
+        status = Path(f"/proc/{engine.pid}/status").read_text() if engine is not None else ""
+    except OSError:
+        return 0.0
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
@@ -87,6 +98,7 @@ def main() -> int:
             elapsed = time.monotonic() - started
             operations = dict(counted)
             timings = describe(requests)
+        engine_rss_mib = _engine_rss_mib(cloud)
 
     answered = len(statuses)
     if set(statuses) != {201}:
@@ -98,6 +110,7 @@ def main() -> int:
         "dynamodb_requests_per_transaction": figure(sum(operations.values()) / answered, "requests/transaction"),
         "retries_per_transaction": figure(max(0, commits - answered) / answered, "retries/transaction"),
         "transactions_per_s_vs_conditional_update_rate": figure(rate / baseline_many, "ratio"),
+        "dynamodb_local_rss_after": figure(engine_rss_mib, "MiB"),
     }
     baseline = {
         f"conditional_update_rate_{args.clients}_clients": figure(baseline_many, "requests/s"),
@@ -106,7 +119,7 @@ def main() -> int:
     report(
         "stock_transactions",
         f"stock transactions: {answered} from {args.clients} clients on {args.ingredients} ingredients; "
-        f"DynamoDB requests (moto's time per request): {timings}",
+        f"DynamoDB requests (time per request, front and engine): {timings}",
         figures,
         baseline,
     )

