@@ -92,26 +92,26 @@ resource "aws_dynamodb_table" "stock" {
   }
 
   attribute {
-    name = "levelsPartition"
+    name = "levels_partition"
     type = "S"
   }
 
   attribute {
-    name = "typeId"
+    name = "type_id"
     type = "S"
   }
 
-  # Sparse: only level rows carry levelsPartition, so GET /stock lists ingredients without a scan.
+  # Sparse: only ingredient rows carry levels_partition, so GET /stock lists ingredients without a scan.
   global_secondary_index {
     name            = "levels"
-    hash_key        = "levelsPartition"
-    range_key       = "typeId"
+    hash_key        = "levels_partition"
+    range_key       = "type_id"
     projection_type = "ALL"
   }
 
   # A batch leaves at its best-before; the expire function takes what was left of it off the level.
   ttl {
-    attribute_name = "expiresAtEpoch"
+    attribute_name = "expires_at_epoch"
     enabled        = true
   }
 

@@ -73,9 +73,10 @@ def test_a_changed_file_under_a_delivered_key_is_a_conflict_and_adds_nothing(sto
     stock.wait_for_level(rocket, lambda level: level["quantity"] == 4)
 
     stock.deliver(key, f"{rocket},400,{FAR_BEST_BEFORE}\n{rocket},1,{FAR_BEST_BEFORE}\n")
-    conflict = stock.wait_for_report(key, lambda report: report["status"] == "conflict")
-    assert conflict["deliveredEtag"] == delivered["etag"]
+    conflict = stock.wait_for_conflict(key)
+    assert conflict["deliveredSha256"] == delivered["sha256"]
     assert conflict["accepted"] == 0
+    assert stock.report(key) == delivered, "the good report was not overwritten"
     assert stock.level(rocket) == {"typeId": rocket, "quantity": 4, "version": 1}
 
 
