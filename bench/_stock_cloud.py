@@ -38,15 +38,32 @@ def stock_cloud(state_dir: str) -> Iterator[Any]:
 
 
 class DynamoDBRequests:
-    """Counts the DynamoDB requests moto's server answers in this process (from the workers and from here)."""
+    """Counts the DynamoDB requests the emulator answers in this process (from the workers and from here)."""
 
     def __init__(self) -> None:
         self.by_operation: Counter[str] = Counter()
-        self.seconds: Counter[str] = Counter()  # time moto spent answering, by operation
+        self.seconds: Counter[str] = Counter()  # time the emulator spent answering, by operation
         self._lock = threading.Lock()
         self._active = False
 
     def install(self) -> DynamoDBRequests:
+        """Count at the emulator's DynamoDB door: the local cloud's front of DynamoDB Local if it has one, else moto."""
+        try:
+            from localcloud.dynamodb_front import DynamoDBFront
+        except ImportError:
+            return self._install_moto()
+        original = DynamoDBFront.handle
+        counter = self
+
+        def handle(front: Any, request: Any, settings: Any) -> Any:
+            if not counter._active or request.streams:
+                return original(front, request, settings)
+            return counter._timed(str(request.operation), lambda: original(front, request, settings))
+
+        DynamoDBFront.handle = handle  # type: ignore[method-assign]
+        return self
+
+    def _install_moto(self) -> DynamoDBRequests:
         from moto.dynamodb.responses import DynamoHandler
 
         original = DynamoHandler.call_action
@@ -56,16 +73,19 @@ class DynamoDBRequests:
             if not counter._active:
                 return original(handler)
             operation = str(handler.headers.get("X-Amz-Target", "?")).rsplit(".", 1)[-1]
-            started = time.perf_counter()
-            try:
-                return original(handler)
-            finally:
-                with counter._lock:
-                    counter.by_operation[operation] += 1
-                    counter.seconds[operation] += time.perf_counter() - started
+            return counter._timed(operation, lambda: original(handler))
 
         DynamoHandler.call_action = call_action  # type: ignore[method-assign]
         return self
+
+    def _timed(self, operation: str, call: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return call()
+        finally:
+            with self._lock:
+                self.by_operation[operation] += 1
+                self.seconds[operation] += time.perf_counter() - started
 
     @contextmanager
     def counting(self) -> Iterator[Counter[str]]:
