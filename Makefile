@@ -53,10 +53,14 @@ test: install ## every test layer: lint, unit (tox, 3.11 and 3.12), package, int
 	$(MAKE) --no-print-directory test-terraform
 	@echo "make test: every layer passed"
 
-test-lint: install ## ruff check, ruff format --check, mypy over libs/
+# mypy over every package's source.
+MYPY_PATHS := libs/common/src libs/localcloud/src services/stock/src services/oven/src services/reservations/src apps/pizza/src
+
+test-lint: install ## ruff check, ruff format --check, mypy over libs/, services/ and apps/ (and that it holds adapters to their ports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy libs/common/src libs/localcloud/src
+	$(BIN)/mypy $(MYPY_PATHS)
+	$(BIN)/pytest -q -p no:cacheprovider -p no:localcloud tests/lint
 
 test-unit: install ## each package's unit tests in its own tox env (only its declared dependencies)
 	PATH="$(TOX_PATH)" $(BIN)/tox run-parallel --parallel-no-spinner -p 2 \
@@ -80,7 +84,7 @@ test-demo: install ## the pizza place for 20 seconds, without a terminal; fails 
 lint: install ## fix what ruff can, then check everything
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/mypy libs/common/src libs/localcloud/src
+	$(BIN)/mypy $(MYPY_PATHS)
 
 demo: install ## start the local cloud and run the pizza place with a live dashboard (ARGS="--duration 60")
 	$(BIN)/pizza demo $(ARGS)

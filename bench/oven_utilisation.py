@@ -73,7 +73,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import localcloud
-    from pizza_oven.cli import OvenClient, OvenOutputs
+    from pizza_oven.client import OvenClient, OvenOutputs
     from pizza_oven.stack import stack
 
     state = tempfile.mkdtemp(prefix="oven-bench-")

@@ -7,8 +7,9 @@ import itertools
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from pizza_oven.domain.model import AlreadyKnown, Granted, Load, NoRoom, Pizza, PizzaRecord, PizzaState, Route
-from pizza_oven.domain.ports import LineEntry, Started, StartFailed
+from pizza_oven.domain.model import Load, Pizza, PizzaRecord, PizzaState, Route
+from pizza_oven.domain.outcomes import AlreadyKnown, Granted, NoRoom
+from pizza_oven.ports import Execution, LineEntry, Started, StartFailed
 
 
 class Clock:
@@ -27,6 +28,7 @@ class FakeLedger:
     waiting: int = 0
     pizzas: dict[str, PizzaRecord] = field(default_factory=dict)
     allocations: list[tuple[str, Route]] = field(default_factory=list)  # in the order slots were granted
+    holders: set[str] = field(default_factory=set)  # the pizzas holding slots
 
     def load(self) -> Load:
         return Load(self.capacity, self.in_use, self.waiting)
@@ -34,22 +36,28 @@ class FakeLedger:
     def pizza(self, pizza_id: str) -> PizzaRecord | None:
         return self.pizzas.get(pizza_id)
 
-    def allocate(self, pizza: Pizza, now: datetime) -> Granted | NoRoom | AlreadyKnown:
+    def allocate(self, pizza: Pizza, message_id: str, now: datetime) -> Granted | NoRoom | AlreadyKnown:
         if pizza.id in self.pizzas:
             return AlreadyKnown(self.pizzas[pizza.id])
         if self.in_use >= self.capacity or self.waiting != 0:
             return NoRoom()
         self.in_use += 1
+        self.holders.add(pizza.id)
         self.pizzas[pizza.id] = PizzaRecord(
-            pizza.id, PizzaState.BAKING, pizza.baking_time_secs, route=Route.DIRECT, allocated_at=now
+            pizza.id,
+            PizzaState.BAKING,
+            pizza.baking_time_secs,
+            route=Route.DIRECT,
+            allocated_at=now,
+            message_id=message_id,
         )
         self.allocations.append((pizza.id, Route.DIRECT))
         return Granted()
 
-    def join_line(self, pizza: Pizza, now: datetime) -> Granted | AlreadyKnown:
+    def join_line(self, pizza: Pizza, message_id: str, now: datetime) -> Granted | AlreadyKnown:
         if pizza.id in self.pizzas:
             return AlreadyKnown(self.pizzas[pizza.id])
-        self.pizzas[pizza.id] = PizzaRecord(pizza.id, PizzaState.WAITING, pizza.baking_time_secs)
+        self.pizzas[pizza.id] = PizzaRecord(pizza.id, PizzaState.WAITING, pizza.baking_time_secs, message_id=message_id)
         self.waiting += 1
         return Granted()
 
@@ -61,10 +69,30 @@ class FakeLedger:
             return NoRoom()
         self.in_use += 1
         self.waiting -= 1
+        self.holders.add(pizza.id)
         self.pizzas[pizza.id] = replace(
             record, state=PizzaState.BAKING, route=Route.LINE, line_sequence=line_sequence, allocated_at=now
         )
         self.allocations.append((pizza.id, Route.LINE))
+        return Granted()
+
+    def hand_over(
+        self, baked: Pizza, waiting: Pizza, line_sequence: str, now: datetime
+    ) -> Granted | NoRoom | AlreadyKnown:
+        record = self.pizzas.get(baked.id)
+        if record is None or record.state is not PizzaState.BAKING:
+            return AlreadyKnown(record)
+        next_record = self.pizzas.get(waiting.id)
+        if next_record is None or next_record.state is not PizzaState.WAITING or self.in_use > self.capacity:
+            return NoRoom()
+        self.pizzas[baked.id] = replace(record, state=PizzaState.BAKED, baked_at=now)
+        self.holders.discard(baked.id)
+        self.holders.add(waiting.id)
+        self.waiting -= 1
+        self.pizzas[waiting.id] = replace(
+            next_record, state=PizzaState.BAKING, route=Route.LINE, line_sequence=line_sequence, allocated_at=now
+        )
+        self.allocations.append((waiting.id, Route.LINE))
         return Granted()
 
     def give_back(self, pizza: Pizza, route: Route) -> None:
@@ -72,6 +100,7 @@ class FakeLedger:
         if record is None or record.state is not PizzaState.BAKING or record.started_at is not None:
             return
         self.in_use -= 1
+        self.holders.discard(pizza.id)
         if route is Route.DIRECT:
             del self.pizzas[pizza.id]
         else:
@@ -83,7 +112,7 @@ class FakeLedger:
     def mark_started(self, pizza: Pizza, execution: str, now: datetime) -> None:
         record = self.pizzas.get(pizza.id)
         if record is not None and record.started_at is None:
-            self.pizzas[pizza.id] = replace(record, started_at=now)
+            self.pizzas[pizza.id] = replace(record, started_at=now, execution=execution)
 
     def take_out(self, pizza: Pizza, now: datetime) -> Granted | AlreadyKnown:
         record = self.pizzas.get(pizza.id)
@@ -91,8 +120,27 @@ class FakeLedger:
             return AlreadyKnown(record)
         assert self.in_use > 0, "the load has no slot in use while a pizza bakes"
         self.in_use -= 1
+        self.holders.discard(pizza.id)
         self.pizzas[pizza.id] = replace(record, state=PizzaState.BAKED, baked_at=now)
         return Granted()
+
+    def discard(self, pizza: Pizza, reason: str, now: datetime) -> Granted | AlreadyKnown:
+        record = self.pizzas.get(pizza.id)
+        if record is None or record.state is not PizzaState.BAKING:
+            return AlreadyKnown(record)
+        self.in_use -= 1
+        self.holders.discard(pizza.id)
+        self.pizzas[pizza.id] = replace(record, state=PizzaState.FAILED)
+        return Granted()
+
+    def slot_holders(self) -> tuple[Load, list[str]]:
+        return self.load(), sorted(self.holders)
+
+    def recount(self) -> bool:
+        if self.in_use == len(self.holders):
+            return False
+        self.in_use = len(self.holders)
+        return True
 
     def mark_shelved(self, pizza: Pizza, now: datetime) -> None:
         record = self.pizzas.get(pizza.id)
@@ -149,6 +197,9 @@ class FakeTimer:
     starts: list[str] = field(default_factory=list)
     fail_next: int = 0  # starts that fail before anything started: the slot can go back
     unclear_next: int = 0  # starts that went through but whose answer was lost: the slot must stay
+    started_at: dict[str, datetime] = field(default_factory=dict)
+    ended: dict[str, Execution] = field(default_factory=dict)  # how finished executions ended
+    clock: Clock | None = None
 
     def start(self, pizza: Pizza) -> tuple[Started, str]:
         exists = pizza.id in self.running or pizza.id in self.finished
@@ -166,11 +217,33 @@ class FakeTimer:
             return Started.EARLIER, pizza.id
         self.running[pizza.id] = pizza
         self.starts.append(pizza.id)
+        self.started_at[pizza.id] = self._now()
         return Started.NOW, pizza.id
+
+    def _now(self) -> datetime:
+        return self.clock.now if self.clock else datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def execution(self, pizza: Pizza) -> Execution | None:
+        if pizza.id in self.ended:
+            return self.ended[pizza.id]
+        started = self.started_at.get(pizza.id, self._now())
+        if pizza.id in self.running:
+            return Execution("RUNNING", started)
+        if pizza.id in self.finished:
+            return Execution("SUCCEEDED", started, started + timedelta(seconds=pizza.baking_time_secs))
+        return None
 
     def finish(self, pizza_id: str) -> Pizza:
         pizza = self.running.pop(pizza_id)
         self.finished.add(pizza_id)
+        return pizza
+
+    def fail(self, pizza_id: str, status: str, after_secs: float, error: str = "States.TaskFailed") -> Pizza:
+        """The execution ends without its removal (every retry failed, or it was stopped)."""
+        pizza = self.running.pop(pizza_id)
+        self.finished.add(pizza_id)
+        started = self.started_at.get(pizza_id, self._now())
+        self.ended[pizza_id] = Execution(status, started, started + timedelta(seconds=after_secs), error, "cause")
         return pizza
 
 
@@ -185,6 +258,18 @@ class FakeShelf:
 @dataclass
 class FakeBell:
     rings: list[str] = field(default_factory=list)
+    snoozed: list[tuple[list[str], int]] = field(default_factory=list)
 
     def ring(self, reason: str) -> None:
         self.rings.append(reason)
+
+    def snooze(self, receipts: list[str], seconds: int) -> None:
+        self.snoozed.append((receipts, seconds))
+
+
+@dataclass
+class FakeRejects:
+    rejected: list[tuple[str, str, str]] = field(default_factory=list)  # (body, reason, message id)
+
+    def reject(self, body: str, reason: str, message_id: str) -> None:
+        self.rejected.append((body, reason, message_id))

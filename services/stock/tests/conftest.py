@@ -1,5 +1,6 @@
 """The stock service's tests, in tiers: ``unit`` (domain and use cases on the fakes of ``fakes.py``, no moto),
-``adapters`` (adapters and handlers against moto in process), ``contract`` (each fake held to its adapter)."""
+``adapters`` (adapters and handlers against moto in process), ``contract`` (each fake held to its adapter).
+The ``aws`` fixture (moto with what stack.py declares) serves the last two."""
 
 from __future__ import annotations
 
@@ -19,14 +20,15 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "stock")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CloudPizzaPlace")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
-from stock_helpers import BUCKET, LEVELS, TABLE, FakeContext
+from stock_helpers import LEVELS, TABLE
+
+from localcloud.testing import FakeLambdaContext, lambda_context
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """moto in process with the stock table, bucket and levels stream; fresh clients and settings."""
-    from moto import mock_aws
-
+    """moto in process with what stack.py declares (table, bucket, levels stream); fresh clients and settings."""
+    from localcloud.testing import moto_stack
     from pizza_common import aws as common_aws
     from pizza_common.settings import load
     from pizza_stock.stack import stack
@@ -46,36 +48,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     _clear_caches(common_aws, load)
-    with mock_aws():
-        [table] = stack().tables
-        dynamodb = common_aws.client("dynamodb")
-        attributes = {table.hash_key, table.range_key} | {
-            key for index in table.global_secondary_indexes for key in (index.hash_key, index.range_key) if key
-        }
-        dynamodb.create_table(
-            TableName=table.name,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": a.name, "AttributeType": a.type} for a in attributes if a],
-            KeySchema=[
-                {"AttributeName": table.hash_key.name, "KeyType": "HASH"},
-                {"AttributeName": table.range_key.name, "KeyType": "RANGE"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": index.name,
-                    "KeySchema": [
-                        {"AttributeName": index.hash_key.name, "KeyType": "HASH"},
-                        {"AttributeName": index.range_key.name, "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": index.projection},
-                }
-                for index in table.global_secondary_indexes
-                if index.range_key
-            ],
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": table.stream_view},
-        )
-        common_aws.client("s3").create_bucket(Bucket=BUCKET)
-        common_aws.client("kinesis").create_stream(StreamName=LEVELS, ShardCount=1)
+    with moto_stack(stack(), region="us-east-1"):
         yield common_aws
     _clear_caches(common_aws, load)
 
@@ -90,5 +63,5 @@ def _clear_caches(common_aws: Any, load: Any) -> None:
 
 
 @pytest.fixture
-def context() -> FakeContext:
-    return FakeContext()
+def context() -> FakeLambdaContext:
+    return lambda_context(function_name="pizza-stock-test")

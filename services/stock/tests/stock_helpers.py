@@ -1,26 +1,15 @@
-"""Shared by the stock unit tests: resource names, a Lambda context, and the events AWS sends the handlers."""
+"""Shared by the stock unit tests: resource names and the events AWS sends the handlers (the Lambda context
+and the moto resources come from ``localcloud.testing``)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 TABLE = "pizza-stock-batches"
 BUCKET = "pizza-stock-deliveries"
 LEVELS = "pizza-stock-levels"
-
-
-@dataclass
-class FakeContext:
-    function_name: str = "pizza-stock-test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:pizza-stock-test"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 def s3_event(bucket: str, key: str, etag: str | None) -> dict[str, Any]:

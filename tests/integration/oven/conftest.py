@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from oven_target import OvenTarget
 
-from pizza_oven.cli import OvenClient, OvenOutputs
+from pizza_oven.client import OvenClient, OvenOutputs
 
 
 @pytest.fixture(scope="session")

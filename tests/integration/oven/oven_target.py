@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from localcloud.polling import eventually
-from pizza_oven.cli import OvenClient
+from pizza_oven.client import OvenClient
 
 
 def run_ids(count: int, name: str) -> list[str]:

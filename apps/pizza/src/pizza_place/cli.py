@@ -279,7 +279,7 @@ def cmd_stock_use(args: argparse.Namespace) -> int:
 
 def cmd_oven_bake(args: argparse.Namespace) -> int:
     """The oven service's own follow-the-pizzas command (``python -m pizza_oven.cli``), on this target."""
-    from pizza_oven.cli import OvenUnreachable, bake
+    from pizza_oven.client import OvenUnreachable, bake
     from pizza_place.client import OvenClient
 
     oven = OvenClient(_target(args))

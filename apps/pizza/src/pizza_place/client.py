@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pizza_common.signed_http import HttpAnswer, SignedHttp
-from pizza_oven.cli import OvenClient as OvenDoors
-from pizza_oven.cli import OvenOutputs
+from pizza_oven.client import OvenClient as OvenDoors
+from pizza_oven.client import OvenOutputs
 from pizza_place.errors import USAGE, CliError
 from pizza_place.target import Target
 from pizza_stock.client import ReportMissing, StockOutputs
@@ -104,7 +104,7 @@ class OvenLoad:
 
 
 class OvenClient:
-    """The oven's doors as the oven service's own command drives them (``pizza_oven.cli``), plus queue depths."""
+    """The oven's doors as the oven service's own command drives them (``pizza_oven.client``), plus queue depths."""
 
     def __init__(self, target: Target) -> None:
         self.target = target

@@ -7,7 +7,7 @@ from pydantic import Field
 from pizza_common.settings import ServiceSettings
 from pizza_oven.domain.model import MAX_BAKING_TIME_SECS
 
-__all__ = ["BakeSettings", "RemoveSettings", "TakeWaitingSettings"]
+__all__ = ["BakeSettings", "ReconcileSettings", "RemoveSettings", "TakeWaitingSettings"]
 
 
 class BakeSettings(ServiceSettings):
@@ -33,8 +33,22 @@ class TakeWaitingSettings(ServiceSettings):
 
 
 class RemoveSettings(ServiceSettings):
-    """``pizza-oven-remove``: the baking state machine's last step."""
+    """``pizza-oven-remove``: the baking state machine's last step; hands its slot to the head of the line."""
 
     oven_table: str
     baked_items_queue_url: str  # BAKED_ITEMS_QUEUE_URL
     wakeups_queue_url: str
+    waiting_queue_url: str  # to take the head of the line into the slot it frees
+    bake_state_machine_arn: str  # to start that pizza's baking
+
+
+class ReconcileSettings(ServiceSettings):
+    """``pizza-oven-reconcile``: on a schedule, repairs slots whose baking never started or never ended."""
+
+    oven_table: str
+    waiting_queue_url: str
+    wakeups_queue_url: str
+    baked_items_queue_url: str
+    new_items_dlq_url: str
+    bake_state_machine_arn: str
+    start_grace_secs: int = Field(default=90, ge=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from localcloud.stack import Attribute, Function, Queue, SqsSource, Stack, StateMachine, Table
+from localcloud.stack import Attribute, Function, Queue, Rule, RuleTarget, SqsSource, Stack, StateMachine, Table
 
 __all__ = ["DEFAULT_BAKING_TIME_SECS", "DEFAULT_CAPACITY", "STATE_MACHINE_FILE", "stack"]
 
@@ -18,6 +18,7 @@ STATE_MACHINE_FILE = Path(__file__).resolve().parents[2] / "statemachines" / "ba
 DEFAULT_CAPACITY = 14  # Terraform: var.oven_capacity
 DEFAULT_BAKING_TIME_SECS = 10  # Terraform: var.default_baking_time_secs
 FUNCTION_TIMEOUT = 30
+RECONCILE_SCHEDULE = "rate(1 minute)"  # Terraform: var.reconcile_schedule
 DLQ_RETENTION_SECONDS = 1_209_600  # 14 days, the most SQS keeps
 
 
@@ -42,6 +43,7 @@ def stack(
     *,
     capacity: int | None = None,
     default_baking_time_secs: int = DEFAULT_BAKING_TIME_SECS,
+    reconcile_schedule: str = RECONCILE_SCHEDULE,
 ) -> Stack:
     """The oven. ``capacity`` defaults to ``$OVEN_CAPACITY``, else 14 (Terraform: ``oven_capacity``)."""
     if capacity is None:
@@ -51,6 +53,7 @@ def stack(
     new_items, waiting = f"{name}-new-items", f"{name}-waiting.fifo"
     wakeups, baked_items = f"{name}-wakeups.fifo", f"{name}-baked-items.fifo"
     bake, take_waiting, remove = f"{name}-bake", f"{name}-take-waiting", f"{name}-remove"
+    reconcile = f"{name}-reconcile"
     machine = f"{name}-baking"
 
     common = {
@@ -58,6 +61,8 @@ def stack(
         "POWERTOOLS_METRICS_NAMESPACE": "CloudPizzaPlace",
         "LOG_LEVEL": "INFO",
         "OVEN_TABLE": table,
+        # pizza_common.aws fits the SDK's timeouts and attempts inside the function's.
+        "FUNCTION_TIMEOUT_SECS": str(FUNCTION_TIMEOUT),
     }
     return Stack(
         name="oven",
@@ -112,7 +117,29 @@ def stack(
                     **common,
                     "BAKED_ITEMS_QUEUE_URL": f"${{queue.{baked_items}.url}}",
                     "WAKEUPS_QUEUE_URL": f"${{queue.{wakeups}.url}}",
+                    "WAITING_QUEUE_URL": f"${{queue.{waiting}.url}}",
+                    "BAKE_STATE_MACHINE_ARN": f"${{state_machine.{machine}.arn}}",
                 },
+            ),
+            Function(
+                name=reconcile,
+                handler="pizza_oven.handlers.reconcile.handler",
+                timeout=FUNCTION_TIMEOUT,
+                environment={
+                    **common,
+                    "WAITING_QUEUE_URL": f"${{queue.{waiting}.url}}",
+                    "WAKEUPS_QUEUE_URL": f"${{queue.{wakeups}.url}}",
+                    "BAKED_ITEMS_QUEUE_URL": f"${{queue.{baked_items}.url}}",
+                    "NEW_ITEMS_DLQ_URL": f"${{queue.{new_items}-dlq.url}}",
+                    "BAKE_STATE_MACHINE_ARN": f"${{state_machine.{machine}.arn}}",
+                },
+            ),
+        ),
+        rules=(
+            Rule(
+                name=f"{name}-reconcile",
+                schedule_expression=reconcile_schedule,
+                targets=(RuleTarget(kind="function", name=reconcile),),
             ),
         ),
         state_machines=(
@@ -128,5 +155,7 @@ def stack(
             "baked_items_queue_url": f"${{queue.{baked_items}.url}}",
             "oven_table": table,
             "bake_state_machine_arn": f"${{state_machine.{machine}.arn}}",
+            "new_items_dlq_url": f"${{queue.{new_items}-dlq.url}}",
+            "reconcile_function_name": reconcile,
         },
     )

@@ -4,7 +4,7 @@ Each operation renders itself both as one item of a ``TransactWriteItems`` and a
 single call (``PutItem``, ``UpdateItem``, ``DeleteItem``). Keys, items and ``:values`` are plain Python
 values (converted with :func:`~pizza_common.dynamodb.items.to_value`); every ``#name`` in an expression
 becomes an ``ExpressionAttributeNames`` entry for itself, so reserved words (``state``, ``capacity``) need
-no bookkeeping.
+no bookkeeping; ``names`` adds placeholders for names that are not words (``{"#slot": "slot_p-1"}``).
 """
 
 from __future__ import annotations
@@ -27,11 +27,16 @@ def names_in(*expressions: str | None) -> dict[str, str]:
 
 
 def _expressions(
-    arguments: dict[str, Any], *, condition: str | None, values: Mapping[str, Any], other: str | None = None
+    arguments: dict[str, Any],
+    *,
+    condition: str | None,
+    values: Mapping[str, Any],
+    names: Mapping[str, str],
+    other: str | None = None,
 ) -> dict[str, Any]:
     if condition:
         arguments["ConditionExpression"] = condition
-    if names := names_in(other, condition):
+    if names := names_in(other, condition) | dict(names):
         arguments["ExpressionAttributeNames"] = names
     if values:
         arguments["ExpressionAttributeValues"] = to_item(values)
@@ -47,10 +52,14 @@ class Put:
     condition: str | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
     old_on_failure: bool = False  # a failed condition reports the item as it was
+    names: Mapping[str, str] = field(default_factory=dict)  # placeholders not named after themselves
 
     def transact_item(self) -> dict[str, Any]:
         arguments = _expressions(
-            {"TableName": self.table, "Item": to_item(self.item)}, condition=self.condition, values=self.values
+            {"TableName": self.table, "Item": to_item(self.item)},
+            condition=self.condition,
+            values=self.values,
+            names=self.names,
         )
         if self.old_on_failure:
             arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
@@ -70,12 +79,14 @@ class Update:
     condition: str | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
     old_on_failure: bool = False
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def transact_item(self) -> dict[str, Any]:
         arguments = _expressions(
             {"TableName": self.table, "Key": to_item(self.key), "UpdateExpression": self.expression},
             condition=self.condition,
             values=self.values,
+            names=self.names,
             other=self.expression,
         )
         if self.old_on_failure:
@@ -95,10 +106,14 @@ class Delete:
     condition: str | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
     old_on_failure: bool = False
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def transact_item(self) -> dict[str, Any]:
         arguments = _expressions(
-            {"TableName": self.table, "Key": to_item(self.key)}, condition=self.condition, values=self.values
+            {"TableName": self.table, "Key": to_item(self.key)},
+            condition=self.condition,
+            values=self.values,
+            names=self.names,
         )
         if self.old_on_failure:
             arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
@@ -117,10 +132,14 @@ class ConditionCheck:
     condition: str
     values: Mapping[str, Any] = field(default_factory=dict)
     old_on_failure: bool = False
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def transact_item(self) -> dict[str, Any]:
         arguments = _expressions(
-            {"TableName": self.table, "Key": to_item(self.key)}, condition=self.condition, values=self.values
+            {"TableName": self.table, "Key": to_item(self.key)},
+            condition=self.condition,
+            values=self.values,
+            names=self.names,
         )
         if self.old_on_failure:
             arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"

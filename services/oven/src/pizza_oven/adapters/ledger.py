@@ -4,9 +4,13 @@
 ``pk``            attributes                                  written by
 ================  ==========================================  ================================
 ``OVEN#CAPACITY`` ``capacity``                                the deployment (Terraform seed)
-``OVEN#LOAD``     ``in_use``, ``waiting``                     the functions
+``OVEN#LOAD``     ``in_use``, ``waiting``, ``slot_<id>``...   the functions
 ``PIZZA#<id>``    ``state``, ``baking_time_secs``, times...   the functions
 ================  ==========================================  ================================
+
+The load names the pizzas holding its slots: one attribute ``slot_<pizza id>`` (its allocation time) per
+slot in use, set and removed in the same transactions as ``in_use``, so the reconciler reads exactly who
+holds the oven in one consistent read (and can recount ``in_use`` from them).
 
 Every change of a pizza's state changes the load in the same TransactWriteItems, with a condition on the
 pizza's state, so a repeated step changes nothing and the counters always equal the pizzas in each state.
@@ -32,23 +36,23 @@ from pizza_common.dynamodb import (
     write,
 )
 from pizza_oven.domain.model import (
-    AlreadyKnown,
-    Granted,
     Load,
-    NoRoom,
     OvenNotSeeded,
     Pizza,
     PizzaRecord,
     PizzaState,
     Route,
 )
+from pizza_oven.domain.outcomes import AlreadyKnown, Granted, NoRoom
 
 __all__ = ["BAKED_PIZZA_RETENTION", "CAPACITY_KEY", "LOAD_KEY", "DynamoDbLedger", "pizza_key", "record_from_item"]
 
 CAPACITY_KEY = {"pk": "OVEN#CAPACITY"}
 LOAD_KEY = {"pk": "OVEN#LOAD"}
-# A baked pizza is remembered this long (TTL), so a late duplicate of it is recognised and dropped.
-BAKED_PIZZA_RETENTION = timedelta(days=7)
+# A baked pizza is remembered this long (TTL): as long as Step Functions keeps its execution's name taken
+# (90 days for Standard workflows), so a reused id is recognised and rejected, never silently dropped.
+BAKED_PIZZA_RETENTION = timedelta(days=90)
+SLOT_PREFIX = "slot_"
 
 
 class Contended(RuntimeError):
@@ -57,6 +61,10 @@ class Contended(RuntimeError):
 
 def pizza_key(pizza_id: str) -> dict[str, str]:
     return {"pk": f"PIZZA#{pizza_id}"}
+
+
+def _slot(pizza: Pizza, placeholder: str = "#slot") -> dict[str, str]:
+    return {placeholder: f"{SLOT_PREFIX}{pizza.id}"}
 
 
 def _time(moment: datetime) -> str:
@@ -79,11 +87,13 @@ def record_from_item(values: dict[str, Any]) -> PizzaRecord:
         baked_at=_parse_time(values.get("baked_at")),
         shelved_at=_parse_time(values.get("shelved_at")),
         line_sequence=values.get("line_sequence"),
+        message_id=values.get("message_id"),
+        execution=values.get("execution"),
     )
 
 
 class DynamoDbLedger:
-    """The :class:`~pizza_oven.domain.ports.Ledger` port on one DynamoDB table."""
+    """The :class:`~pizza_oven.ports.Ledger` port on one DynamoDB table."""
 
     def __init__(self, table: str, client: Any) -> None:
         self.table = table
@@ -118,7 +128,7 @@ class DynamoDbLedger:
 
     # --- taking a slot --------------------------------------------------------------------------------------
 
-    def allocate(self, pizza: Pizza, now: datetime) -> Granted | NoRoom | AlreadyKnown:
+    def allocate(self, pizza: Pizza, message_id: str, now: datetime) -> Granted | NoRoom | AlreadyKnown:
         refresh = False
         while True:
             capacity = self._seen_capacity(refresh)
@@ -126,12 +136,19 @@ class DynamoDbLedger:
                 self._capacity_is(capacity),
                 self._update(
                     LOAD_KEY,
-                    "ADD in_use :one",
+                    "ADD in_use :one SET #slot = :now",
                     "(attribute_not_exists(in_use) OR in_use < :capacity)"
                     " AND (attribute_not_exists(waiting) OR waiting = :zero)",
-                    {":one": 1, ":zero": 0, ":capacity": capacity},
+                    {":one": 1, ":zero": 0, ":capacity": capacity, ":now": _time(now)},
+                    names=_slot(pizza),
                 ),
-                self._put_new(pizza, PizzaState.BAKING, route=Route.DIRECT.value, allocated_at=_time(now)),
+                self._put_new(
+                    pizza,
+                    PizzaState.BAKING,
+                    route=Route.DIRECT.value,
+                    allocated_at=_time(now),
+                    message_id=message_id,
+                ),
             )
             if cancelled is None:
                 return Granted()
@@ -142,9 +159,9 @@ class DynamoDbLedger:
                 continue
             return NoRoom()
 
-    def join_line(self, pizza: Pizza, now: datetime) -> Granted | AlreadyKnown:
+    def join_line(self, pizza: Pizza, message_id: str, now: datetime) -> Granted | AlreadyKnown:
         cancelled = self._transact(
-            self._put_new(pizza, PizzaState.WAITING, joined_at=_time(now)),
+            self._put_new(pizza, PizzaState.WAITING, joined_at=_time(now), message_id=message_id),
             self._update(LOAD_KEY, "ADD waiting :one", None, {":one": 1}),
         )
         return Granted() if cancelled is None else self._known(pizza.id, cancelled.old_item(0))
@@ -157,23 +174,12 @@ class DynamoDbLedger:
                 self._capacity_is(capacity),
                 self._update(
                     LOAD_KEY,
-                    "ADD in_use :one, waiting :minus_one",
+                    "ADD in_use :one, waiting :minus_one SET #slot = :now",
                     "attribute_not_exists(in_use) OR in_use < :capacity",
-                    {":one": 1, ":minus_one": -1, ":capacity": capacity},
+                    {":one": 1, ":minus_one": -1, ":capacity": capacity, ":now": _time(now)},
+                    names=_slot(pizza),
                 ),
-                self._update(
-                    pizza_key(pizza.id),
-                    "SET #state = :baking, route = :line, line_sequence = :sequence, allocated_at = :now",
-                    "#state = :waiting",
-                    {
-                        ":baking": PizzaState.BAKING.value,
-                        ":waiting": PizzaState.WAITING.value,
-                        ":line": Route.LINE.value,
-                        ":sequence": line_sequence,
-                        ":now": _time(now),
-                    },
-                    old_on_failure=True,
-                ),
+                self._from_waiting(pizza, line_sequence, now),
             )
             if cancelled is None:
                 return Granted()
@@ -184,15 +190,42 @@ class DynamoDbLedger:
                 continue
             return NoRoom()
 
+    def hand_over(
+        self, baked: Pizza, waiting: Pizza, line_sequence: str, now: datetime
+    ) -> Granted | NoRoom | AlreadyKnown:
+        refresh = False
+        while True:
+            capacity = self._seen_capacity(refresh)
+            cancelled = self._transact(
+                self._capacity_is(capacity),
+                self._to_baked(baked, now),
+                self._update(
+                    LOAD_KEY,
+                    "ADD waiting :minus_one SET #next = :now REMOVE #done",
+                    "in_use <= :capacity AND attribute_exists(#done)",
+                    {":minus_one": -1, ":capacity": capacity, ":now": _time(now)},
+                    names=_slot(waiting, "#next") | _slot(baked, "#done"),
+                ),
+                self._from_waiting(waiting, line_sequence, now),
+            )
+            if cancelled is None:
+                return Granted()
+            if cancelled.failed(1):
+                return self._known(baked.id, cancelled.old_item(1))
+            if cancelled.failed(0):
+                refresh = True
+                continue
+            return NoRoom()
+
     def give_back(self, pizza: Pizza, route: Route) -> None:
         """Given back already, or started after all: either way a failed condition leaves nothing to undo."""
         unstarted = "#state = :baking AND attribute_not_exists(started_at)"
         values = {":baking": PizzaState.BAKING.value}
+        free = self._update(
+            LOAD_KEY, "ADD in_use :minus_one REMOVE #slot", None, {":minus_one": -1}, names=_slot(pizza)
+        )
         if route is Route.DIRECT:  # the arrival is forgotten: its message is retried from the start
-            self._transact(
-                Delete(self.table, pizza_key(pizza.id), unstarted, values),
-                self._update(LOAD_KEY, "ADD in_use :minus_one", None, {":minus_one": -1}),
-            )
+            self._transact(Delete(self.table, pizza_key(pizza.id), unstarted, values), free)
         else:  # the pizza waits again, at the head of the line
             self._transact(
                 self._update(
@@ -201,7 +234,13 @@ class DynamoDbLedger:
                     unstarted,
                     {**values, ":waiting": PizzaState.WAITING.value},
                 ),
-                self._update(LOAD_KEY, "ADD in_use :minus_one, waiting :one", None, {":minus_one": -1, ":one": 1}),
+                self._update(
+                    LOAD_KEY,
+                    "ADD in_use :minus_one, waiting :one REMOVE #slot",
+                    None,
+                    {":minus_one": -1, ":one": 1},
+                    names=_slot(pizza),
+                ),
             )
 
     def mark_started(self, pizza: Pizza, execution: str, now: datetime) -> None:
@@ -221,26 +260,62 @@ class DynamoDbLedger:
     # --- freeing a slot -------------------------------------------------------------------------------------
 
     def take_out(self, pizza: Pizza, now: datetime) -> Granted | AlreadyKnown:
+        cancelled = self._transact(self._to_baked(pizza, now), self._free_slot(pizza))
+        if cancelled is None:
+            return Granted()
+        if cancelled.failed(0):
+            return self._known(pizza.id, cancelled.old_item(0))
+        raise RuntimeError(f"pizza {pizza.id} bakes but the oven's load has no slot in use")
+
+    def discard(self, pizza: Pizza, reason: str, now: datetime) -> Granted | AlreadyKnown:
         cancelled = self._transact(
             self._update(
                 pizza_key(pizza.id),
-                "SET #state = :baked, baked_at = :now, expires_at = :expires",
+                "SET #state = :failed, failed_at = :now, failure = :reason, expires_at = :expires",
                 "#state = :baking",
                 {
-                    ":baked": PizzaState.BAKED.value,
+                    ":failed": PizzaState.FAILED.value,
                     ":baking": PizzaState.BAKING.value,
                     ":now": _time(now),
+                    ":reason": reason[:1000],
                     ":expires": int((now + BAKED_PIZZA_RETENTION).timestamp()),
                 },
                 old_on_failure=True,
             ),
-            self._update(LOAD_KEY, "ADD in_use :minus_one", "in_use > :zero", {":minus_one": -1, ":zero": 0}),
+            self._free_slot(pizza),
         )
         if cancelled is None:
             return Granted()
         if cancelled.failed(0):
             return self._known(pizza.id, cancelled.old_item(0))
         raise RuntimeError(f"pizza {pizza.id} bakes but the oven's load has no slot in use")
+
+    # --- the reconciler's view ------------------------------------------------------------------------------
+
+    def slot_holders(self) -> tuple[Load, list[str]]:
+        items = {
+            item["pk"]: item for item in batch_get(self.client, self.table, [CAPACITY_KEY, LOAD_KEY], consistent=True)
+        }
+        if "OVEN#CAPACITY" not in items:
+            raise OvenNotSeeded(f"table {self.table} has no capacity item (pk OVEN#CAPACITY): the deployment seeds it")
+        load = items.get("OVEN#LOAD", {})
+        holders = sorted(name.removeprefix(SLOT_PREFIX) for name in load if name.startswith(SLOT_PREFIX))
+        return (
+            Load(int(items["OVEN#CAPACITY"]["capacity"]), int(load.get("in_use", 0)), int(load.get("waiting", 0))),
+            holders,
+        )
+
+    def recount(self) -> bool:
+        load, holders = self.slot_holders()
+        if load.in_use == len(holders):
+            return False
+        # Every transaction changes in_use and the holders by the same amount, so their difference holds
+        # whatever ran since the read: adding it is right even now.
+        write(
+            self.client,
+            self._update(LOAD_KEY, "ADD in_use :correction", None, {":correction": len(holders) - load.in_use}),
+        )
+        return True
 
     # --- transaction pieces ---------------------------------------------------------------------------------
 
@@ -255,8 +330,47 @@ class DynamoDbLedger:
         values: dict[str, Any],
         *,
         old_on_failure: bool = False,
+        names: dict[str, str] | None = None,
     ) -> Update:
-        return Update(self.table, key, expression, condition, values, old_on_failure=old_on_failure)
+        return Update(self.table, key, expression, condition, values, old_on_failure=old_on_failure, names=names or {})
+
+    def _to_baked(self, pizza: Pizza, now: datetime) -> Update:
+        return self._update(
+            pizza_key(pizza.id),
+            "SET #state = :baked, baked_at = :now, expires_at = :expires",
+            "#state = :baking",
+            {
+                ":baked": PizzaState.BAKED.value,
+                ":baking": PizzaState.BAKING.value,
+                ":now": _time(now),
+                ":expires": int((now + BAKED_PIZZA_RETENTION).timestamp()),
+            },
+            old_on_failure=True,
+        )
+
+    def _free_slot(self, pizza: Pizza) -> Update:
+        return self._update(
+            LOAD_KEY,
+            "ADD in_use :minus_one REMOVE #slot",
+            "in_use > :zero",
+            {":minus_one": -1, ":zero": 0},
+            names=_slot(pizza),
+        )
+
+    def _from_waiting(self, pizza: Pizza, line_sequence: str, now: datetime) -> Update:
+        return self._update(
+            pizza_key(pizza.id),
+            "SET #state = :baking, route = :line, line_sequence = :sequence, allocated_at = :now",
+            "#state = :waiting",
+            {
+                ":baking": PizzaState.BAKING.value,
+                ":waiting": PizzaState.WAITING.value,
+                ":line": Route.LINE.value,
+                ":sequence": line_sequence,
+                ":now": _time(now),
+            },
+            old_on_failure=True,
+        )
 
     def _put_new(self, pizza: Pizza, state: PizzaState, **times: str) -> Put:
         item = {

@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pizza_oven.domain.model import Pizza
-from pizza_oven.domain.ports import Started, StartFailed
+from pizza_oven.ports import Execution, Started, StartFailed
 
 __all__ = ["StepFunctionsTimer", "execution_arn"]
 
@@ -18,7 +18,7 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
 
 
 class StepFunctionsTimer:
-    """The :class:`~pizza_oven.domain.ports.BakeTimer` port on the baking state machine."""
+    """The :class:`~pizza_oven.ports.BakeTimer` port on the baking state machine."""
 
     def __init__(self, state_machine_arn: str, client: Any) -> None:
         self.state_machine_arn = state_machine_arn
@@ -61,3 +61,18 @@ class StepFunctionsTimer:
             raise StartFailed(f"{reason} (and could not check: {error})", definite=False) from error
         except BotoCoreError as error:
             raise StartFailed(f"{reason} (and could not check: {error})", definite=False) from error
+
+    def execution(self, pizza: Pizza) -> Execution | None:
+        try:
+            found = self.client.describe_execution(executionArn=execution_arn(self.state_machine_arn, pizza.id))
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ExecutionDoesNotExist":
+                return None
+            raise
+        return Execution(
+            status=found["status"],
+            started_at=found["startDate"],
+            stopped_at=found.get("stopDate"),
+            error=found.get("error"),
+            cause=found.get("cause"),
+        )

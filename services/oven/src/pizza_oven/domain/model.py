@@ -3,7 +3,7 @@
 A pizza is in one of three states while the oven remembers it::
 
     (arrives) --room--> BAKING --baking time--> BAKED
-        \\--no room--> WAITING --room frees--/
+        \\--no room--> WAITING --room frees--/  \\--execution failed early--> FAILED (to the DLQ)
 
 The oven's load (``in_use`` slots of ``capacity``, ``waiting`` pizzas in line) and every pizza's state
 change together, in one transaction each, so the counters always equal the pizzas in each state.
@@ -15,26 +15,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = [
     "MAX_BAKING_TIME_SECS",
     "PIZZA_ID_PATTERN",
-    "AlreadyKnown",
-    "Granted",
-    "InvalidPizza",
     "Load",
-    "NoRoom",
     "OvenNotSeeded",
     "Pizza",
-    "PizzaOrder",
     "PizzaRecord",
     "PizzaState",
     "Route",
     "Then",
-    "parse_order",
+    "is_pizza_id",
     "when_already_known",
 ]
 
@@ -48,6 +40,7 @@ class PizzaState(StrEnum):
     WAITING = "waiting"
     BAKING = "baking"
     BAKED = "baked"
+    FAILED = "failed"  # its baking ended before its time (failed, aborted): its slot is free, it went to the DLQ
 
 
 class Route(StrEnum):
@@ -55,17 +48,6 @@ class Route(StrEnum):
 
     DIRECT = "direct"
     LINE = "line"
-
-
-class PizzaOrder(BaseModel):
-    """A message on the NewItems queue: ``{"id": "margherita-42", "bakingTimeSecs": 30}``."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    id: Annotated[str, Field(strict=True, pattern=PIZZA_ID_PATTERN)]
-    baking_time_secs: Annotated[int | None, Field(strict=True, ge=1, le=MAX_BAKING_TIME_SECS)] = Field(
-        default=None, alias="bakingTimeSecs"
-    )
 
 
 @dataclass(frozen=True)
@@ -78,23 +60,6 @@ class Pizza:
     def to_message(self) -> dict[str, object]:
         """The JSON shape used on every queue and as the baking execution's input."""
         return {"id": self.id, "bakingTimeSecs": self.baking_time_secs}
-
-
-class InvalidPizza(ValueError):
-    """A NewItems message that can never be baked; the reason names the field."""
-
-
-def parse_order(body: str, default_baking_time_secs: int) -> Pizza:
-    """A NewItems message body as a :class:`Pizza`, the default baking time applied when it has none."""
-    try:
-        order = PizzaOrder.model_validate_json(body)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc']) or 'body'}: {problem['msg']}"
-            for problem in error.errors(include_url=False)
-        )
-        raise InvalidPizza(problems) from None
-    return Pizza(order.id, order.baking_time_secs or default_baking_time_secs)
 
 
 def is_pizza_id(text: str) -> bool:
@@ -136,30 +101,12 @@ class PizzaRecord:
     baked_at: datetime | None = None
     shelved_at: datetime | None = None
     line_sequence: str | None = None
+    message_id: str | None = None  # the NewItems message that brought it: another message with its id is a reuse
+    execution: str | None = None
 
     @property
     def pizza(self) -> Pizza:
         return Pizza(self.id, self.baking_time_secs)
-
-
-# --- what an attempt to take a slot (or to take a pizza out) gave -----------------------------------------
-
-
-@dataclass(frozen=True)
-class Granted:
-    """The transaction went through: the slot is this pizza's (or, for removal, freed)."""
-
-
-@dataclass(frozen=True)
-class NoRoom:
-    """Every slot is taken, or (for arrivals) others are waiting for the next one."""
-
-
-@dataclass(frozen=True)
-class AlreadyKnown:
-    """The oven has seen this pizza before: a duplicate delivery, or a retry after a crash."""
-
-    record: PizzaRecord | None  # None: the line held a pizza the oven no longer (or never) had
 
 
 class Then(StrEnum):
@@ -181,7 +128,7 @@ def when_already_known(
     before another takes over. The line is tended by one baker at a time, so a line entry never races
     the start it finds unfinished, and takes over at once.
     """
-    if record is None or record.state is PizzaState.BAKED:
+    if record is None or record.state in (PizzaState.BAKED, PizzaState.FAILED):
         return Then.DROP
     if record.state is PizzaState.WAITING:
         return Then.REJOIN_LINE

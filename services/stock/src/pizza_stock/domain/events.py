@@ -1,5 +1,5 @@
 """The events the stock service emits, as pydantic models: the JSON Schemas in ``events/`` are generated from
-them (``python -m pizza_stock.schemas``) and a test fails when the two drift."""
+them (``WRITE_SCHEMAS=1`` on ``tests/unit/test_event_schemas.py``) and a test fails when the two drift."""
 
 from __future__ import annotations
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from fakes import Clock, FakeBell, FakeLedger, FakeLine, FakeShelf, FakeTimer
+from fakes import Clock, FakeBell, FakeLedger, FakeLine, FakeRejects, FakeShelf, FakeTimer
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from pizza_oven.domain.model import Pizza, PizzaState, Route
-from pizza_oven.domain.oven import Accepted, LineServed, Removed, StartInProgress, accept, remove, take_waiting
-from pizza_oven.domain.ports import StartFailed
+from pizza_oven.domain.model import Load, Pizza, PizzaState, Route
+from pizza_oven.domain.outcomes import Accepted, LineServed, Reconciled, Removed
+from pizza_oven.ports import StartFailed
+from pizza_oven.use_cases import StartInProgress, accept, reconcile, remove, take_waiting
 
 
 class Oven:
@@ -22,12 +24,23 @@ class Oven:
         self.clock = Clock()
         self.ledger = FakeLedger(capacity)
         self.line = FakeLine()
-        self.timer = FakeTimer()
+        self.timer = FakeTimer(clock=self.clock)
         self.shelf = FakeShelf()
         self.bell = FakeBell()
+        self.rejects = FakeRejects()
 
-    def accept(self, pizza: Pizza) -> Accepted:
-        return accept(pizza, ledger=self.ledger, line=self.line, timer=self.timer, bell=self.bell, now=self.clock)
+    def accept(self, pizza: Pizza, message_id: str | None = None) -> Accepted:
+        return accept(
+            pizza,
+            message_id=message_id or f"message-{pizza.id}",  # a repeat is the same message, delivered again
+            body=str(pizza.to_message()),
+            ledger=self.ledger,
+            line=self.line,
+            timer=self.timer,
+            bell=self.bell,
+            rejects=self.rejects,
+            now=self.clock,
+        )
 
     def take_waiting(self, has_time=lambda: True) -> int:
         served = take_waiting(ledger=self.ledger, line=self.line, timer=self.timer, now=self.clock, has_time=has_time)
@@ -35,10 +48,39 @@ class Oven:
         return served.taken
 
     def remove(self, pizza: Pizza) -> Removed:
-        return remove(pizza, ledger=self.ledger, shelf=self.shelf, bell=self.bell, now=self.clock)
+        return remove(
+            pizza,
+            ledger=self.ledger,
+            line=self.line,
+            timer=self.timer,
+            shelf=self.shelf,
+            bell=self.bell,
+            now=self.clock,
+            patience_secs=0,  # in memory nobody else holds the head for a moment
+        )
+
+    def reconcile(self) -> Reconciled:
+        return reconcile(
+            ledger=self.ledger,
+            timer=self.timer,
+            line=self.line,
+            waiting_line=self.line,
+            shelf=self.shelf,
+            bell=self.bell,
+            rejects=self.rejects,
+            now=self.clock,
+        )
 
     def finish(self, pizza_id: str) -> Removed:
         return self.remove(self.timer.finish(pizza_id))
+
+    def finish_while_the_head_is_held(self, pizza_id: str) -> Removed:
+        """A removal that finds the head of the line held by another taker: it frees the slot and rings."""
+        held = self.line.take(1)
+        try:
+            return self.finish(pizza_id)
+        finally:
+            self.line.put_back(held)
 
     def state(self, pizza_id: str) -> PizzaState | None:
         record = self.ledger.pizza(pizza_id)
@@ -128,20 +170,35 @@ def test_a_slot_is_kept_when_the_baking_may_have_started_and_a_later_delivery_fi
     assert oven.timer.starts == ["p1"]
 
 
-def test_a_slot_whose_baking_is_already_over_is_freed_without_shelving_the_pizza_twice():
+def test_an_id_whose_execution_ran_long_before_is_rejected_as_reused_and_frees_its_slot():
     oven = Oven(capacity=1)
     oven.timer.finished.add("p1")  # baked in an earlier life the oven has forgotten
-    assert oven.accept(Pizza("p1", 5)) is Accepted.DUPLICATE
+    oven.timer.started_at["p1"] = oven.clock.now - timedelta(days=30)
+    assert oven.accept(Pizza("p1", 5)) is Accepted.REUSED
     assert oven.ledger.load().in_use == 0
     assert oven.shelf.baked == []
+    [(_, reason, message_id)] = oven.rejects.rejected
+    assert "p1" in reason and "reused" in reason and message_id == "message-p1"
+
+
+def test_another_message_with_the_id_of_a_known_pizza_is_rejected_with_the_reason():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5), message_id="first")
+    oven.finish("p1")
+
+    assert oven.accept(Pizza("p1", 5), message_id="second") is Accepted.REUSED
+    assert oven.accept(Pizza("p1", 5), message_id="first") is Accepted.DUPLICATE  # the same message again
+    [(_, reason, message_id)] = oven.rejects.rejected
+    assert message_id == "second" and "already used by another message (first, now baked)" in reason
+    assert oven.shelf.baked == ["p1"]
 
 
 def test_the_baker_takes_waiting_pizzas_in_order_while_slots_are_free():
     oven = Oven(capacity=2)
     for pizza in pizzas(6):
         oven.accept(pizza)
-    oven.finish("p0")
-    oven.finish("p1")
+    oven.finish_while_the_head_is_held("p0")
+    oven.finish_while_the_head_is_held("p1")
     assert oven.take_waiting() == 2
     assert oven.timer.starts == ["p0", "p1", "p2", "p3"]
     assert oven.ledger.load().waiting == 2
@@ -153,7 +210,7 @@ def test_a_baker_out_of_time_stops_with_slots_free_and_says_so():
     for pizza in pizzas(6):
         oven.accept(pizza)
     for pizza_id in ("p0", "p1", "p2"):
-        oven.finish(pizza_id)
+        oven.finish_while_the_head_is_held(pizza_id)
     calls = iter([True, False])  # time for one round only
     served = take_waiting(
         ledger=oven.ledger, line=oven.line, timer=oven.timer, now=oven.clock, most=1, has_time=lambda: next(calls)
@@ -167,7 +224,7 @@ def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_place_at_the_head
     oven = Oven(capacity=1)
     for pizza in pizzas(3):
         oven.accept(pizza)
-    oven.finish("p0")
+    oven.finish_while_the_head_is_held("p0")
     oven.timer.fail_next = 1
     with pytest.raises(StartFailed):
         oven.take_waiting()
@@ -175,6 +232,35 @@ def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_place_at_the_head
     assert oven.ledger.load().waiting == 2
     oven.take_waiting()
     assert oven.timer.starts == ["p0", "p1"]
+
+
+def test_removal_hands_its_slot_straight_to_the_head_of_the_line():
+    oven = Oven(capacity=1)
+    for pizza in pizzas(3):
+        oven.accept(pizza)
+    oven.bell.rings.clear()
+
+    assert oven.finish("p0") is Removed.HANDED_OVER
+    assert oven.state("p0") is PizzaState.BAKED and oven.shelf.baked == ["p0"]
+    assert oven.state("p1") is PizzaState.BAKING and oven.ledger.pizza("p1").started_at is not None
+    assert oven.ledger.load() == Load(capacity=1, in_use=1, waiting=1)
+    assert oven.bell.rings == []  # nobody had to be woken
+    assert oven.finish("p1") is Removed.HANDED_OVER
+    assert oven.finish("p2") is Removed.TAKEN_OUT  # nobody waits: the slot is freed
+    assert [pizza_id for pizza_id, _ in oven.ledger.allocations] == ["p0", "p1", "p2"]
+
+
+def test_a_hand_over_whose_baking_fails_to_start_leaves_the_pizza_at_the_head_of_the_line():
+    oven = Oven(capacity=1)
+    for pizza in pizzas(3):
+        oven.accept(pizza)
+    oven.timer.fail_next = 1
+
+    assert oven.finish("p0") is Removed.HANDED_OVER
+    assert oven.state("p1") is PizzaState.WAITING  # its slot went back
+    assert oven.ledger.load() == Load(capacity=1, in_use=0, waiting=2)
+    assert oven.take_waiting() == 1
+    assert oven.state("p1") is PizzaState.BAKING and oven.state("p2") is PizzaState.WAITING
 
 
 def test_removal_frees_the_slot_once_shelves_the_pizza_and_rings():
@@ -206,6 +292,58 @@ def test_a_removal_of_a_pizza_not_in_the_oven_changes_nothing():
     assert oven.remove(Pizza("ghost", 5)) is Removed.NOT_IN_OVEN
     assert oven.ledger.load().in_use == 1
     assert oven.shelf.baked == []
+
+
+def test_the_reconciler_starts_a_slot_whose_start_never_got_an_answer():
+    oven = Oven(capacity=1)
+    oven.timer.unclear_next = 1  # it went through, but the answer was lost and the message reached its DLQ
+    with pytest.raises(StartFailed):
+        oven.accept(Pizza("p1", 5))
+    oven.timer.running.clear()  # and in fact it never ran
+
+    assert oven.reconcile().started == 0  # within the grace a delivery may still start it
+    oven.clock.now += timedelta(minutes=2)
+    assert oven.reconcile().started == 1
+    assert oven.ledger.pizza("p1").started_at is not None and "p1" in oven.timer.running
+    oven.finish("p1")
+    assert oven.shelf.baked == ["p1"] and oven.ledger.load().in_use == 0
+
+
+def test_a_pizza_whose_execution_failed_after_its_baking_time_is_taken_out_by_the_reconciler():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    oven.accept(Pizza("p2", 5))
+    oven.timer.fail("p1", "FAILED", after_secs=400)  # every retry of its removal failed
+
+    assert oven.reconcile().taken_out == 1
+    assert oven.shelf.baked == ["p1"] and oven.state("p1") is PizzaState.BAKED
+    assert oven.state("p2") is PizzaState.BAKING  # its slot went on to the head of the line
+    assert oven.rejects.rejected == []
+
+
+@pytest.mark.parametrize("status", ["FAILED", "TIMED_OUT", "ABORTED"])
+def test_a_pizza_whose_execution_ended_before_its_time_goes_to_the_dlq_with_the_reason(status):
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    oven.timer.fail("p1", status, after_secs=1)
+
+    assert oven.reconcile().failed == 1
+    assert oven.state("p1") is PizzaState.FAILED and oven.ledger.load().in_use == 0
+    [(body, reason, message_id)] = oven.rejects.rejected
+    assert status in reason and "after 1 s of 5 s" in reason and message_id == "message-p1"
+    assert json.loads(body) == {"bakingTimeSecs": 5, "id": "p1"}
+    assert oven.shelf.baked == [] and oven.accept(Pizza("p1", 5)) is Accepted.DUPLICATE
+    assert oven.reconcile().failed == 0  # once
+
+
+def test_the_reconciler_recounts_a_load_that_disagrees_with_its_slot_holders_and_rings():
+    oven = Oven(capacity=2)
+    oven.accept(Pizza("p1", 5))
+    oven.ledger.in_use = 2  # a counter gone wrong by hand
+
+    assert oven.reconcile().recounted
+    assert oven.ledger.load().in_use == 1
+    assert oven.bell.rings[-1].startswith("reconciled-")
 
 
 FAILURES = st.sampled_from([None, None, None, "before", "unclear"])
@@ -277,6 +415,10 @@ class OvenInAnyOrder(RuleBasedStateMachine):
             assert self.oven.remove(pizza) is Removed.DUPLICATE
 
     @rule()
+    def reconcile(self):
+        self.oven.reconcile()
+
+    @rule()
     def time_passes(self):
         self.oven.clock.now += timedelta(minutes=5)
 
@@ -316,10 +458,12 @@ class OvenInAnyOrder(RuleBasedStateMachine):
                 oven.take_waiting()
             for pizza_id in sorted(oven.timer.running):
                 oven.finish(pizza_id)
+            oven.reconcile()
         assert sorted(oven.shelf.baked) == sorted(pizza.id for pizza in self.ordered)
         assert oven.ledger.load().in_use == 0
         assert oven.ledger.load().waiting == 0
         assert len(oven.line) == 0
+        assert oven.rejects.rejected == []
 
 
 TestOvenInAnyOrder = OvenInAnyOrder.TestCase

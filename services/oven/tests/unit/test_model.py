@@ -4,15 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pizza_oven.domain.commands import InvalidPizza, parse_order
 from pizza_oven.domain.model import (
-    InvalidPizza,
     Load,
     Pizza,
     PizzaRecord,
     PizzaState,
     Route,
     Then,
-    parse_order,
     when_already_known,
 )
 

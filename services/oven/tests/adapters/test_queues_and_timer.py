@@ -10,10 +10,13 @@ import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from moto import mock_aws
 
-from pizza_oven.adapters.queues import SqsBell, SqsLineHead, SqsRejects, SqsShelf, SqsWaitingLine
+from pizza_oven.adapters.bell import SqsBell
+from pizza_oven.adapters.rejects import SqsRejects
+from pizza_oven.adapters.shelf import SqsShelf
 from pizza_oven.adapters.timer import StepFunctionsTimer
+from pizza_oven.adapters.waiting_line import SqsLineHead, SqsWaitingLine
 from pizza_oven.domain.model import Pizza
-from pizza_oven.domain.ports import Started, StartFailed
+from pizza_oven.ports import Started, StartFailed
 
 REGION = "eu-west-1"
 

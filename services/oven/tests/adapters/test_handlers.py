@@ -4,73 +4,46 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 
-import boto3
 import pytest
-from moto import mock_aws
 
 import pizza_common.aws
 import pizza_common.settings
+from localcloud.testing import lambda_context, moto_stack
 from pizza_common.dynamodb import to_item
-from pizza_oven.adapters.ledger import CAPACITY_KEY, LOAD_KEY, pizza_key
-from pizza_oven.handlers import bake, remove, take_waiting
+from pizza_oven import bootstrap
+from pizza_oven.adapters.ledger import LOAD_KEY, pizza_key
+from pizza_oven.handlers import bake, reconcile, remove, take_waiting
+from pizza_oven.stack import stack
 
 REGION = "eu-west-1"
-TABLE = "test-oven-state"
-
-
-@dataclass
-class Context:
-    function_name: str = "test-oven"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:test-oven"
-    aws_request_id: str = "request-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 def _clear_caches() -> None:
-    for cached in (bake._settings, bake._ports, take_waiting._ports, take_waiting._bell, remove._ports):
-        cached.cache_clear()
+    bootstrap.clear()
     pizza_common.aws.client.cache_clear()
     pizza_common.settings.load.cache_clear()
 
 
+def Context():
+    return lambda_context(function_name="test-oven")
+
+
 @pytest.fixture
 def oven(monkeypatch):
-    """An oven of capacity 1 in moto: its table (seeded), queues and a state machine."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "oven")
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "CloudPizzaPlace")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    with mock_aws():
-        dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
-        stepfunctions = boto3.client("stepfunctions")
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.put_item(TableName=TABLE, Item=to_item({**CAPACITY_KEY, "capacity": 1}))
-        fifo = {"FifoQueue": "true"}
-        urls = {
-            "WAITING_QUEUE_URL": sqs.create_queue(QueueName="waiting.fifo", Attributes=fifo)["QueueUrl"],
-            "WAKEUPS_QUEUE_URL": sqs.create_queue(QueueName="wakeups.fifo", Attributes=fifo)["QueueUrl"],
-            "BAKED_ITEMS_QUEUE_URL": sqs.create_queue(QueueName="baked.fifo", Attributes=fifo)["QueueUrl"],
-            "NEW_ITEMS_DLQ_URL": sqs.create_queue(QueueName="new-items-dlq")["QueueUrl"],
-        }
-        machine = stepfunctions.create_state_machine(
-            name="baking",
-            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}),
-            roleArn="arn:aws:iam::123456789012:role/baking",
-        )["stateMachineArn"]
-        for name, value in {**urls, "OVEN_TABLE": TABLE, "BAKE_STATE_MACHINE_ARN": machine}.items():
-            monkeypatch.setenv(name, value)
+    """An oven of capacity 1 in moto, built from stack.py: its table (seeded), queues and state machine."""
+    with moto_stack(stack("test", capacity=1)) as cloud:
+        environment = cloud.use_environment(monkeypatch)
+        monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "CloudPizzaPlace")
         _clear_caches()
-        yield {"dynamodb": dynamodb, "sqs": sqs, "stepfunctions": stepfunctions, "machine": machine, **urls}
+        yield {
+            "dynamodb": cloud.client("dynamodb"),
+            "sqs": cloud.client("sqs"),
+            "stepfunctions": cloud.client("stepfunctions"),
+            "machine": environment["BAKE_STATE_MACHINE_ARN"],
+            "table": environment["OVEN_TABLE"],
+            **{name: value for name, value in environment.items() if name.endswith("_URL")},
+        }
         _clear_caches()
 
 
@@ -93,7 +66,7 @@ def _sqs_event(*bodies: str) -> dict:
 
 
 def _load(oven) -> dict:
-    item = oven["dynamodb"].get_item(TableName=TABLE, Key=to_item(LOAD_KEY)).get("Item", {})
+    item = oven["dynamodb"].get_item(TableName=oven["table"], Key=to_item(LOAD_KEY)).get("Item", {})
     return {name: int(item[name]["N"]) for name in ("in_use", "waiting") if name in item}
 
 
@@ -133,7 +106,7 @@ def test_bake_gives_the_slot_back_and_reports_the_pizza_failed_when_baking_canno
         "batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]
     }
     assert _load(oven) == {"in_use": 0}
-    assert "Item" not in oven["dynamodb"].get_item(TableName=TABLE, Key=to_item(pizza_key("p1")))
+    assert "Item" not in oven["dynamodb"].get_item(TableName=oven["table"], Key=to_item(pizza_key("p1")))
 
 
 def test_remove_frees_the_slot_once_and_shelves_the_pizza_once(oven):
@@ -154,3 +127,45 @@ def test_take_waiting_starts_the_head_of_the_line_when_a_slot_is_free(oven):
     assert _load(oven) == {"in_use": 1, "waiting": 1}
     executions = oven["stepfunctions"].list_executions(stateMachineArn=oven["machine"])["executions"]
     assert sorted(execution["name"] for execution in executions) == ["p1", "p2"]
+
+
+def test_remove_hands_the_slot_to_the_head_of_the_line_without_waking_the_baker(oven):
+    bake.handler(_sqs_event('{"id": "p1"}', '{"id": "p2"}'), Context())
+    _messages(oven, "WAKEUPS_QUEUE_URL")  # the rings of the arrivals, answered
+
+    assert remove.handler({"id": "p1", "bakingTimeSecs": 10}, Context()) == {"id": "p1", "outcome": "handed-over"}
+    assert _load(oven) == {"in_use": 1, "waiting": 0}
+    executions = oven["stepfunctions"].list_executions(stateMachineArn=oven["machine"])["executions"]
+    assert sorted(execution["name"] for execution in executions) == ["p1", "p2"]
+    assert _messages(oven, "WAITING_QUEUE_URL") == []  # its line entry is gone
+
+
+def test_a_baker_that_fails_reports_every_ring_failed_instead_of_stalling(oven, monkeypatch):
+    bake.handler(_sqs_event('{"id": "p1"}', '{"id": "p2"}'), Context())
+    monkeypatch.setenv("OVEN_TABLE", "no-such-table")  # every call of the pass fails
+    _clear_caches()
+    rings = _sqs_event('{"reason": "joined-p2"}', '{"reason": "removed-p1"}')
+
+    answer = take_waiting.handler(rings, Context())
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in rings["Records"]]}
+
+
+def test_bake_rejects_a_second_message_with_a_known_pizza_id(oven):
+    bake.handler(_sqs_event('{"id": "p1", "bakingTimeSecs": 5}'), Context())
+
+    assert bake.handler(_sqs_event('{"id": "p1", "bakingTimeSecs": 7}'), Context()) == {"batchItemFailures": []}
+
+    (rejected,) = _messages(oven, "NEW_ITEMS_DLQ_URL")
+    assert json.loads(rejected["Body"]) == {"id": "p1", "bakingTimeSecs": 7}
+    assert "already used by another message" in rejected["MessageAttributes"]["RejectedReason"]["StringValue"]
+    assert _load(oven) == {"in_use": 1}
+
+
+def test_reconcile_answers_with_what_it_did(oven):
+    bake.handler(_sqs_event('{"id": "p1"}'), Context())
+
+    done = reconcile.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, Context())
+
+    assert done == {"checked": 1, "started": 0, "taken_out": 0, "failed": 0, "recounted": False}
+    assert [json.loads(m["Body"])["reason"][:11] for m in _messages(oven, "WAKEUPS_QUEUE_URL")] == ["reconciled-"]

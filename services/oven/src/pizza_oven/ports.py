@@ -1,4 +1,5 @@
-"""What the oven's use cases need from the world, as protocols. Adapters implement them with AWS."""
+"""What the oven's use cases need from the world, as protocols. ``adapters/`` implements each with AWS
+(a module named after the port); ``tests/fakes.py`` in memory, held to the adapters by ``tests/contract``."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from pizza_oven.domain.model import AlreadyKnown, Granted, Load, NoRoom, Pizza, Route
+from pizza_oven.domain.model import Load, Pizza, PizzaRecord, Route
+from pizza_oven.domain.outcomes import AlreadyKnown, Granted, NoRoom
 
 __all__ = [
     "BakeTimer",
     "Bell",
+    "Execution",
     "Ledger",
     "LineEntry",
     "LineHead",
+    "Rejects",
     "Shelf",
     "StartFailed",
     "Started",
@@ -23,20 +27,32 @@ __all__ = [
 
 
 class Ledger(Protocol):
-    """The oven table: capacity, load and every pizza's state, changed together in transactions."""
+    """The oven table: capacity, load and every pizza's state, changed together in transactions.
+
+    The load records which pizzas hold its slots (``slot_holders``), in the same transactions as ``in_use``.
+    """
 
     def load(self) -> Load: ...
 
-    def allocate(self, pizza: Pizza, now: datetime) -> Granted | NoRoom | AlreadyKnown:
+    def pizza(self, pizza_id: str) -> PizzaRecord | None: ...
+
+    def allocate(self, pizza: Pizza, message_id: str, now: datetime) -> Granted | NoRoom | AlreadyKnown:
         """Take a slot for a new arrival: only if one is free, nobody waits, and the pizza is new."""
         ...
 
-    def join_line(self, pizza: Pizza, now: datetime) -> Granted | AlreadyKnown:
+    def join_line(self, pizza: Pizza, message_id: str, now: datetime) -> Granted | AlreadyKnown:
         """Record the pizza as waiting (and count it), unless the oven already knows it."""
         ...
 
     def take_from_line(self, pizza: Pizza, line_sequence: str, now: datetime) -> Granted | NoRoom | AlreadyKnown:
         """Give a waiting pizza a slot, if one is free."""
+        ...
+
+    def hand_over(
+        self, baked: Pizza, waiting: Pizza, line_sequence: str, now: datetime
+    ) -> Granted | NoRoom | AlreadyKnown:
+        """Take ``baked`` out and give its slot to ``waiting`` in one step. ``AlreadyKnown``: ``baked`` was not
+        baking (nothing changed); ``NoRoom``: ``waiting`` is not waiting any more, or the capacity was lowered."""
         ...
 
     def give_back(self, pizza: Pizza, route: Route) -> None:
@@ -49,7 +65,19 @@ class Ledger(Protocol):
         """Free the pizza's slot and mark it baked, only if it is baking: a second removal changes nothing."""
         ...
 
+    def discard(self, pizza: Pizza, reason: str, now: datetime) -> Granted | AlreadyKnown:
+        """Free the slot of a pizza whose baking failed before its time, and mark it failed with the reason."""
+        ...
+
     def mark_shelved(self, pizza: Pizza, now: datetime) -> None: ...
+
+    def slot_holders(self) -> tuple[Load, list[str]]:
+        """The load and the ids of the pizzas holding its slots, read together."""
+        ...
+
+    def recount(self) -> bool:
+        """Set ``in_use`` to the number of slot holders if they disagree; whether they did."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -97,11 +125,39 @@ class StartFailed(Exception):
         self.definite = definite
 
 
+@dataclass(frozen=True)
+class Execution:
+    """A pizza's baking execution as Step Functions describes it."""
+
+    status: str  # RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE
+    started_at: datetime
+    stopped_at: datetime | None = None
+    error: str | None = None
+    cause: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("RUNNING", "PENDING_REDRIVE")
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    def baked_for(self) -> float:
+        """Seconds it ran (so far, or until it stopped)."""
+        end = self.stopped_at or self.started_at
+        return (end - self.started_at).total_seconds()
+
+
 class BakeTimer(Protocol):
     """Starts the baking of a pizza: one execution named after the pizza, which removes it when done."""
 
     def start(self, pizza: Pizza) -> tuple[Started, str]:
         """Returns how it went and the execution's id; raises :class:`StartFailed`."""
+        ...
+
+    def execution(self, pizza: Pizza) -> Execution | None:
+        """The pizza's execution, or None if none exists."""
         ...
 
 
@@ -115,3 +171,13 @@ class Bell(Protocol):
     """Wakes the baker, who then takes waiting pizzas into free slots."""
 
     def ring(self, reason: str) -> None: ...
+
+    def snooze(self, receipts: list[str], seconds: int) -> None:
+        """Rings already received (by their receipt handles) come back after ``seconds``: try again soon."""
+        ...
+
+
+class Rejects(Protocol):
+    """Where a pizza that will never be baked goes, with its reason (the NewItems dead-letter queue)."""
+
+    def reject(self, body: str, reason: str, message_id: str) -> None: ...

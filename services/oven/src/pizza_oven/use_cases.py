@@ -1,0 +1,402 @@
+"""The oven's use cases: accept a pizza, take waiting pizzas into free slots, take a baked pizza out (handing
+its slot straight to the head of the line), and reconcile what a crash or a failed execution left behind.
+
+Each is a short function over the ports (:mod:`pizza_oven.ports`); the handlers call exactly one.
+Every step is safe to repeat: a duplicate delivery, or a retry after a crash at any point, ends in the same
+state; a slot held by a pizza whose baking is not running is found and repaired by :func:`reconcile`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from pizza_oven.domain.model import Pizza, PizzaRecord, PizzaState, Route, Then, when_already_known
+from pizza_oven.domain.outcomes import Accepted, Granted, LineServed, NoRoom, Reconciled, Removed
+from pizza_oven.ports import (
+    BakeTimer,
+    Bell,
+    Execution,
+    Ledger,
+    LineEntry,
+    LineHead,
+    Rejects,
+    Shelf,
+    Started,
+    StartFailed,
+    WaitingLine,
+)
+
+__all__ = ["StartInProgress", "accept", "reconcile", "remove", "take_waiting"]
+
+Clock = Callable[[], datetime]
+DEFAULT_START_GRACE = timedelta(seconds=90)
+# How long a removal keeps trying to hand its slot to the head of the line while another taker holds it.
+HAND_OVER_PATIENCE_SECS = 0.5
+_HAND_OVER_POLL_SECS = 0.01
+
+
+class StartInProgress(Exception):
+    """Another delivery of this pizza took its slot moments ago and is starting it: try again later."""
+
+
+def _reused(pizza: Pizza, record: PizzaRecord) -> str:
+    return (
+        f"pizza id {pizza.id} was already used by another message ({record.message_id}, now {record.state.value}): "
+        "an id names its baking execution and cannot be reused within 90 days; send it with a new id"
+    )
+
+
+def accept(
+    pizza: Pizza,
+    *,
+    message_id: str,
+    body: str,
+    ledger: Ledger,
+    line: WaitingLine,
+    timer: BakeTimer,
+    bell: Bell,
+    rejects: Rejects,
+    now: Clock,
+    start_grace: timedelta = DEFAULT_START_GRACE,
+) -> Accepted:
+    """A pizza from NewItems: a free slot if nobody waits for it, else the back of the waiting line.
+
+    Another message with the same pizza id is a reuse: rejected to the DLQ with the reason, never dropped.
+    """
+    outcome = ledger.allocate(pizza, message_id, now())
+    if isinstance(outcome, Granted):
+        return _start_arrival(pizza, message_id, body, ledger=ledger, timer=timer, rejects=rejects, now=now)
+    if isinstance(outcome, NoRoom):
+        joined = ledger.join_line(pizza, message_id, now())
+        if isinstance(joined, Granted):
+            line.join(pizza)
+            bell.ring(f"joined-{pizza.id}")
+            return Accepted.WAITING
+        outcome = joined
+
+    record = outcome.record
+    if record is not None and record.message_id is not None and record.message_id != message_id:
+        rejects.reject(body, _reused(pizza, record), message_id)
+        return Accepted.REUSED
+    match when_already_known(record, now=now(), start_grace=start_grace):
+        case Then.REJOIN_LINE:
+            assert record is not None
+            line.join(record.pizza)  # its first delivery may have died before joining; SQS drops a repeat
+            bell.ring(f"joined-{pizza.id}")
+        case Then.START:
+            assert record is not None
+            execution = _start(record.pizza, record.route or Route.DIRECT, ledger=ledger, timer=timer)
+            if execution is not None:
+                ledger.mark_started(record.pizza, execution, now())
+        case Then.RETRY_LATER:
+            raise StartInProgress(f"pizza {pizza.id} took its slot moments ago and is being started")
+        case Then.DROP:
+            pass
+    return Accepted.DUPLICATE
+
+
+def _start_arrival(
+    pizza: Pizza, message_id: str, body: str, *, ledger: Ledger, timer: BakeTimer, rejects: Rejects, now: Clock
+) -> Accepted:
+    allocated = now()
+    execution = _start(pizza, Route.DIRECT, ledger=ledger, timer=timer)
+    if execution is None:
+        # An execution of that name exists and is over, though the oven had no record: one from an earlier
+        # pizza with this id (its record expired, or predates the 90-day retention). A reuse: reject it.
+        found = timer.execution(pizza)
+        if found is not None and found.started_at < allocated - timedelta(seconds=1):
+            ledger.discard(pizza, "reused id", now())
+            reason = (
+                f"pizza id {pizza.id} named an execution that ran on {found.started_at:%Y-%m-%d}: ids cannot be reused"
+            )
+            rejects.reject(body, reason, message_id)
+            return Accepted.REUSED
+        return Accepted.DUPLICATE  # its own execution, over already: the reconciler settles it
+    ledger.mark_started(pizza, execution, now())
+    return Accepted.BAKING
+
+
+def take_waiting(
+    *,
+    ledger: Ledger,
+    line: LineHead,
+    timer: BakeTimer,
+    now: Clock,
+    most: int = 10,
+    has_time: Callable[[], bool] = lambda: True,
+) -> LineServed:
+    """The baker: take pizzas from the head of the line, in order, while slots are free.
+
+    Only one baker runs at a time (it is woken through a FIFO queue with one message group), so nothing
+    else takes waiting pizzas, and arrivals take no slot while anyone waits: the line is never overtaken.
+    Slots free up while it works, and it goes on taking; ``has_time`` lets it stop before its function's
+    timeout would leave the head of the line held.
+    """
+    taken = 0
+    while True:
+        load = ledger.load()
+        if load.free_slots == 0:
+            return LineServed(taken)
+        if not has_time():
+            return LineServed(taken, unfinished=True)
+        # With nobody counted as waiting, a quick look still clears stale entries: a repeat sent after SQS's
+        # deduplication window, or the entry of a pizza whose start was unclear (it is baking, not waiting).
+        entries = line.take(min(most, load.free_slots), patient=load.waiting > 0)
+        if not entries:
+            return LineServed(taken)
+        taken_now, stopped = _take_in_order(entries, ledger=ledger, line=line, timer=timer, now=now)
+        taken += taken_now
+        if stopped:
+            return LineServed(taken)
+
+
+def _take_in_order(
+    entries: list[LineEntry], *, ledger: Ledger, line: LineHead, timer: BakeTimer, now: Clock
+) -> tuple[int, bool]:
+    """Give each entry, in order, its slot and start its baking. Returns how many took a slot, and whether
+    the round stopped early (the oven filled up): the entries not reached are put back at the head.
+
+    Only the slot and the start are on the way to the next pizza's start; the round's bookkeeping (started
+    marks, deleting the entries) follows it, and is safe to lose: a repeat of an entry redoes it.
+    """
+    taken = 0
+    settled: list[LineEntry] = []
+    started: list[tuple[Pizza, str, datetime]] = []
+    try:
+        for position, entry in enumerate(entries):
+            outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
+            if isinstance(outcome, NoRoom):
+                line.put_back(entries[position:])
+                return taken, True
+            if isinstance(outcome, Granted):
+                pizza: Pizza | None = entry.pizza
+                taken += 1
+            else:
+                decision = when_already_known(outcome.record, now=now(), start_grace=timedelta(0), from_line=True)
+                if decision is Then.REJOIN_LINE:  # still waiting: only a change of capacity gets here
+                    line.put_back(entries[position:])
+                    return taken, True
+                pizza = outcome.record.pizza if decision is Then.START and outcome.record else None
+            if pizza is not None:  # None: a stale entry (baked, or started already), only to be settled
+                try:
+                    execution = _start(pizza, Route.LINE, ledger=ledger, timer=timer)
+                except StartFailed:
+                    line.put_back(entries[position:])  # it keeps its place at the head of the line
+                    raise
+                if execution is not None:
+                    started.append((pizza, execution, now()))
+            settled.append(entry)
+        return taken, False
+    finally:
+        for pizza, execution, moment in started:
+            ledger.mark_started(pizza, execution, moment)
+        line.done(settled)
+
+
+def remove(
+    pizza: Pizza,
+    *,
+    ledger: Ledger,
+    line: LineHead,
+    timer: BakeTimer,
+    shelf: Shelf,
+    bell: Bell,
+    now: Clock,
+    patience_secs: float = HAND_OVER_PATIENCE_SECS,
+    pause: Callable[[float], None] = time.sleep,
+) -> Removed:
+    """The end of baking: free the slot exactly once, put the pizza on the shelf.
+
+    If pizzas wait, the slot goes straight to the head of the line (one transaction takes this pizza out
+    and gives the slot to the next, whose baking starts at once): no ring, no baker's wake-up between a slot
+    freeing and the next start. Only when the head cannot be had (another taker holds it) is the slot freed
+    and the baker's bell rung.
+    """
+    moment = now()
+    handed = _hand_over(
+        pizza,
+        moment,
+        ledger=ledger,
+        line=line,
+        timer=timer,
+        bell=bell,
+        now=now,
+        patience_secs=patience_secs,
+        pause=pause,
+    )
+    if handed:
+        result, baked_at = Removed.HANDED_OVER, moment
+    else:
+        outcome = ledger.take_out(pizza, moment)
+        if isinstance(outcome, Granted):
+            result, baked_at = Removed.TAKEN_OUT, moment
+        else:
+            record = outcome.record
+            if record is None or record.state is not PizzaState.BAKED:
+                return Removed.NOT_IN_OVEN
+            result, baked_at, pizza = Removed.DUPLICATE, record.baked_at or moment, record.pizza
+            if record.shelved_at is not None:
+                bell.ring(f"removed-{pizza.id}")
+                return result
+        # The baker first: a waiting pizza can take the slot while this one goes on the shelf. A crash after
+        # the slot was freed leaves the pizza unshelved; the retried removal comes here again.
+        bell.ring(f"removed-{pizza.id}")
+    shelf.put(pizza, baked_at)
+    ledger.mark_shelved(pizza, now())
+    return result
+
+
+def _hand_over(
+    pizza: Pizza,
+    moment: datetime,
+    *,
+    ledger: Ledger,
+    line: LineHead,
+    timer: BakeTimer,
+    bell: Bell,
+    now: Clock,
+    patience_secs: float,
+    pause: Callable[[float], None],
+) -> bool:
+    """Give this pizza's slot to the head of the line; whether it did. The head is held (by this removal)
+    from before the transaction until its baking started, so the line's order and one-taker rule hold."""
+    give_up = time.monotonic() + patience_secs
+    while ledger.load().waiting > 0:
+        entries = line.take(1, patient=False)
+        if not entries:  # another taker holds the head for a moment, or it is on its way: look again
+            if time.monotonic() >= give_up:
+                return False
+            pause(_HAND_OVER_POLL_SECS)
+            continue
+        entry = entries[0]
+        outcome = ledger.hand_over(pizza, entry.pizza, entry.sequence, moment)
+        if not isinstance(outcome, Granted):
+            # AlreadyKnown: this pizza is out already (a repeated removal); NoRoom: the entry is stale or the
+            # capacity was lowered. Either way the head goes back to the baker, untouched.
+            line.put_back([entry])
+            return False
+        try:
+            execution = _start(entry.pizza, Route.LINE, ledger=ledger, timer=timer)
+        except StartFailed:
+            line.put_back([entry])  # it keeps its place at the head; the baker tries it again
+            bell.ring(f"removed-{pizza.id}")
+            return True
+        line.done([entry])
+        if execution is not None:
+            ledger.mark_started(entry.pizza, execution, now())
+        return True
+    return False
+
+
+def reconcile(
+    *,
+    ledger: Ledger,
+    timer: BakeTimer,
+    line: LineHead,
+    waiting_line: WaitingLine,
+    shelf: Shelf,
+    bell: Bell,
+    rejects: Rejects,
+    now: Clock,
+    start_grace: timedelta = DEFAULT_START_GRACE,
+    has_time: Callable[[], bool] = lambda: True,
+) -> Reconciled:
+    """Repair what crashes and failed executions leave behind, on a schedule, so no slot leaks and no pizza
+    is lost:
+
+    - a slot held by a pizza whose baking never started (a start that failed without a definite answer,
+      whose message then reached its DLQ): its baking is started now (idempotent by name);
+    - a pizza whose execution ended without its removal (every retry of it failed, or it was stopped):
+      taken out and shelved if it baked its time, else its slot is freed and it goes to the DLQ with the
+      reason (``FAILED``);
+    - ``in_use`` recounted from the slot holders; and the baker's bell rung, so the line never waits for a
+      ring that was lost.
+    """
+    _, holders = ledger.slot_holders()
+    checked = started = taken_out = failed = 0
+    for pizza_id in holders:
+        if not has_time():
+            break
+        record = ledger.pizza(pizza_id)
+        if record is None or record.state is not PizzaState.BAKING:
+            continue  # it left the oven since the read
+        checked += 1
+        pizza = record.pizza
+        if record.started_at is None:
+            if record.allocated_at is not None and now() - record.allocated_at < start_grace:
+                continue  # its first delivery may still be starting it
+            try:
+                execution = _start(pizza, record.route or Route.DIRECT, ledger=ledger, timer=timer)
+            except StartFailed as failure:
+                if failure.definite and record.route is Route.LINE:
+                    waiting_line.join(pizza)  # it waits again; make sure the line has it
+                elif failure.definite:
+                    rejects.reject(_body(pizza), f"its baking could not start: {failure}", record.message_id or "")
+                continue
+            if execution is not None:
+                ledger.mark_started(pizza, execution, now())
+                started += 1
+                continue
+        found = timer.execution(pizza)
+        if found is None or found.running:
+            continue
+        if _settle(
+            record, found, ledger=ledger, line=line, timer=timer, shelf=shelf, bell=bell, rejects=rejects, now=now
+        ):
+            taken_out += 1
+        else:
+            failed += 1
+    recounted = ledger.recount()
+    bell.ring(f"reconciled-{now():%Y%m%dT%H%M}")
+    return Reconciled(checked=checked, started=started, taken_out=taken_out, failed=failed, recounted=recounted)
+
+
+def _settle(
+    record: PizzaRecord,
+    execution: Execution,
+    *,
+    ledger: Ledger,
+    line: LineHead,
+    timer: BakeTimer,
+    shelf: Shelf,
+    bell: Bell,
+    rejects: Rejects,
+    now: Clock,
+) -> bool:
+    """A pizza still holding its slot whose execution is over: taken out (True) if it baked its time, else
+    failed and sent to the DLQ with the reason (False)."""
+    pizza = record.pizza
+    earlier_life = record.allocated_at is not None and execution.started_at < record.allocated_at - timedelta(seconds=1)
+    if not earlier_life and (execution.succeeded or execution.baked_for() >= pizza.baking_time_secs):
+        remove(pizza, ledger=ledger, line=line, timer=timer, shelf=shelf, bell=bell, now=now)
+        return True
+    reason = (
+        f"pizza id {pizza.id} names an execution of an earlier pizza ({execution.started_at:%Y-%m-%d}): reused id"
+        if earlier_life
+        else f"its baking execution ended {execution.status} after {execution.baked_for():.0f} s of "
+        f"{pizza.baking_time_secs} s: {execution.error or ''} {execution.cause or ''}".strip()
+    )
+    if isinstance(ledger.discard(pizza, reason, now()), Granted):
+        rejects.reject(_body(pizza), reason, record.message_id or "")
+        bell.ring(f"failed-{pizza.id}")
+    return False
+
+
+def _body(pizza: Pizza) -> str:
+    return json.dumps(pizza.to_message(), sort_keys=True)
+
+
+def _start(pizza: Pizza, route: Route, *, ledger: Ledger, timer: BakeTimer) -> str | None:
+    """Start the pizza's baking, and return its execution (to mark as started), or None if an execution of
+    that name is over already (the reconciler settles it). Gives the slot back if the execution certainly
+    did not start."""
+    try:
+        started, execution = timer.start(pizza)
+    except StartFailed as failure:
+        if failure.definite:
+            ledger.give_back(pizza, route)
+        raise
+    return None if started is Started.FINISHED else execution
