@@ -7,8 +7,8 @@ the API uses the :class:`Pantry`, ingest the :class:`DeliveryLog`, expiry the :c
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -59,7 +59,10 @@ class Committed:
 
 @dataclass(frozen=True)
 class IngredientsChanged:
-    """An ingredient changed since it was read (or another write held it): read again and re-plan."""
+    """An ingredient changed since it was read (or another write held it): re-plan. ``current`` has the
+    ingredients as they are now, for those the write learned (a failed condition returns its item)."""
+
+    current: Mapping[str, Ingredient] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,11 @@ class Pantry(Protocol):
 
     def all_ingredients(self) -> list[Ingredient]:
         """Every ingredient ever delivered (eventually consistent)."""
+        ...
+
+    def remembered(self, type_ids: Collection[str]) -> dict[str, Ingredient]:
+        """The ingredients as this process last read or wrote them: no request, possibly stale. A plan made on
+        them is written only if their versions still hold, and a refusal is never made on them."""
         ...
 
     def commit_usage(

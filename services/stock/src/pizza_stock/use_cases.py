@@ -63,14 +63,23 @@ class Usage:
 def use_ingredients(command: UseIngredients, now: datetime, pantry: Pantry, patience: Patience) -> Usage:
     """Take every item oldest best-before first, or none; the first answer to a transaction id is final.
 
-    One consistent read and one transaction each time; another writer in between is contention, not an
-    error: read again and re-plan, with jittered pauses, for as long as the function may run.
+    One transaction, planned on the ingredients as this process last saw them (a warm function often knows
+    them: no read) or else read consistently. Another writer in between is contention, not an error: the
+    cancelled write says how the ingredients are now, so re-plan on that, with jittered pauses, for as long
+    as the function may run. A refusal is only ever made on a consistent read.
     """
     fingerprint = command.fingerprint()
+    wanted = [item.type_id for item in command.items]
+    ingredients, fresh = pantry.remembered(wanted), False
+    if len(ingredients) < len(wanted):
+        ingredients, fresh = pantry.ingredients(wanted), True
     attempt = 0
     while True:
-        plan = plan_usage(command, pantry.ingredients([item.type_id for item in command.items]), now)
+        plan = plan_usage(command, ingredients, now)
         if isinstance(plan, OutOfStock):
+            if not fresh:  # what this process remembered may be behind a delivery
+                ingredients, fresh = pantry.ingredients(wanted), True
+                continue
             written = pantry.record_refusal(plan, fingerprint, now)
             answer = plan if isinstance(written, Committed) else _first_answer(command, fingerprint, pantry)
             return Usage(answer, attempt)
@@ -79,9 +88,13 @@ def use_ingredients(command: UseIngredients, now: datetime, pantry: Pantry, pati
             return Usage(plan.outcome, attempt)
         if isinstance(outcome, AlreadyRecorded):
             return Usage(_first_answer(command, fingerprint, pantry), attempt)
-        if not patience.pause(attempt):
-            return Usage(StockBusy(command.transaction_id, attempt + 1), attempt + 1)
-        attempt += 1
+        if fresh:  # a plan on remembered ingredients that turned out stale is not contention
+            if not patience.pause(attempt):
+                return Usage(StockBusy(command.transaction_id, attempt + 1), attempt + 1)
+            attempt += 1
+        current = outcome.current
+        ingredients = dict(current) if set(current) >= set(wanted) else pantry.ingredients(wanted)
+        fresh = True
 
 
 def _first_answer(command: UseIngredients, fingerprint: str, pantry: Pantry) -> UsageAnswer:

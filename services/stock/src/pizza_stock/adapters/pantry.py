@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pizza_common import aws
-from pizza_common.dynamodb import Cancelled, Put, Update, batch_get, from_item, get, retrying, transact, write
+from pizza_common.dynamodb import Cancelled, Passed, Put, Update, batch_get, from_item, get, retrying, transact, write
 from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
 from pizza_stock.adapters.items import (
     LEVELS_INDEX,
@@ -71,11 +71,17 @@ class DynamoDbPantry:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self.name = table_name
         self.client = client or aws.client("dynamodb")
+        self._seen: dict[str, Ingredient] = {}  # as this warm function last read or wrote them
 
     def ingredients(self, type_ids: Collection[str]) -> dict[str, Ingredient]:
         # Consistent: a stale read could miss a delivery and record a wrong refusal as the first answer.
         found = batch_get(self.client, self.name, [ingredient_key(t) for t in sorted(set(type_ids))], consistent=True)
-        return {ingredient.type_id: ingredient for ingredient in map(ingredient_from, found)}
+        read = {ingredient.type_id: ingredient for ingredient in map(ingredient_from, found)}
+        self._seen.update(read)
+        return read
+
+    def remembered(self, type_ids: Collection[str]) -> dict[str, Ingredient]:
+        return {type_id: self._seen[type_id] for type_id in type_ids if type_id in self._seen}
 
     def all_ingredients(self) -> list[Ingredient]:
         query: dict[str, Any] = {
@@ -102,10 +108,25 @@ class DynamoDbPantry:
         )
         outcome = transact(self.client, [record, *(self._change(change) for change in plan.changes)])
         if not isinstance(outcome, Cancelled):
+            self._seen.update((change.ingredient.type_id, change.after()) for change in plan.changes)
             return Committed()
         if outcome.failed(0):
             return AlreadyRecorded()
-        return IngredientsChanged()  # a version moved, or others kept the items busy past the deadline
+        # A version moved, or others kept the items busy past the deadline. What the answer says of each
+        # ingredient: its condition failed (it came back as it is now) or held (it is as planned).
+        current: dict[str, Ingredient] = {}
+        for index, change in enumerate(plan.changes, start=1):
+            reason = outcome.reasons[index] if index < len(outcome.reasons) else None
+            old = outcome.old_item(index)
+            if old is not None:
+                current[change.ingredient.type_id] = ingredient_from(old)
+            elif isinstance(reason, Passed):
+                current[change.ingredient.type_id] = change.ingredient
+        self._seen.update(current)
+        for change in plan.changes:
+            if change.ingredient.type_id not in current:
+                self._seen.pop(change.ingredient.type_id, None)
+        return IngredientsChanged(current)
 
     def _change(self, change: IngredientChange) -> Update:
         """Take from the batches and step the version, only if the ingredient is still as it was read."""
@@ -125,6 +146,7 @@ class DynamoDbPantry:
             expression,
             condition="#version = :read",
             values=values,
+            old_on_failure=True,  # a failed condition answers with the ingredient as it is now: no read to re-plan
         )
 
     def _record(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pizza_stock.domain.commands import UseIngredients
@@ -20,6 +20,16 @@ class IngredientChange:
     ingredient: Ingredient
     takes: tuple[Take, ...]
     level_after: Level
+
+    def after(self) -> Ingredient:
+        """The ingredient once the usage is written: drained batches gone, the others holding what is left."""
+        taken = {take.batch.batch_id: take.quantity for take in self.takes}
+        batches = tuple(
+            replace(batch, remaining=batch.remaining - taken.get(batch.batch_id, 0))
+            for batch in self.ingredient.batches
+            if batch.remaining - taken.get(batch.batch_id, 0) > 0 or batch.batch_id not in taken
+        )
+        return Ingredient(self.ingredient.type_id, self.ingredient.version + 1, batches)
 
 
 @dataclass(frozen=True)
