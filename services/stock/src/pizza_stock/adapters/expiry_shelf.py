@@ -56,9 +56,10 @@ class DynamoDbExpiryShelf:
             removal = Update(
                 self.name,
                 ingredient_key(type_id),
-                "SET #version = :next REMOVE " + ", ".join(f"#batches.#{batch.batch_id}" for batch in held),
+                "SET #version = :next REMOVE " + ", ".join(f"#batches.#b{n}" for n in range(len(held))),
                 condition="#version = :read",
                 values={":read": ingredient.version, ":next": ingredient.version + 1},
+                names={f"#b{n}": batch.batch_id for n, batch in enumerate(held)},
             )
             if not isinstance(write(self.client, removal), WriteConditionFailed):
                 return held

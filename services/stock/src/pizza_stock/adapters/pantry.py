@@ -131,12 +131,13 @@ class DynamoDbPantry:
     def _change(self, change: IngredientChange) -> Update:
         """Take from the batches and step the version, only if the ingredient is still as it was read."""
         values: dict[str, Any] = {":read": change.ingredient.version, ":next": change.ingredient.version + 1}
+        names = {f"#b{number}": take.batch.batch_id for number, take in enumerate(change.takes)}
         sets, removes = ["#version = :next"], []
         for number, take in enumerate(change.takes):
             if take.drains:
-                removes.append(f"#batches.#{take.batch.batch_id}")  # an empty batch leaves the map
+                removes.append(f"#batches.#b{number}")  # an empty batch leaves the map
             else:
-                sets.append(f"#batches.#{take.batch.batch_id} = :b{number}")
+                sets.append(f"#batches.#b{number} = :b{number}")
                 left = replace(take.batch, remaining=take.batch.remaining - take.quantity)
                 values[f":b{number}"] = batch_entry(left)
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
@@ -147,6 +148,7 @@ class DynamoDbPantry:
             condition="#version = :read",
             values=values,
             old_on_failure=True,  # a failed condition answers with the ingredient as it is now: no read to re-plan
+            names=names,
         )
 
     def _record(
