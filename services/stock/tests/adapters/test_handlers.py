@@ -176,14 +176,17 @@ def test_every_change_of_an_ingredient_is_broadcast_with_its_version_leaving_out
     }
     batch_change = stream_record("MODIFY", {"pk": "ham", "sk": "BATCH#x"}, {}, {"remaining": 1}, ttl=False)
     created = stream_record("INSERT", keys, None, ham | {"version": 0, "batches": {}}, ttl=False)
-    records = [created, stream_record("MODIFY", keys, ham, ham | {"version": 4}, ttl=False), batch_change]
+    emptied = stream_record("MODIFY", keys, ham, ham | {"version": 5}, ttl=False)
+    emptied["dynamodb"]["NewImage"]["batches"] = {}  # DynamoDB Local's rendering of an empty map
+    records = [created, stream_record("MODIFY", keys, ham, ham | {"version": 4}, ttl=False), batch_change, emptied]
     assert broadcast.handler({"Records": records}, context) == {"batchItemFailures": []}
     kinesis = aws.client("kinesis")
     shard = kinesis.describe_stream(StreamName=LEVELS)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = kinesis.get_shard_iterator(StreamName=LEVELS, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     got = kinesis.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
     assert [(r["PartitionKey"], json.loads(r["Data"])) for r in got] == [
-        ("ham", {"schemaVersion": 1, "typeId": "ham", "quantity": 10, "version": 4})
+        ("ham", {"schemaVersion": 1, "typeId": "ham", "quantity": 10, "version": 4}),
+        ("ham", {"schemaVersion": 1, "typeId": "ham", "quantity": 0, "version": 5}),
     ]
 
 

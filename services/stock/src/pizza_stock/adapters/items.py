@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from pizza_common.dynamodb import from_item
 from pizza_stock.domain import Batch, Ingredient
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "batch_entry",
     "batch_sort_key",
     "ingredient_from",
+    "ingredient_from_image",
     "ingredient_key",
 ]
 
@@ -72,3 +74,13 @@ def ingredient_from(values: Mapping[str, Any]) -> Ingredient:
         for batch_id, (remaining, epoch) in (values.get("batches") or {}).items()
     )
     return Ingredient(type_id, int(values.get("version", 0)), batches)
+
+
+def ingredient_from_image(image: Mapping[str, Any]) -> Ingredient:
+    """An ingredient row from a stream image (DynamoDB JSON).
+
+    DynamoDB Local writes an empty map (an ingredient whose batches are all used or gone) as ``{}`` in stream
+    images, where AWS writes ``{"M": {}}``; an attribute value is never empty on AWS, so such values are read
+    as absent, which reads both right.
+    """
+    return ingredient_from(from_item({name: value for name, value in image.items() if value}))

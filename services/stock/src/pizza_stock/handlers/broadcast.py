@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented, metrics
 from pizza_stock import bootstrap
-from pizza_stock.adapters.items import AGGREGATE, ingredient_from
+from pizza_stock.adapters.items import AGGREGATE, ingredient_from_image
 from pizza_stock.use_cases import broadcast_level
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -27,7 +27,7 @@ def record_handler(record: DynamoDBRecord) -> None:
         return
     created = change.approximate_creation_date_time
     changed_at = datetime.fromtimestamp(created, UTC) if created else datetime.now(UTC)
-    if broadcast_level(ingredient_from(change.new_image), changed_at, bootstrap.broadcast().levels):
+    if broadcast_level(ingredient_from_image(change.raw_event["NewImage"]), changed_at, bootstrap.broadcast().levels):
         metrics.add_metric(name="LevelChangesBroadcast", unit=MetricUnit.Count, value=1)
 
 
