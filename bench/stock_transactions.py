@@ -100,8 +100,19 @@ def main() -> int:
             for lane in lanes:  # a warm worker per client before the clock starts
                 stock.use(f"warm-{uuid.uuid4().hex}", lane[0])
 
-            def place(lane: list[dict[str, int]]) -> list[int]:
-                return [stock.use(f"bench-{uuid.uuid4().hex}", order).status for order in lane]
+            resets: list[int] = []
+
+            def place(lane: list[dict[str, int]], resets: list[int] = resets) -> list[int]:
+                statuses = []
+                for order in lane:
+                    transaction_id = f"bench-{uuid.uuid4().hex}"
+                    while True:
+                        try:
+                            statuses.append(stock.use(transaction_id, order).status)
+                            break
+                        except OSError:  # the gateway dropped the connection: the same id again is safe
+                            resets.append(1)
+                return statuses
 
             with requests.counting() as counted, ThreadPoolExecutor(max_workers=clients) as pool:
                 started = time.monotonic()
@@ -125,6 +136,7 @@ def main() -> int:
                 ),
                 f"{run}_transactions_per_s_vs_conditional_update_rate": figure(rate / base, "ratio"),
                 f"{run}_answers_other_than_201_or_409": figure(answered - successes - answers[409], "answers"),
+                f"{run}_connections_dropped_by_the_gateway": figure(len(resets), "requests"),
             }
             if answered - successes - answers[409]:
                 print(f"warning: {run}: answers other than 201 and 409: {dict(answers)}")
