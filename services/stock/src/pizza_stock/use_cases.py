@@ -51,6 +51,9 @@ __all__ = [
 
 # --- usage ------------------------------------------------------------------------------------------------
 
+# Full-jitter pauses between re-plans grow to at most 2**3 times their base (80 ms with pizza_common.deadline).
+MAX_PAUSE_STEP = 3
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -89,7 +92,9 @@ def use_ingredients(command: UseIngredients, now: datetime, pantry: Pantry, pati
         if isinstance(outcome, AlreadyRecorded):
             return Usage(_first_answer(command, fingerprint, pantry), attempt)
         if fresh:  # a plan on remembered ingredients that turned out stale is not contention
-            if not patience.pause(attempt):
+            # The answer says how the ingredients are now, so re-plan soon: a pause that kept growing would
+            # leave this request behind newer ones on a busy ingredient (unfair, and 503s at the deadline).
+            if not patience.pause(min(attempt, MAX_PAUSE_STEP)):
                 return Usage(StockBusy(command.transaction_id, attempt + 1), attempt + 1)
             attempt += 1
         current = outcome.current

@@ -9,7 +9,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pizza_common import aws
+from pizza_common import aws, deadline
+from pizza_common.deadline import Deadline
 from pizza_common.dynamodb import Cancelled, Passed, Put, Update, batch_get, from_item, get, retrying, transact, write
 from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
 from pizza_stock.adapters.items import (
@@ -36,6 +37,8 @@ __all__ = ["TRANSACTION_RETENTION", "DynamoDbPantry"]
 
 # How long a transactionId keeps its first answer.
 TRANSACTION_RETENTION = timedelta(days=30)
+# The longest pause between retries of a transaction cancelled by a conflict or throttling.
+BUSY_PAUSE_CAP_SECS = 0.05
 
 
 def _transaction_key(transaction_id: str) -> dict[str, str]:
@@ -65,6 +68,18 @@ def _answer_of(transaction_id: str, text: str) -> StockUsed | OutOfStock:
             tuple(Level(type_id, quantity, version) for type_id, quantity, version in stored["levels"]),
         )
     return OutOfStock(transaction_id, tuple(Shortfall(t, r, a) for t, r, a in stored["shortfalls"]))
+
+
+class _Busy(Deadline):
+    """The invocation's deadline, with short pauses between retries of a usage that met another transaction:
+    on a busy ingredient a pause that kept growing would leave this request behind newer ones."""
+
+    @classmethod
+    def of(cls, deadline: Deadline) -> _Busy:
+        return cls(deadline.at, deadline.clock, deadline.sleep)
+
+    def pause(self, attempt: int, *, base: float = 0.01, cap: float = BUSY_PAUSE_CAP_SECS) -> bool:
+        return super().pause(attempt, base=base, cap=min(cap, BUSY_PAUSE_CAP_SECS))
 
 
 class DynamoDbPantry:
@@ -106,7 +121,11 @@ class DynamoDbPantry:
             self._record(plan.command.transaction_id, fingerprint, plan.outcome, now),
             condition="attribute_not_exists(pk)",
         )
-        outcome = transact(self.client, [record, *(self._change(change) for change in plan.changes)])
+        outcome = transact(
+            self.client,
+            [record, *(self._change(change) for change in plan.changes)],
+            deadline=_Busy.of(deadline.current()),
+        )
         if not isinstance(outcome, Cancelled):
             self._seen.update((change.ingredient.type_id, change.after()) for change in plan.changes)
             return Committed()
