@@ -150,8 +150,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         pid_file.write_text(f"{os.getpid()}\n")
         print(f"localcloud is up at {cloud.endpoint} (region {cloud.region})", flush=True)
         print(f"outputs: {outputs}", flush=True)
-        for name, url in cloud.status()["apis"].items():
-            print(f"http api {name}: {url}", flush=True)
+        for name, url in cloud.status()["function_urls"].items():
+            print(f"function url {name}: {url}", flush=True)
         if cloud.chaos_duplicates:
             print("chaos: every event is delivered at least twice; Express executions run twice", flush=True)
         if cloud.chaos_throttle:
@@ -301,8 +301,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"conflicts, {dynamodb.get('throttled', 0)} throttled, {dynamodb.get('partial_batches', 0)} partial "
             f"batches, {dynamodb.get('ttl_deleted', 0)} TTL deletions"
         )
-    for name, url in status["apis"].items():
-        print(f"http api {name}: {url}")
+    for name, url in status["function_urls"].items():
+        print(f"function url {name}: {url}")
     print(f"functions ({len(status['functions'])}):")
     for function in status["functions"]:
         print(

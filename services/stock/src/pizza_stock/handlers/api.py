@@ -1,4 +1,4 @@
-"""``pizza-stock-api``: the HTTP API (payload 2.0, IAM-authorised).
+"""``pizza-stock-api``: the HTTP API (a Lambda function URL, payload 2.0, IAM-authorised).
 
 - ``GET /stock``: every ingredient's level.
 - ``GET /stock/{typeId}``: one level, 404 if never delivered.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -24,7 +24,7 @@ from pizza_stock.domain import is_type_id
 from pizza_stock.http import UsageRequest, level_body, usage_answer
 from pizza_stock.use_cases import level_of, levels, use_ingredients
 
-app = APIGatewayHttpResolver()
+app = LambdaFunctionUrlResolver()
 install_error_handlers(app)
 
 
