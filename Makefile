@@ -91,8 +91,8 @@ test-package: install ## build every Lambda zip twice (same sha256) and import e
 test-integration: install ## the running system through its public doors, on a local cloud started by the session
 	$(BIN)/pytest -q -p no:cacheprovider tests/integration
 
-test-chaos: install ## the integration suite again with every event delivered at least twice
-	$(BIN)/pytest -q -p no:cacheprovider --localcloud-chaos tests/integration
+test-chaos: install ## the integration suite again: every event delivered at least twice, DynamoDB throttled (5%)
+	$(BIN)/pytest -q -p no:cacheprovider --localcloud-chaos --localcloud-chaos=throttle=0.05 tests/integration
 
 test-terraform: install $(CHECKOV_VENV)/.installed ## fmt, parse, provider schema, wiring, IAM vs code, parity, checkov
 	$(BIN)/pytest -q -p no:cacheprovider tests/terraform

@@ -80,6 +80,8 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as state_dir, LocalCloud([stack], state_dir=state_dir) as cloud:
         idle_rss_kib = _rss_kib()
+        engine = cloud.emulator.engine
+        engine_rss_kib = _rss_kib(str(engine.pid)) if engine is not None else 0
         n = args.invocations
         dynamodb = cloud.client("dynamodb")
         awslambda = cloud.client("lambda")
@@ -119,6 +121,7 @@ def main() -> int:
         figures[f"{name}_p50_vs_put_item_p50"] = {"value": round(p50 / put_p50, 3), "unit": "ratio"}
     figures["cloud_rss_idle"] = {"value": round(idle_rss_kib / 1024, 1), "unit": "MiB"}
     figures["worker_rss_warm"] = {"value": round(worker_rss_kib / 1024, 1), "unit": "MiB"}
+    figures["dynamodb_local_rss"] = {"value": round(engine_rss_kib / 1024, 1), "unit": "MiB"}
     baseline = {
         "put_item_p50": {"value": round(put_p50, 3), "unit": "ms"},
         "put_item_rate": {"value": round(1000 * len(put_item) / sum(put_item), 1), "unit": "requests/s"},

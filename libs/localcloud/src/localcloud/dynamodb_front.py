@@ -28,6 +28,7 @@ Every request reaching the emulator's port with ``X-Amz-Target: DynamoDB_2012081
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import json
@@ -622,7 +623,11 @@ class DynamoDBFront:
 
     def _streams(self, request: _Request) -> tuple[int, bytes]:
         status, data = self._forward(request)
-        if request.operation != "GetRecords" or status != 200 or data == b'"eventName":"INSERT"':
+        if request.operation != "GetRecords":
+            return status, data
+        if status == 400 and b"TrimmedDataAccessException" in data:
+            status, data = self._from_trim_horizon(request, status, data)
+        if status != 200:
             return status, data
         if b"REMOVE" not in data and b"UNKNOWN_TO_SDK_VERSION" not in data:
             return status, data
@@ -640,6 +645,26 @@ class DynamoDBFront:
                 record["userIdentity"] = dict(TTL_IDENTITY_API)
                 changed = True
         return status, json.dumps(answer).encode() if changed else data
+
+    def _from_trim_horizon(self, request: _Request, status: int, data: bytes) -> tuple[int, bytes]:
+        """DynamoDB Local numbers stream records across all its shards, and an iterator taken on a shard before
+        its first record points at a number that later lies before the shard's first record: GetRecords then
+        answers TrimmedDataAccessException though nothing was trimmed (in memory, nothing ever is). Every record
+        of the shard lies after the iterator's position, so reading from the shard's TRIM_HORIZON is what the
+        iterator asked for."""
+        iterator = _CLOUD_ARN.sub(_LOCAL_ARN_BYTES, str(request.json().get("ShardIterator", "")).encode()).decode()
+        try:
+            stream_arn, _version, encoded = iterator.split("|", 2)
+            shard_id = base64.b64decode(encoded).decode().split("|", 1)[0]
+        except (ValueError, UnicodeDecodeError):
+            return status, data
+        headers = {**request.headers, "X-Amz-Target": "DynamoDBStreams_20120810.GetShardIterator"}
+        body = {"StreamArn": stream_arn, "ShardId": shard_id, "ShardIteratorType": "TRIM_HORIZON"}
+        fresh_status, fresh = self._engine(headers, json.dumps(body).encode())
+        if fresh_status != 200:
+            return status, data
+        retry = json.dumps({**request.json(), "ShardIterator": json.loads(fresh)["ShardIterator"]}).encode()
+        return self._forward(request, retry)
 
     def _is_ttl_removal(self, table: str, sequence: str, record: dict[str, Any]) -> bool:
         with self._lock:

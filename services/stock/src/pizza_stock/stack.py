@@ -82,6 +82,7 @@ def stack(prefix: str = "pizza") -> Stack:
                 notifications=(
                     BucketNotification(function=name("ingest"), events=("s3:ObjectCreated:*",), suffix=".csv"),
                 ),
+                sse_algorithm="aws:kms",  # as terraform/modules/stock/storage.tf
             ),
         ),
         tables=(

@@ -26,8 +26,7 @@ T = TypeVar("T")
 # Waits are short so that stop() never hangs: a long poll returns within this many seconds.
 LONG_POLL_SECONDS = 1
 # How often an idle shard is read: 4 times a second (Lambda's rate for DynamoDB streams), and once a second
-# after a quiet minute. Each read of a DynamoDB stream leaves an iterator in moto's memory for good (about
-# 2 KB), so a shard read 4 times a second for hours would hold tens of megabytes.
+# after a quiet minute, which spares the two cores of a laptop when a cloud idles for hours.
 SHARD_POLL_SECONDS = 0.25
 QUIET_SHARD_POLL_SECONDS = 1.0
 QUIET_AFTER_SECONDS = 60.0
