@@ -162,6 +162,9 @@ class FakeLine:
         if pizza.id in self._recent:
             return
         self._recent.add(pizza.id)
+        self.rejoin(pizza)
+
+    def rejoin(self, pizza: Pizza) -> None:
         self.queued.append((f"{next(self._sequence):020d}", pizza))
         self.joined.append(pizza.id)
 

@@ -92,7 +92,13 @@ class LineEntry:
 class WaitingLine(Protocol):
     """The back of the waiting line, where pizzas join it in arrival order."""
 
-    def join(self, pizza: Pizza) -> None: ...
+    def join(self, pizza: Pizza) -> None:
+        """Join once: a repeat within the deduplication window is dropped."""
+        ...
+
+    def rejoin(self, pizza: Pizza) -> None:
+        """Join again, even within the window (a pizza put back to waiting whose entry is gone)."""
+        ...
 
 
 class LineHead(Protocol):

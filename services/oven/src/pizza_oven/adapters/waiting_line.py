@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from pizza_oven.domain.commands import InvalidPizza, parse_order
@@ -32,11 +33,18 @@ class SqsWaitingLine:
         self.client = client
 
     def join(self, pizza: Pizza) -> None:
+        self._send(pizza, pizza.id)
+
+    def rejoin(self, pizza: Pizza) -> None:
+        # A stale second entry is harmless: whoever takes it finds the pizza no longer waiting and drops it.
+        self._send(pizza, f"{pizza.id}.{uuid.uuid4().hex}")
+
+    def _send(self, pizza: Pizza, deduplication_id: str) -> None:
         self.client.send_message(
             QueueUrl=self.queue_url,
             MessageBody=message_body(pizza),
             MessageGroupId=LINE_GROUP,
-            MessageDeduplicationId=pizza.id,
+            MessageDeduplicationId=deduplication_id,
         )
 
 
