@@ -17,7 +17,7 @@ ARGS ?=
 UNIT_ENVS := py311-common,py312-common,py311-localcloud,py312-localcloud,py311-stock,py312-stock,py311-oven,py312-oven,py311-pizza,py312-pizza
 
 .PHONY: help install checkov-venv terraform-schema test test-lint test-unit test-package test-integration test-chaos \
-	test-terraform test-demo lint demo up down package bench clean
+	test-terraform test-demo lint demo up down package outputs bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -94,6 +94,17 @@ up: install ## start the local cloud in the background; writes .localcloud/outpu
 
 down: ## stop the local cloud started by `make up`
 	@if [ -x $(BIN)/localcloud ]; then $(BIN)/localcloud down; fi
+
+# `terraform output -json` of each applied root, saved as $(OUTPUTS_DIR)/<root>.json, into the file the
+# integration tests read (LOCALCLOUD_OUTPUTS=$(OUTPUTS) make test-integration); see terraform/README.md.
+OUTPUTS_DIR ?= build/terraform-outputs
+OUTPUTS ?= build/outputs.json
+DEPLOYMENTS ?= shared stock oven
+ENDPOINT ?=
+REGION ?= $(or $(AWS_REGION),us-east-1)
+outputs: install ## the integration tests' outputs file from `terraform output -json` of each root (OUTPUTS_DIR, ENDPOINT)
+	$(PY) tools/terraform_outputs.py $(foreach d,$(DEPLOYMENTS),$(OUTPUTS_DIR)/$(d).json) \
+		$(if $(ENDPOINT),--endpoint $(ENDPOINT)) --region $(REGION) -o $(OUTPUTS)
 
 package: install ## one reproducible Lambda zip per service in dist/, with its size and sha256
 	$(PY) tools/package.py

@@ -64,16 +64,17 @@ def main() -> int:
     args = parser.parse_args()
 
     from localcloud.cloud import LocalCloud
-    from localcloud.stack import Attribute, Function, HttpApi, HttpRoute, Stack, Table
+    from localcloud.stack import Attribute, Function, FunctionUrl, Stack, Table
 
     stack = Stack(
         name="bench",
         tables=(Table(name="bench-items", hash_key=Attribute(name="id")),),
-        functions=(Function(name="bench-echo", handler="localcloud_invoke.echo", code_paths=(HERE,)),),
-        http_apis=(
-            HttpApi(
-                name="bench-api",
-                routes=(HttpRoute(method="POST", path="/echo", function="bench-echo", authorization="NONE"),),
+        functions=(
+            Function(
+                name="bench-echo",
+                handler="localcloud_invoke.echo",
+                code_paths=(HERE,),
+                url=FunctionUrl(authorization="NONE"),
             ),
         ),
     )
@@ -93,7 +94,7 @@ def main() -> int:
         through_moto = _timed(
             n, lambda i: awslambda.invoke(FunctionName="bench-echo", Payload=json.dumps({"n": i}))["Payload"].read()
         )
-        url = urlsplit(cloud.api_url("bench-api"))
+        url = urlsplit(cloud.function_url("bench-echo"))
         connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
 
         def request(i: int) -> None:

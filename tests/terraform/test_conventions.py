@@ -27,13 +27,24 @@ def _terraform_block(folder: Path) -> dict:
     return blocks[0]
 
 
-@pytest.mark.parametrize("folder", configurations(), ids=relative)
-def test_each_configuration_pins_terraform_and_the_aws_provider_major(folder: Path) -> None:
+@pytest.mark.parametrize("folder", MODULES, ids=relative)
+def test_each_module_sets_a_floor_and_leaves_the_ceiling_to_its_roots(folder: Path) -> None:
+    # As terraform-aws-modules do: a module states the oldest versions it works with; roots constrain.
     assert (folder / "versions.tf").exists()
     block = _terraform_block(folder)
     assert block["required_version"] == ">= 1.6"
     [providers] = block["required_providers"]
+    assert providers["aws"] == {"source": "hashicorp/aws", "version": ">= 6.0"}
+
+
+@pytest.mark.parametrize("folder", DEPLOYMENTS, ids=relative)
+def test_each_deployment_pins_terraform_for_use_lockfile_and_the_aws_provider_major(folder: Path) -> None:
+    block = _terraform_block(folder)
+    assert block["required_version"] == ">= 1.10"  # the S3 backend's use_lockfile needs 1.10
+    [providers] = block["required_providers"]
     assert providers["aws"] == {"source": "hashicorp/aws", "version": "~> 6.0"}
+    example = (folder / "backend.hcl.example").read_text()
+    assert "use_lockfile" in example and "dynamodb_table" not in example
 
 
 @pytest.mark.parametrize("folder", configurations(), ids=relative)
@@ -60,7 +71,9 @@ def test_each_module_has_its_files(folder: Path) -> None:
     assert not missing, f"{relative(folder)} lacks {missing}"
 
 
-@pytest.mark.parametrize("folder", [*DEPLOYMENTS, *(m for m in MODULES if m.name != "lambda_function")], ids=relative)
+@pytest.mark.parametrize(
+    "folder", [*DEPLOYMENTS, *(m for m in MODULES if m.name not in ("lambda_function", "queue"))], ids=relative
+)
 def test_names_take_the_prefix_pizza_by_default(folder: Path) -> None:
     prefix = _merged(folder, "variable").get("name_prefix")
     assert prefix is not None, f"{relative(folder)}: no name_prefix variable"
@@ -88,3 +101,11 @@ def test_each_service_deployment_has_the_outputs_its_stack_declares(service: str
     stack = _stacks()[service]("pizza")  # type: ignore[operator]
     missing = sorted(set(stack.outputs) - set(_merged(folder, "output")))
     assert not missing, f"{relative(folder)} lacks the outputs {missing} that {service}'s stack.py declares"
+
+
+def test_the_local_clouds_shared_stack_is_what_deployments_shared_makes() -> None:
+    from localcloud.parity import compare
+
+    shared = _stacks()["shared"]
+    assert compare(shared("pizza"), TERRAFORM / "deployments" / "shared") == []  # type: ignore[operator]
+    assert compare(shared("acme"), TERRAFORM / "deployments" / "shared", {"name_prefix": "acme"}) == []  # type: ignore[operator]

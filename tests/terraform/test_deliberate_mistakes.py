@@ -41,7 +41,7 @@ def test_an_argument_the_provider_does_not_have_is_reported(module, provider_sch
 
 
 def test_an_argument_misspelt_inside_a_nested_block_is_reported(module, provider_schema) -> None:
-    _edit(module / "main.tf", '    log_format = "JSON"', '    log_fromat = "JSON"')
+    _edit(module / "main.tf", '    log_format            = "JSON"', '    log_fromat            = "JSON"')
     problems = check_tree(module, provider_schema)
     assert (
         f"{module}/main.tf: aws_lambda_function.this.logging_config: no argument or block 'log_fromat' in hashicorp/aws"

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tf_files import TERRAFORM, configurations, relative
+from tf_files import ROOT, TERRAFORM, configurations, relative
 from tf_wiring import SOURCE_ROOTS, all_problems
 
 from localcloud.parity import scope
@@ -140,6 +140,22 @@ def test_an_s3_notification_that_does_not_wait_for_its_permission_is_reported(ba
     )
 
 
+def test_a_public_function_url_is_reported(bakery: Bakery) -> None:
+    url = (
+        'resource "aws_lambda_function_url" "receive" {\n'
+        "  function_name      = module.receive.function_name\n"
+        '  authorization_type = "{}"\n'
+        "}\n"
+    )
+    (bakery.module / "api.tf").write_text(url.replace("{}", "AWS_IAM"))
+    assert bakery.problems() == []
+    (bakery.module / "api.tf").write_text(url.replace("{}", "NONE"))
+    assert bakery.problems() == [
+        "aws_lambda_function_url.receive: authorization_type is 'NONE'; every API here is AWS_IAM "
+        "(a NONE URL is public to the internet)"
+    ]
+
+
 def test_a_state_machine_variable_that_templatefile_does_not_pass_is_reported(bakery: Bakery) -> None:
     bakery.edit("terraform/main.tf", "    rest_seconds      = 5\n", "")
     problems = bakery.problems()
@@ -152,3 +168,22 @@ def test_a_state_machine_file_that_is_not_json_is_reported(bakery: Bakery) -> No
     bakery.edit("statemachines/bake.asl.json", '"End": true }', '"End": true, }')
     [problem] = bakery.problems()
     assert "does not render to valid JSON" in problem
+
+
+def test_queues_made_through_modules_queue_are_checked_too(tmp_path: Path) -> None:
+    modules = tmp_path / "modules"
+    shutil.copytree(TERRAFORM / "modules", modules)
+    oven = modules / "oven"
+    variables = {"baking_definition_file": str(ROOT / "services" / "oven" / "statemachines" / "bake.asl.json")}
+    assert all_problems(scope(oven, variables), import_check=False) == []
+    queues = oven / "queues.tf"
+    text = queues.read_text()
+    assert text.count("visibility_timeout_seconds = 180") == 2
+    queues.write_text(text.replace("visibility_timeout_seconds = 180", "visibility_timeout_seconds = 20", 1))
+
+    problems = all_problems(scope(oven, variables), import_check=False)
+
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "aws_lambda_event_source_mapping.new_items: queue 'pizza-oven-new-items' visibility timeout 20s is "
+        "shorter than its function's timeout 30s (Lambda refuses the mapping)"
+    ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from tf_files import ROOT, relative
 
-from localcloud.parity import FileContent, Ref, Scope, TemplateFile, Unknown, functions
+from localcloud.parity import FileContent, Ref, Scope, TemplateFile, Unknown, functions, queue_resources
 
 SOURCE_ROOTS = (*sorted(ROOT.glob("services/*/src")), *sorted(ROOT.glob("libs/*/src")))
 
@@ -203,8 +203,8 @@ def _reachable_text(handler: str, roots: list[Path]) -> str:
 def _dead_letter_queues(scope: Scope) -> set[str]:
     """Queues that receive what others failed: redrive targets, on-failure destinations, Lambda DLQs."""
     names: set[str] = set()
-    for body in scope.module.resources_of("aws_sqs_queue").values():
-        redrive = scope.evaluate(body.get("redrive_policy"))
+    for queue_scope, _, body in queue_resources(scope):
+        redrive = queue_scope.evaluate(body.get("redrive_policy"))
         match = re.search(r"\$\{queue\.(.+?)\.arn\}", str(redrive))
         if match:
             names.add(match.group(1))
@@ -227,15 +227,15 @@ def queue_problems(scope: Scope) -> list[str]:
     dead_letter = _dead_letter_queues(scope)
     timeouts = {str(f.name): f.timeout for f in functions(scope)}
     queues: dict[str, dict[str, Any]] = {}
-    for address, body in scope.module.resources_of("aws_sqs_queue").items():
-        where = f"{relative(scope.module.path)}: aws_sqs_queue.{address}"
-        name = str(scope.evaluate(body.get("name")))
-        queues[name] = body
-        fifo = scope.evaluate(body.get("fifo_queue", False)) is True
+    for queue_scope, address, body in queue_resources(scope):
+        where = f"{relative(scope.module.path)}: {address}"
+        name = str(queue_scope.evaluate(body.get("name")))
+        queues[name] = (queue_scope, body)
+        fifo = queue_scope.evaluate(body.get("fifo_queue", False)) is True
         if fifo != name.endswith(".fifo"):
             problems.append(f"{where}: {name!r}: a FIFO queue's name ends in .fifo, and only a FIFO queue's does")
         is_dead_letter = name in dead_letter or re.search(r"-dlq(\.fifo)?$", name) is not None
-        if body.get("redrive_policy") is None and not is_dead_letter:
+        if queue_scope.evaluate(body.get("redrive_policy")) is None and not is_dead_letter:
             problems.append(f"{where}: {name!r} has no redrive_policy: every queue has a DLQ")
     for address, body in scope.module.resources_of("aws_lambda_event_source_mapping").items():
         where = f"{relative(scope.module.path)}: aws_lambda_event_source_mapping.{address}"
@@ -246,7 +246,7 @@ def queue_problems(scope: Scope) -> list[str]:
                 problems.append(f"{where}: starting_position is for stream sources, not queues")
             queue = queues.get(source.name)
             timeout = timeouts.get(str(_function_name(scope.evaluate(body.get("function_name")))))
-            visibility = scope.evaluate(queue.get("visibility_timeout_seconds", 30)) if queue else None
+            visibility = queue[0].evaluate(queue[1].get("visibility_timeout_seconds", 30)) if queue else None
             if isinstance(timeout, int | float) and isinstance(visibility, int | float) and visibility < timeout:
                 problems.append(
                     f"{where}: queue {source.name!r} visibility timeout {visibility}s is shorter than its "
@@ -258,11 +258,11 @@ def queue_problems(scope: Scope) -> list[str]:
 
 
 # Who invokes a function for each kind of wiring, and the permission that lets them.
-_INVOKERS = {"s3": "s3.amazonaws.com", "events": "events.amazonaws.com", "apigateway": "apigateway.amazonaws.com"}
+_INVOKERS = {"s3": "s3.amazonaws.com", "events": "events.amazonaws.com"}
 
 
 def permission_problems(scope: Scope) -> list[str]:
-    """A function that S3, EventBridge or API Gateway invokes has an aws_lambda_permission for that principal;
+    """A function that S3 or EventBridge invokes has an aws_lambda_permission for that principal;
     an S3 notification waits for its permission (depends_on), as S3 checks it when the notification is set."""
     permissions: dict[tuple[str, str], str] = {}
     for address, body in scope.module.resources_of("aws_lambda_permission").items():
@@ -297,16 +297,19 @@ def permission_problems(scope: Scope) -> list[str]:
                 f"{base}: aws_cloudwatch_event_target.{address}: no aws_lambda_permission lets "
                 f"events.amazonaws.com invoke {target.name}"
             )
-    for address, body in scope.module.resources_of("aws_apigatewayv2_integration").items():
-        target = scope.evaluate(body.get("integration_uri"))
-        if (
-            isinstance(target, Ref)
-            and target.kind == "function"
-            and (target.name, _INVOKERS["apigateway"]) not in permissions
-        ):
+    return problems
+
+
+def function_url_problems(scope: Scope) -> list[str]:
+    """Every function URL is IAM-authorised (docs/decisions.md: no public URL; callers sign for lambda)."""
+    problems = []
+    base = relative(scope.module.path)
+    for address, body in scope.module.resources_of("aws_lambda_function_url").items():
+        authorization = scope.evaluate(body.get("authorization_type"))
+        if authorization != "AWS_IAM":
             problems.append(
-                f"{base}: aws_apigatewayv2_integration.{address}: no aws_lambda_permission lets "
-                f"apigateway.amazonaws.com invoke {target.name}"
+                f"{base}: aws_lambda_function_url.{address}: authorization_type is {authorization!r}; "
+                "every API here is AWS_IAM (a NONE URL is public to the internet)"
             )
     return problems
 
@@ -348,6 +351,11 @@ def state_machine_problems(scope: Scope) -> list[str]:
             json.loads(rendered)
         except json.JSONDecodeError as error:
             problems.append(f"{where}: {relative(definition.path)} does not render to valid JSON: {error}")
+    # A module takes its definition file as a variable: the deployment that passes it is where it is known.
+    for call in scope.module.module_calls:
+        child = scope.child(call)
+        if child is not None:
+            problems.extend(state_machine_problems(child))
     return problems
 
 
@@ -358,5 +366,6 @@ def all_problems(scope: Scope, roots: Iterable[Path] = SOURCE_ROOTS, import_chec
         *stream_problems(scope, roots),
         *queue_problems(scope),
         *permission_problems(scope),
+        *function_url_problems(scope),
         *state_machine_problems(scope),
     ]

@@ -47,14 +47,14 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
-def test_a_post_is_signed_for_execute_api_and_carries_its_json_body(server):
+def test_a_post_is_signed_for_lambda_and_carries_its_json_body(server):
     api = SignedHttp(server + "/", region="eu-west-1", credentials=CREDENTIALS)
     answer = api.post("/transactions", {"transactionId": "t-1"})
     assert (answer.status, answer.json()) == (200, {"path": "/transactions"})
     [seen] = _Recorder.seen
     authorization = seen["headers"]["Authorization"]
     assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
-    assert "/eu-west-1/execute-api/aws4_request" in authorization
+    assert "/eu-west-1/lambda/aws4_request" in authorization
     assert "X-Amz-Date" in seen["headers"]
     assert json.loads(seen["body"]) == {"transactionId": "t-1"}
 
@@ -65,6 +65,9 @@ def test_an_error_status_is_an_answer_not_an_exception(server):
     assert answer.json() == {"path": "/stock/conflict"}
 
 
-def test_the_region_is_read_from_an_execute_api_url():
-    assert _region_for("https://abc123.execute-api.eu-central-1.amazonaws.com/", None) == "eu-central-1"
-    assert _region_for("https://abc123.execute-api.eu-central-1.amazonaws.com/", "us-west-2") == "us-west-2"
+def test_the_region_is_read_from_a_function_url():
+    url = "https://abcdefghijklmnopqrstuvwxyz234567.lambda-url.eu-central-1.on.aws/"
+    assert _region_for(url, None) == "eu-central-1"
+    assert _region_for(url, "us-west-2") == "us-west-2"
+    localstack = "http://abcdefghijklmnopqrstuvwxyz234567.lambda-url.eu-west-2.localhost.localstack.cloud:4566/"
+    assert _region_for(localstack, None) == "eu-west-2"

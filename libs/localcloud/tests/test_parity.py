@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,8 @@ from localcloud.stack import (
     BucketNotification,
     DestinationConfig,
     Function,
+    FunctionUrl,
     GlobalSecondaryIndex,
-    HttpApi,
-    HttpRoute,
     Queue,
     Rule,
     RuleTarget,
@@ -169,23 +169,8 @@ resource "aws_sfn_state_machine" "bake" {
   })
 }
 
-resource "aws_apigatewayv2_api" "bakery" {
-  name          = "${var.name_prefix}-bakery-api"
-  protocol_type = "HTTP"
-}
-
-resource "aws_apigatewayv2_integration" "receive" {
-  api_id                 = aws_apigatewayv2_api.bakery.id
-  integration_type       = "AWS_PROXY"
-  integration_uri        = module.receive.function_invoke_arn
-  payload_format_version = "2.0"
-}
-
-resource "aws_apigatewayv2_route" "routes" {
-  for_each           = toset(["POST /loaves", "GET /loaves/{loafId}"])
-  api_id             = aws_apigatewayv2_api.bakery.id
-  route_key          = each.key
-  target             = "integrations/${aws_apigatewayv2_integration.receive.id}"
+resource "aws_lambda_function_url" "receive" {
+  function_name      = module.receive.function_name
   authorization_type = "AWS_IAM"
 }
 """
@@ -196,6 +181,9 @@ output "loaves_table" {
 }
 output "orders_queue_url" {
   value = aws_sqs_queue.orders.url
+}
+output "api_url" {
+  value = aws_lambda_function_url.receive.function_url
 }
 """
 
@@ -233,6 +221,7 @@ def bakery(prefix: str, module_dir: Path, **changes: object) -> Stack:
         outputs={
             "loaves_table": f"${{table.{prefix}-bakery-loaves.name}}",
             "orders_queue_url": f"${{queue.{prefix}-bakery-orders.fifo.url}}",
+            "api_url": f"${{function.{prefix}-bakery-receive.url}}",
         },
         buckets=(
             Bucket(
@@ -278,6 +267,7 @@ def bakery(prefix: str, module_dir: Path, **changes: object) -> Stack:
                 name=f"{prefix}-bakery-receive",
                 handler="bakery.handlers.receive.handler",
                 environment=environment,
+                url=FunctionUrl(authorization="AWS_IAM"),
                 event_sources=(
                     StreamSource(
                         kind="dynamodb",
@@ -300,15 +290,6 @@ def bakery(prefix: str, module_dir: Path, **changes: object) -> Stack:
                 name=f"{prefix}-bakery-bake",
                 definition_file=module_dir / "bake.asl.json",
                 substitutions={"bake_function_arn": "${function.pizza-bakery-bake.arn}"},
-            ),
-        ),
-        http_apis=(
-            HttpApi(
-                name=f"{prefix}-bakery-api",
-                routes=(
-                    HttpRoute(method="POST", path="/loaves", function=f"{prefix}-bakery-receive"),
-                    HttpRoute(method="GET", path="/loaves/{loafId}", function=f"{prefix}-bakery-receive"),
-                ),
             ),
         ),
     )
@@ -352,7 +333,7 @@ def test_drift_in_keys_streams_ttl_redrive_wiring_and_environment_is_reported(mo
         ('filter_suffix       = ".csv"', 'filter_suffix       = ".txt"'),
         ('pattern = jsonencode({ eventName = ["REMOVE"] })', 'pattern = jsonencode({ eventName = ["INSERT"] })'),
         ('"detail-type" = ["StockLevelChanged"]', '"detail-type" = ["StockLevelsChanged"]'),
-        ('for_each           = toset(["POST /loaves",', 'for_each           = toset(["PUT /loaves",'),
+        ('authorization_type = "AWS_IAM"', 'authorization_type = "NONE"'),
     ]:
         assert old in text, old
         text = text.replace(old, new)
@@ -372,8 +353,7 @@ def test_drift_in_keys_streams_ttl_redrive_wiring_and_environment_is_reported(mo
         "Terraform ['LOAVES_TABLE', 'ORDER_QUEUE']",
         "s3 notification pizza-bakery-deliveries -> function pizza-bakery-receive (prefix '', suffix '.csv'): "
         "in stack.py, not in Terraform",
-        "http api pizza-bakery-api route POST /loaves: in stack.py, not in Terraform",
-        "http api pizza-bakery-api route PUT /loaves: in Terraform, not in stack.py",
+        "function url pizza-bakery-receive: authorization_type: stack.py 'AWS_IAM', Terraform 'NONE'",
     ]
     for difference in expected:
         assert difference in differences, "\n".join(differences)
@@ -430,8 +410,52 @@ def test_references_evaluate_to_names_and_attributes_across_module_calls(module_
 
 def test_an_output_of_stack_py_missing_or_different_in_the_module_is_reported(module_dir: Path) -> None:
     stack = bakery("pizza", module_dir)
-    outputs = {**stack.outputs, "api_url": "${api.pizza-bakery-api.url}", "loaves_table": "pizza-bakery-bread"}
+    outputs = {
+        **stack.outputs,
+        "api_url": "${function.pizza-bakery-bake.url}",
+        "loaves_table": "pizza-bakery-bread",
+        "menu_url": "${function.pizza-bakery-receive.url}",
+    }
     assert compare(stack.model_copy(update={"outputs": outputs}), module_dir) == [
-        "output api_url: in stack.py, not in Terraform",
+        "output api_url: stack.py '${function.pizza-bakery-bake.url}', "
+        "Terraform '${function.pizza-bakery-receive.url}'",
         "output loaves_table: stack.py 'pizza-bakery-bread', Terraform 'pizza-bakery-loaves'",
+        "output menu_url: in stack.py, not in Terraform",
+    ]
+
+
+def test_conditionals_comparisons_try_and_count_are_evaluated_as_terraform_does(module_dir: Path) -> None:
+    bakery_scope = scope(module_dir, {"name_prefix": "pizza", "fifo": True})
+    assert bakery_scope.evaluate('${var.fifo ? "${var.name_prefix}.fifo" : var.name_prefix}') == "pizza.fifo"
+    assert bakery_scope.evaluate("${var.name_prefix == null ? true : null}") is None
+    assert bakery_scope.evaluate('${var.name_prefix != "pizza" ? 1 : 0}') == 0
+    assert bakery_scope.evaluate("${var.unset ? 1 : 0}") == Unknown("var.unset ? 1 : 0")
+    assert bakery_scope.evaluate("${try(var.unset, null)}") is None
+    assert bakery_scope.present({"count": "${var.fifo ? 1 : 0}"}) is True
+    assert bakery_scope.present({"count": "${var.fifo ? 0 : 1}"}) is False
+
+
+def test_queues_made_through_modules_queue_are_compared(tmp_path: Path) -> None:
+    (tmp_path / "modules").mkdir()
+    queue = tmp_path / "modules" / "queue"
+    shutil.copytree(REPO / "terraform" / "modules" / "queue", queue)
+    service = tmp_path / "modules" / "bakery"
+    service.mkdir()
+    (service / "main.tf").write_text(
+        'module "orders" {\n  source     = "../queue"\n  name       = "pizza-bakery-orders"\n'
+        "  fifo       = true\n  max_receive_count = 4\n}\n"
+        'module "failures" {\n  source            = "../queue"\n  name              = "pizza-bakery-failures"\n'
+        "  dead_letter_queue = false\n}\n"
+    )
+    stack = Stack(
+        name="bakery",
+        queues=(
+            Queue(name="pizza-bakery-orders.fifo", fifo=True, dead_letter_queue="pizza-bakery-orders-dlq.fifo"),
+            Queue(name="pizza-bakery-orders-dlq.fifo", fifo=True),
+            Queue(name="pizza-bakery-failures"),
+        ),
+    )
+
+    assert compare(stack, service) == [
+        "queue pizza-bakery-orders.fifo: max_receive_count: stack.py 3, Terraform 4",
     ]

@@ -46,6 +46,18 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "event_bus_name" {
+  description = "Name of the shared EventBridge bus: the `event_bus_name` output of deployments/shared (apply it first)."
+  type        = string
+  default     = "pizza-shared-events"
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic the service's alarms notify: the `alarm_topic_arn` output of deployments/shared; null leaves the alarms without notifications."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Extra tags for every resource of this deployment."
   type        = map(string)

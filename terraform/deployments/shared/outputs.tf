@@ -12,3 +12,8 @@ output "event_archive_name" {
   description = "Name of the archive of every event on the bus (for `aws events start-replay`)."
   value       = aws_cloudwatch_event_archive.pizza.name
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic every alarm notifies; pass it to each service deployment as `alarm_topic_arn`."
+  value       = aws_sns_topic.alarms.arn
+}

@@ -7,4 +7,8 @@ module "stock" {
   log_level                   = var.log_level
   log_retention_days          = var.log_retention_days
   deletion_protection_enabled = var.deletion_protection_enabled
+  force_destroy               = var.force_destroy
+  event_bus_name              = var.event_bus_name
+  alarm_topic_arn             = var.alarm_topic_arn
+  tags                        = var.tags
 }

@@ -16,6 +16,6 @@ output "stock_levels_stream" {
 }
 
 output "api_url" {
-  description = "Base URL of the stock HTTP API (IAM-authorised)."
+  description = "Base URL of the stock API, a Lambda function URL (AWS_IAM: sign SigV4 for the service lambda)."
   value       = module.stock.api_url
 }

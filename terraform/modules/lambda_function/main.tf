@@ -1,6 +1,6 @@
 locals {
   create_dead_letter_queue = var.dead_letter_target_arn == null
-  dead_letter_queue_arn    = local.create_dead_letter_queue ? aws_sqs_queue.dead_letter[0].arn : var.dead_letter_target_arn
+  dead_letter_queue_arn    = local.create_dead_letter_queue ? module.dead_letter[0].arn : var.dead_letter_target_arn
 }
 
 resource "aws_lambda_function" "this" {
@@ -35,9 +35,13 @@ resource "aws_lambda_function" "this" {
     target_arn = local.dead_letter_queue_arn
   }
 
+  # With the JSON format, Lambda sets AWS_LAMBDA_LOG_LEVEL from application_log_level (INFO when unset),
+  # and Powertools prefers it to LOG_LEVEL: without it, log_level = DEBUG would be ignored.
   logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.this.name
+    application_log_level = var.log_level == "WARNING" ? "WARN" : var.log_level
+    system_log_level      = "INFO"
   }
 
   tags = var.tags

@@ -49,6 +49,17 @@ variable "environment_variables" {
   default     = {}
 }
 
+variable "log_level" {
+  description = "Log level of the function's code (DEBUG, INFO, WARNING, ERROR): Lambda's application log level, which Powertools reads."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level is one of DEBUG, INFO, WARNING, ERROR."
+  }
+}
+
 variable "policy_json" {
   description = "The function's own least-privilege IAM policy document (JSON, from an aws_iam_policy_document in the caller)."
   type        = string
@@ -93,4 +104,10 @@ variable "tags" {
   description = "Tags for every resource the module creates."
   type        = map(string)
   default     = {}
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic notified when the created dead-letter queue holds messages; null creates the alarm without notifications."
+  type        = string
+  default     = null
 }

@@ -34,14 +34,14 @@ data "aws_iam_policy_document" "bake" {
   statement {
     sid       = "ReceiveNewItems"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
-    resources = [aws_sqs_queue.new_items.arn]
+    resources = [module.new_items.arn]
   }
 
   # Join the waiting line, ring the baker, and move a message that can never be baked aside with its reason.
   statement {
     sid       = "JoinTheLineRingAndReject"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.waiting.arn, aws_sqs_queue.wakeups.arn, aws_sqs_queue.new_items_dlq.arn]
+    resources = [module.waiting.arn, module.wakeups.arn, module.new_items.dead_letter_queue_arn]
   }
 
   statement {
@@ -68,21 +68,21 @@ data "aws_iam_policy_document" "take_waiting" {
   statement {
     sid       = "ReceiveWakeUps"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
-    resources = [aws_sqs_queue.wakeups.arn]
+    resources = [module.wakeups.arn]
   }
 
   # A baker about to run out of time rings for the next one.
   statement {
     sid       = "RingForTheNextBaker"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.wakeups.arn]
+    resources = [module.wakeups.arn]
   }
 
   # Take the head of the line, drop what was baked, put back what could not start.
   statement {
     sid       = "ServeTheLine"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
-    resources = [aws_sqs_queue.waiting.arn]
+    resources = [module.waiting.arn]
   }
 
   statement {
@@ -108,7 +108,7 @@ data "aws_iam_policy_document" "remove" {
   statement {
     sid       = "ShelveAndRing"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.baked_items.arn, aws_sqs_queue.wakeups.arn]
+    resources = [module.baked_items.arn, module.wakeups.arn]
   }
 }
 

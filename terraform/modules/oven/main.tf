@@ -26,14 +26,16 @@ module "bake" {
 
   environment_variables = merge(local.observability_environment, {
     OVEN_TABLE               = aws_dynamodb_table.oven.name
-    WAITING_QUEUE_URL        = aws_sqs_queue.waiting.url
-    WAKEUPS_QUEUE_URL        = aws_sqs_queue.wakeups.url
-    NEW_ITEMS_DLQ_URL        = aws_sqs_queue.new_items_dlq.url
+    WAITING_QUEUE_URL        = module.waiting.url
+    WAKEUPS_QUEUE_URL        = module.wakeups.url
+    NEW_ITEMS_DLQ_URL        = module.new_items.dead_letter_queue_url
     BAKE_STATE_MACHINE_ARN   = aws_sfn_state_machine.baking.arn
     DEFAULT_BAKING_TIME_SECS = tostring(var.default_baking_time_secs)
   })
   policy_json        = data.aws_iam_policy_document.bake.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -49,12 +51,14 @@ module "take_waiting" {
 
   environment_variables = merge(local.observability_environment, {
     OVEN_TABLE             = aws_dynamodb_table.oven.name
-    WAITING_QUEUE_URL      = aws_sqs_queue.waiting.url
-    WAKEUPS_QUEUE_URL      = aws_sqs_queue.wakeups.url
+    WAITING_QUEUE_URL      = module.waiting.url
+    WAKEUPS_QUEUE_URL      = module.wakeups.url
     BAKE_STATE_MACHINE_ARN = aws_sfn_state_machine.baking.arn
   })
   policy_json        = data.aws_iam_policy_document.take_waiting.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -70,30 +74,38 @@ module "remove" {
 
   environment_variables = merge(local.observability_environment, {
     OVEN_TABLE            = aws_dynamodb_table.oven.name
-    BAKED_ITEMS_QUEUE_URL = aws_sqs_queue.baked_items.url
-    WAKEUPS_QUEUE_URL     = aws_sqs_queue.wakeups.url
+    BAKED_ITEMS_QUEUE_URL = module.baked_items.url
+    WAKEUPS_QUEUE_URL     = module.wakeups.url
   })
   policy_json        = data.aws_iam_policy_document.remove.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
 
 resource "aws_lambda_event_source_mapping" "new_items" {
   function_name           = module.bake.function_arn
-  event_source_arn        = aws_sqs_queue.new_items.arn
+  event_source_arn        = module.new_items.arn
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 
   scaling_config {
     maximum_concurrency = var.bake_maximum_concurrency
   }
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.bake]
 }
 
 # FIFO with one message group: Lambda keeps one batch in flight, so bakers never run side by side.
 resource "aws_lambda_event_source_mapping" "wakeups" {
   function_name           = module.take_waiting.function_arn
-  event_source_arn        = aws_sqs_queue.wakeups.arn
+  event_source_arn        = module.wakeups.arn
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.take_waiting]
 }

@@ -1,31 +1,31 @@
 output "new_items_queue_url" {
   description = "URL of the NewItems queue: send {\"id\": ..., \"bakingTimeSecs\": N} here to bake a pizza."
-  value       = aws_sqs_queue.new_items.url
+  value       = module.new_items.url
 }
 
 output "new_items_queue_arn" {
   description = "ARN of the NewItems queue, for the policies of services that send pizzas."
-  value       = aws_sqs_queue.new_items.arn
+  value       = module.new_items.arn
 }
 
 output "new_items_dead_letter_queue_url" {
   description = "URL of the NewItems dead-letter queue: messages that can never be baked (attribute RejectedReason) or failed every retry."
-  value       = aws_sqs_queue.new_items_dlq.url
+  value       = module.new_items.dead_letter_queue_url
 }
 
 output "waiting_items_queue_url" {
   description = "URL of the Waiting FIFO queue: pizzas waiting for a slot, in arrival order."
-  value       = aws_sqs_queue.waiting.url
+  value       = module.waiting.url
 }
 
 output "baked_items_queue_url" {
   description = "URL of the BakedItems FIFO queue: each baked pizza once, {\"id\", \"bakingTimeSecs\", \"bakedAt\"}."
-  value       = aws_sqs_queue.baked_items.url
+  value       = module.baked_items.url
 }
 
 output "baked_items_queue_arn" {
   description = "ARN of the BakedItems FIFO queue, for the event source mappings and policies of its consumers."
-  value       = aws_sqs_queue.baked_items.arn
+  value       = module.baked_items.arn
 }
 
 output "oven_table" {
@@ -41,4 +41,9 @@ output "oven_table_arn" {
 output "bake_state_machine_arn" {
   description = "ARN of the baking state machine (one execution per pizza, named after it)."
   value       = aws_sfn_state_machine.baking.arn
+}
+
+output "event_bus_arn" {
+  description = "ARN of the shared bus this service publishes to and subscribes on."
+  value       = data.aws_cloudwatch_event_bus.shared.arn
 }

@@ -1,11 +1,14 @@
 # One execution per pizza, named after it: Wait bakingTimeSecs, then invoke remove (retried; removal is
-# idempotent). The same ASL file runs in the local cloud (services/oven/src/pizza_oven/stack.py).
+# idempotent). The ASL template comes in as var.baking_definition_file (the deployment passes
+# services/oven/statemachines/bake.asl.json, the file the local cloud runs): the module reaches out of
+# its folder for nothing. The partition is passed in, never written as `aws` in the file.
 resource "aws_sfn_state_machine" "baking" {
   name     = "${var.name_prefix}-oven-baking"
   type     = "STANDARD"
   role_arn = aws_iam_role.baking.arn
 
-  definition = templatefile("${path.module}/../../../services/oven/statemachines/bake.asl.json", {
+  definition = templatefile(var.baking_definition_file, {
+    partition           = data.aws_partition.current.partition
     remove_function_arn = module.remove.function_arn
   })
 
@@ -19,6 +22,9 @@ resource "aws_sfn_state_machine" "baking" {
   tracing_configuration {
     enabled = true
   }
+
+  # Step Functions checks the role when the machine is created: wait for its policy, not provider retries.
+  depends_on = [aws_iam_role_policy.baking]
 
   dynamic "encryption_configuration" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
@@ -52,5 +58,7 @@ resource "aws_cloudwatch_metric_alarm" "baking_failed" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
   tags                = var.tags
 }

@@ -44,7 +44,7 @@ data "aws_iam_policy_document" "expire" {
   statement {
     sid       = "SendFailedRecords"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.expire_failures.arn]
+    resources = [module.expire_failures.arn]
   }
 }
 
@@ -66,7 +66,7 @@ data "aws_iam_policy_document" "broadcast" {
   statement {
     sid       = "SendFailedRecords"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.broadcast_failures.arn]
+    resources = [module.broadcast_failures.arn]
   }
 }
 

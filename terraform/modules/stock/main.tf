@@ -1,5 +1,5 @@
 # The stock service: ingredient batches from CSV deliveries, TTL expiry, the usage API, level broadcasts.
-# Storage is in storage.tf, the functions and their event sources here, IAM in iam.tf, the HTTP API in api.tf.
+# Storage is in storage.tf, the functions and their event sources here, IAM in iam.tf, the function URL in api.tf.
 
 data "aws_caller_identity" "current" {}
 
@@ -27,6 +27,8 @@ module "ingest" {
   })
   policy_json        = data.aws_iam_policy_document.ingest.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -45,6 +47,8 @@ module "expire" {
   })
   policy_json        = data.aws_iam_policy_document.expire.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -63,6 +67,8 @@ module "broadcast" {
   })
   policy_json        = data.aws_iam_policy_document.broadcast.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -74,13 +80,17 @@ module "api" {
   description   = "GET /stock, GET /stock/{typeId}, POST /transactions."
   handler       = "pizza_stock.handlers.api.handler"
   zip_file      = var.lambda_zip
-  timeout       = 29 # the HTTP API gives up on an integration after 30 seconds
+  timeout       = 29
+
+  reserved_concurrent_executions = var.api_reserved_concurrency
 
   environment_variables = merge(local.observability_environment, {
     STOCK_TABLE = aws_dynamodb_table.stock.name
   })
   policy_json        = data.aws_iam_policy_document.api.json
   log_retention_days = var.log_retention_days
+  log_level          = var.log_level
+  alarm_topic_arn    = var.alarm_topic_arn
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
 }
@@ -95,19 +105,36 @@ resource "aws_lambda_permission" "deliveries_invoke_ingest" {
 }
 
 # Stream records whose retries are spent land here, with the shard and sequence numbers to replay them.
-resource "aws_sqs_queue" "expire_failures" {
+# They are the end of the failure path (no DLQ of their own): the depth alarm watches them.
+module "expire_failures" {
+  source = "../queue"
+
   name                      = "${var.name_prefix}-stock-expire-failures"
   message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
-  kms_master_key_id         = var.kms_key_arn
+  dead_letter_queue         = false
+  alarm_topic_arn           = var.alarm_topic_arn
+  kms_key_arn               = var.kms_key_arn
   tags                      = var.tags
 }
 
-resource "aws_sqs_queue" "broadcast_failures" {
+moved {
+  from = aws_sqs_queue.expire_failures
+  to   = module.expire_failures.aws_sqs_queue.this
+}
+
+moved {
+  from = aws_sqs_queue.broadcast_failures
+  to   = module.broadcast_failures.aws_sqs_queue.this
+}
+
+module "broadcast_failures" {
+  source = "../queue"
+
   name                      = "${var.name_prefix}-stock-broadcast-failures"
   message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
-  kms_master_key_id         = var.kms_key_arn
+  dead_letter_queue         = false
+  alarm_topic_arn           = var.alarm_topic_arn
+  kms_key_arn               = var.kms_key_arn
   tags                      = var.tags
 }
 
@@ -134,9 +161,12 @@ resource "aws_lambda_event_source_mapping" "expire" {
 
   destination_config {
     on_failure {
-      destination_arn = aws_sqs_queue.expire_failures.arn
+      destination_arn = module.expire_failures.arn
     }
   }
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.expire]
 }
 
 # Only level rows, created or changed.
@@ -160,7 +190,10 @@ resource "aws_lambda_event_source_mapping" "broadcast" {
 
   destination_config {
     on_failure {
-      destination_arn = aws_sqs_queue.broadcast_failures.arn
+      destination_arn = module.broadcast_failures.arn
     }
   }
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.broadcast]
 }

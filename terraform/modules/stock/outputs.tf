@@ -29,13 +29,18 @@ output "stock_levels_stream_arn" {
 }
 
 output "api_url" {
-  description = "Base URL of the stock HTTP API (IAM-authorised: sign requests with SigV4, service execute-api)."
-  value       = aws_apigatewayv2_stage.default.invoke_url
+  description = "Base URL of the stock API, the api function's URL (IAM-authorised: sign requests with SigV4, service lambda)."
+  value       = aws_lambda_function_url.api.function_url
 }
 
-output "api_execution_arn" {
-  description = "Execution ARN of the HTTP API, for callers' execute-api:Invoke policies (`<arn>/*/POST/transactions`)."
-  value       = aws_apigatewayv2_api.stock.execution_arn
+output "api_function_arn" {
+  description = "ARN of the function behind the API, for callers' lambda:InvokeFunctionUrl and lambda:InvokeFunction grants."
+  value       = module.api.function_arn
+}
+
+output "api_invoke_policy_json" {
+  description = "An IAM policy document letting a caller call the stock API (attach it to the caller's role)."
+  value       = data.aws_iam_policy_document.api_callers.json
 }
 
 output "function_names" {
@@ -51,7 +56,12 @@ output "function_names" {
 output "failure_queue_urls" {
   description = "URLs of the queues receiving stream records whose retries are spent, by function."
   value = {
-    expire    = aws_sqs_queue.expire_failures.url
-    broadcast = aws_sqs_queue.broadcast_failures.url
+    expire    = module.expire_failures.url
+    broadcast = module.broadcast_failures.url
   }
+}
+
+output "event_bus_arn" {
+  description = "ARN of the shared bus this service publishes to and subscribes on."
+  value       = data.aws_cloudwatch_event_bus.shared.arn
 }

@@ -1,7 +1,45 @@
+data "aws_region" "current" {}
+
+locals {
+  # Bucket names are global across every AWS account: the account and region make the default unique.
+  deliveries_bucket_name = var.deliveries_bucket_name != null ? var.deliveries_bucket_name : "${var.name_prefix}-stock-deliveries-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.region}"
+}
+
 # The deliveries bucket: suppliers drop CSV files; the ingest function writes reports/<key>.json beside them.
 resource "aws_s3_bucket" "deliveries" {
-  bucket = "${var.name_prefix}-stock-deliveries"
-  tags   = var.tags
+  bucket = local.deliveries_bucket_name
+  # true lets `terraform destroy` delete a bucket that still holds deliveries (and their old versions).
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+# TLS only: any request over plain HTTP is refused, whoever makes it.
+data "aws_iam_policy_document" "deliveries_tls_only" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.deliveries.arn, "${aws_s3_bucket.deliveries.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "deliveries" {
+  bucket = aws_s3_bucket.deliveries.id
+  policy = data.aws_iam_policy_document.deliveries_tls_only.json
+
+  # S3 refuses a bucket policy while the public access block is being set.
+  depends_on = [aws_s3_bucket_public_access_block.deliveries]
 }
 
 resource "aws_s3_bucket_public_access_block" "deliveries" {
@@ -104,9 +142,17 @@ resource "aws_dynamodb_table" "stock" {
   # Sparse: only level rows carry levelsPartition, so GET /stock lists ingredients without a scan.
   global_secondary_index {
     name            = "levels"
-    hash_key        = "levelsPartition"
-    range_key       = "typeId"
     projection_type = "ALL"
+
+    key_schema {
+      attribute_name = "levelsPartition"
+      key_type       = "HASH"
+    }
+
+    key_schema {
+      attribute_name = "typeId"
+      key_type       = "RANGE"
+    }
   }
 
   # A batch leaves at its best-before; the expire function takes what was left of it off the level.

@@ -1,7 +1,24 @@
 variable "name_prefix" {
-  description = "Prefix of every physical name (`{prefix}-stock-{thing}`); S3 bucket names are global, so make it unique per account."
+  description = "Prefix of every physical name (`{prefix}-stock-{thing}`)."
   type        = string
   default     = "pizza"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,15}$", var.name_prefix))
+    error_message = "name_prefix is 1 to 16 lowercase letters, digits or hyphens, starting with a letter (it begins S3 bucket and queue names)."
+  }
+}
+
+variable "deliveries_bucket_name" {
+  description = "Name of the deliveries bucket; null makes `{prefix}-stock-deliveries-{account}-{region}`, unique across AWS."
+  type        = string
+  default     = null
+}
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete the deliveries bucket with every delivery and old version in it (test environments only)."
+  type        = bool
+  default     = false
 }
 
 variable "lambda_zip" {
@@ -10,13 +27,18 @@ variable "lambda_zip" {
 }
 
 variable "log_level" {
-  description = "LOG_LEVEL of every stock function (DEBUG, INFO, WARNING, ERROR)."
+  description = "Log level of every stock function (DEBUG, INFO, WARNING, ERROR): LOG_LEVEL and Lambda's application log level."
   type        = string
   default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level is one of DEBUG, INFO, WARNING, ERROR."
+  }
 }
 
 variable "log_retention_days" {
-  description = "Days CloudWatch keeps the functions' logs and the API's access logs."
+  description = "Days CloudWatch keeps the functions' logs."
   type        = number
   default     = 30
 }
@@ -25,6 +47,11 @@ variable "levels_shard_count" {
   description = "Shards of the Kinesis stream of level changes (records of one ingredient stay on one shard)."
   type        = number
   default     = 1
+
+  validation {
+    condition     = var.levels_shard_count >= 1 && var.levels_shard_count <= 500 && floor(var.levels_shard_count) == var.levels_shard_count
+    error_message = "levels_shard_count is a whole number from 1 to 500."
+  }
 }
 
 variable "noncurrent_delivery_retention_days" {
@@ -33,16 +60,15 @@ variable "noncurrent_delivery_retention_days" {
   default     = 30
 }
 
-variable "api_throttling_rate_limit" {
-  description = "Steady requests per second the HTTP API accepts before it answers 429."
+variable "api_reserved_concurrency" {
+  description = "Reserved concurrency of the api function: a function URL has no rate limit of its own, so this caps the API (requests beyond it get 429). null leaves the function unreserved."
   type        = number
-  default     = 200
-}
+  default     = null
 
-variable "api_throttling_burst_limit" {
-  description = "Requests the HTTP API accepts in a burst above the steady rate."
-  type        = number
-  default     = 400
+  validation {
+    condition     = var.api_reserved_concurrency == null ? true : var.api_reserved_concurrency >= 1 && floor(var.api_reserved_concurrency) == var.api_reserved_concurrency
+    error_message = "api_reserved_concurrency is null or a whole number of at least 1."
+  }
 }
 
 variable "deletion_protection_enabled" {
@@ -61,4 +87,20 @@ variable "tags" {
   description = "Extra tags for every resource of the module."
   type        = map(string)
   default     = {}
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic the stock service's alarms notify (failure queue depth); null creates the alarms without notifications."
+  type        = string
+  default     = null
+}
+
+variable "event_bus_name" {
+  description = "Name of the shared EventBridge bus (output `event_bus_name` of deployments/shared), which must exist."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,256}$", var.event_bus_name)) && var.event_bus_name != "default"
+    error_message = "event_bus_name is the shared bus's name (letters, digits, . _ -), not the account's default bus."
+  }
 }

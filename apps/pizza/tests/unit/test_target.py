@@ -6,7 +6,11 @@ from pizza_place.errors import NO_TARGET, USAGE, CliError
 from pizza_place.target import load_target
 
 STOCK = {
-    "api_url": {"value": "https://abc123.execute-api.eu-west-2.amazonaws.com", "type": "string", "sensitive": False},
+    "api_url": {
+        "value": "https://abcdefghijklmnopqrstuvwxyz234567.lambda-url.eu-west-2.on.aws/",
+        "type": "string",
+        "sensitive": False,
+    },
     "deliveries_bucket": {"value": "pizza-stock-deliveries", "type": "string", "sensitive": False},
 }
 OVEN = {"oven_table": {"value": "pizza-oven-state", "type": "string", "sensitive": False}}
@@ -20,7 +24,7 @@ def test_terraform_outputs_of_two_deployments_are_merged_into_one_aws_target(tmp
     (tmp_path / "oven.json").write_text(json.dumps(OVEN))
     target = load_target([tmp_path / "stock.json", tmp_path / "oven.json"])
     assert target.outputs == {
-        "api_url": "https://abc123.execute-api.eu-west-2.amazonaws.com",
+        "api_url": "https://abcdefghijklmnopqrstuvwxyz234567.lambda-url.eu-west-2.on.aws/",
         "deliveries_bucket": "pizza-stock-deliveries",
         "oven_table": "pizza-oven-state",
     }

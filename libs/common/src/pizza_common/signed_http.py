@@ -1,4 +1,4 @@
-"""A small HTTP client for IAM-authorised API Gateway HTTP APIs: every request signed with SigV4.
+"""A small HTTP client for IAM-authorised Lambda function URLs: every request signed with SigV4.
 
     from pizza_common.signed_http import SignedHttp
 
@@ -7,9 +7,11 @@
     answer.status, answer.json()
 
 Credentials come from the standard chain (environment, profile, role), as boto3 finds them. The region
-is read from an ``execute-api`` URL (``https://<id>.execute-api.<region>.amazonaws.com``) when it is one,
-else from ``AWS_REGION`` / the profile. Signing uses botocore's ``SigV4Auth`` with service
-``execute-api``; the request itself goes through ``urllib``, so there is nothing else to install.
+is read from a function URL (``https://<url-id>.lambda-url.<region>.on.aws/``, or LocalStack's
+``http://<url-id>.lambda-url.<region>.localhost.localstack.cloud:4566/``) when it is one, else from
+``AWS_REGION`` / the profile. Signing uses botocore's ``SigV4Auth`` with service ``lambda`` (what an
+``AWS_IAM`` function URL checks; the caller needs ``lambda:InvokeFunctionUrl`` and ``lambda:InvokeFunction``);
+the request itself goes through ``urllib``, so there is nothing else to install.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ from botocore.credentials import Credentials
 
 __all__ = ["HttpAnswer", "SignedHttp", "signed_request"]
 
-_EXECUTE_API_HOST = re.compile(r"^https://[^.]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
+# AWS: https://<url-id>.lambda-url.<region>.on.aws/; LocalStack: http://<url-id>.lambda-url.<region>.localhost.localstack.cloud:4566/
+_FUNCTION_URL_HOST = re.compile(r"^https?://[^./]+\.lambda-url\.([a-z0-9-]+)\.")
+# The service an AWS_IAM function URL verifies signatures for.
+SERVICE = "lambda"
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class HttpAnswer:
 def _region_for(url: str, region: str | None) -> str:
     if region:
         return region
-    match = _EXECUTE_API_HOST.match(url)
+    match = _FUNCTION_URL_HOST.match(url)
     if match:
         return match.group(1)
     return boto3.session.Session().region_name or "us-east-1"
@@ -68,7 +73,7 @@ def signed_request(
     request = AWSRequest(method=method, url=url, data=data, headers=dict(headers or {}))
     if data is not None:
         request.headers["Content-Type"] = "application/json"
-    SigV4Auth(credentials.get_frozen_credentials(), "execute-api", _region_for(url, region)).add_auth(request)
+    SigV4Auth(credentials.get_frozen_credentials(), SERVICE, _region_for(url, region)).add_auth(request)
     prepared = urllib.request.Request(url, data=data, method=method, headers=dict(request.headers.items()))
     try:
         with urllib.request.urlopen(prepared, timeout=timeout) as response:

@@ -141,8 +141,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         pid_file.write_text(f"{os.getpid()}\n")
         print(f"localcloud is up at {cloud.endpoint} (region {cloud.region})", flush=True)
         print(f"outputs: {outputs}", flush=True)
-        for name, url in cloud.status()["apis"].items():
-            print(f"http api {name}: {url}", flush=True)
+        for name, url in cloud.status()["function_urls"].items():
+            print(f"function url {name}: {url}", flush=True)
         if cloud.chaos_duplicates:
             print("chaos: every event is delivered at least twice", flush=True)
         print(f"logs: {cloud.log_dir}/<function>.log; stop with Ctrl-C or `localcloud down`", flush=True)
@@ -229,8 +229,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"stacks: {', '.join(status['stacks']) or '-'}; outputs: {status['outputs']}")
     if status.get("chaos_duplicates"):
         print("chaos: duplicate delivery")
-    for name, url in status["apis"].items():
-        print(f"http api {name}: {url}")
+    for name, url in status["function_urls"].items():
+        print(f"function url {name}: {url}")
     print(f"functions ({len(status['functions'])}):")
     for function in status["functions"]:
         print(

@@ -7,7 +7,7 @@
         cloud.ttl_sweep(datetime(2030, 1, 1, tzinfo=UTC))
 
 Resources are created through the emulator's HTTP API with boto3, as Terraform would create them, in an
-order that lets references resolve: storage and queues (dead-letter queues first), HTTP APIs (their URLs),
+order that lets references resolve: storage and queues (dead-letter queues first), function URLs (their URLs),
 functions (their environments resolved), state machines (their templates rendered), then the event sources.
 """
 
@@ -31,7 +31,7 @@ from botocore.config import Config
 
 from localcloud.contracts import InvokeResult, SourceContext, StartedSources
 from localcloud.emulator import Emulator, route_lambda_invocations, ttl_sweep
-from localcloud.gateway import HttpGateway
+from localcloud.gateway import FunctionUrlGateway
 from localcloud.runtime import DEFAULT_CONCURRENCY, FunctionRuntime, FunctionSpec
 from localcloud.stack import REFERENCE, Queue, Stack, StateMachine, Table
 
@@ -104,7 +104,8 @@ class LocalCloud:
         self.start_sources = start_sources
         self.emulator = Emulator(port, serialise_dynamodb=serialise_dynamodb)
         self.runtime: FunctionRuntime | None = None
-        self.gateways: dict[str, HttpGateway] = {}
+        # Function URLs by function name.
+        self.gateways: dict[str, FunctionUrlGateway] = {}
         self.sources: StartedSources | None = None
         self.outputs: dict[str, dict[str, str]] = {}
         self.started_at: datetime | None = None
@@ -214,8 +215,9 @@ class LocalCloud:
         """Apply TTL as if the clock read ``now``: delete every expired item (REMOVE records carry TTL's identity)."""
         return ttl_sweep(now)
 
-    def api_url(self, api: str) -> str:
-        return self.gateways[api].url
+    def function_url(self, function: str) -> str:
+        """The base URL of a function's URL (``http://127.0.0.1:<port>/``)."""
+        return self.gateways[function].url
 
     def status(self) -> dict[str, Any]:
         return {
@@ -229,7 +231,7 @@ class LocalCloud:
             "stacks": [stack.name for stack in self.stacks],
             "chaos_duplicates": self.chaos_duplicates,
             "ttl_sweep_interval": self.ttl_sweep_interval,
-            "apis": {name: gateway.url for name, gateway in self.gateways.items()},
+            "function_urls": {name: gateway.url for name, gateway in self.gateways.items()},
             "functions": self.runtime.describe() if self.runtime else [],
             "sources": self.sources.describe() if self.sources is not None else [],
         }
@@ -257,7 +259,6 @@ class LocalCloud:
             "bus": lambda s: s.event_buses,
             "function": lambda s: s.functions,
             "state_machine": lambda s: s.state_machines,
-            "api": lambda s: s.http_apis,
         }
         for kind, of in kinds.items():
             names: set[str] = set()
@@ -292,9 +293,12 @@ class LocalCloud:
                 "url": lambda: self._queue_urls[name],
             },
             "bus": {"name": lambda: name, "arn": lambda: f"arn:aws:events:{r}:{a}:event-bus/{name}"},
-            "function": {"name": lambda: name, "arn": lambda: f"arn:aws:lambda:{r}:{a}:function:{name}"},
+            "function": {
+                "name": lambda: name,
+                "arn": lambda: f"arn:aws:lambda:{r}:{a}:function:{name}",
+                "url": lambda: self.gateways[name].url,
+            },
             "state_machine": {"name": lambda: name, "arn": lambda: f"arn:aws:states:{r}:{a}:stateMachine:{name}"},
-            "api": {"url": lambda: self.gateways[name].url},
         }
         getter = values[kind].get(attribute)
         if getter is None:
@@ -334,10 +338,13 @@ class LocalCloud:
         for queue in self._queues_dead_letters_first():
             self._create_queue(sqs, queue)
         for stack in self.stacks:
-            for api in stack.http_apis:
-                gateway = HttpGateway(api, self.invoker, region=self.region, account=self.account)
-                gateway.start()
-                self.gateways[api.name] = gateway
+            for function in stack.functions:
+                if function.url is not None:
+                    gateway = FunctionUrlGateway(
+                        function.name, function.url, self.invoker, region=self.region, account=self.account
+                    )
+                    gateway.start()
+                    self.gateways[function.name] = gateway
         self._create_functions()
         for stack in self.stacks:
             for machine in stack.state_machines:

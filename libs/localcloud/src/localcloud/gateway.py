@@ -1,12 +1,19 @@
-"""An HTTP API on 127.0.0.1 that behaves as API Gateway's HTTP API with Lambda proxy integrations.
+"""Lambda function URLs on 127.0.0.1: each function URL is its own server, as each is its own host on AWS.
 
-Each request becomes a payload format 2.0 event; the function's answer becomes the HTTP response, with
-API Gateway's rules: a dict with ``statusCode`` is taken as the response, any other value is a 200 JSON
-body. No route is a 404 ``{"message":"Not Found"}``, a function error a 500, a timeout a 503.
+A function URL has no routes: every request reaches the function as a payload format 2.0 event (``routeKey``
+``$default``, ``rawPath`` exactly as the client sent it) and the function routes by path itself. The
+function's answer becomes the HTTP response with Lambda's rules: a dict with ``statusCode`` is the
+response; any other value is a 200 JSON body. A function error or timeout is a 502, a request beyond what
+the function can take at once (its concurrency plus a short queue) a 429, as Lambda throttles.
 
-Routes with ``authorization="AWS_IAM"`` refuse requests without a SigV4 ``Authorization`` header with 403.
-The signature itself is not verified locally (there are no real credentials to verify it against); the
-caller's access key is passed on in ``requestContext.authorizer.iam`` as API Gateway does.
+``AWS_IAM`` URLs refuse requests without a SigV4 ``Authorization`` header with 403. The signature itself is
+not verified locally (there are no real credentials to verify it against); the caller's access key is
+passed on in ``requestContext.authorizer.iam`` as Lambda does.
+
+Under load the server answers every request: the listen backlog holds a burst of connections (the
+standard library's default of 5 made the kernel reset connections when 16-32 clients posted at once), a
+client that stalls mid-request gets a 408 after ``read_timeout`` seconds instead of holding a thread
+forever, and at most ``max_in_flight`` requests wait for the function (the rest get a 429 at once).
 """
 
 from __future__ import annotations
@@ -16,68 +23,19 @@ import json
 import re
 import threading
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from localcloud.contracts import Invoker
-from localcloud.stack import HttpApi, HttpRoute
+from localcloud.stack import FunctionUrl
 
-__all__ = ["HttpGateway", "Route", "match_route"]
+__all__ = ["FunctionUrlGateway"]
 
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded", "+json", "+xml")
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    function: str
-    authorization: str
-    pattern: re.Pattern[str]
-    # Lower sorts first: exact paths, then paths with parameters, then greedy ones; a method before ANY.
-    rank: tuple[int, int, int, int]
-
-    @property
-    def key(self) -> str:
-        return f"{self.method} {self.path}"
-
-    @classmethod
-    def of(cls, route: HttpRoute) -> Route:
-        parts = route.path.strip("/").split("/") if route.path.strip("/") else []
-        regex, parameters, greedy = "", 0, 0
-        for part in parts:
-            if match := re.fullmatch(r"\{([A-Za-z0-9_.-]+)\+\}", part):
-                regex += f"/(?P<{_group(match.group(1))}>.+)"
-                greedy += 1
-            elif match := re.fullmatch(r"\{([A-Za-z0-9_.-]+)\}", part):
-                regex += f"/(?P<{_group(match.group(1))}>[^/]+)"
-                parameters += 1
-            else:
-                regex += "/" + re.escape(part)
-        rank = (greedy, parameters, -len(parts), 1 if route.method == "ANY" else 0)
-        return cls(route.method, route.path, route.function, route.authorization, re.compile(f"{regex or '/'}/?"), rank)
-
-
-def _group(name: str) -> str:
-    # Regex group names must be identifiers; path parameter names may hold '.' or '-'.
-    return "p_" + name.encode().hex()
-
-
-def _ungroup(group: str) -> str:
-    return bytes.fromhex(group.removeprefix("p_")).decode()
-
-
-def match_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    """The route API Gateway would choose for this request, with its path parameters."""
-    for route in sorted(routes, key=lambda r: r.rank):
-        if route.method not in (method, "ANY"):
-            continue
-        if match := route.pattern.fullmatch(path):
-            return route, {_ungroup(name): value for name, value in match.groupdict().items()}
-    return None
+# The kernel caps this at net.core.somaxconn (4096 on current kernels).
+LISTEN_BACKLOG = 1024
 
 
 def _is_text(content_type: str) -> bool:
@@ -85,28 +43,41 @@ def _is_text(content_type: str) -> bool:
     return not content_type or any(marker in content_type for marker in _TEXT_TYPES)
 
 
-class HttpGateway:
-    """One HTTP API: its own server on 127.0.0.1, a free port unless given."""
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
+
+
+class FunctionUrlGateway:
+    """One function's URL: its own server on 127.0.0.1, a free port unless given."""
 
     def __init__(
         self,
-        api: HttpApi,
+        function: str,
+        url: FunctionUrl,
         invoker: Invoker,
         *,
         region: str,
         account: str,
         port: int = 0,
+        max_in_flight: int = 256,
+        read_timeout: float = 30.0,
     ) -> None:
-        self.api = api
+        self.function = function
+        self.config = url
         self.invoker = invoker
         self.region = region
         self.account = account
-        self.api_id = uuid.uuid5(uuid.NAMESPACE_DNS, api.name).hex[:10]
-        self.routes = [Route.of(route) for route in api.routes]
+        # The <url-id> of https://<url-id>.lambda-url.<region>.on.aws: 32 characters, stable per function.
+        self.url_id = uuid.uuid5(uuid.NAMESPACE_DNS, function).hex
+        self.read_timeout = read_timeout
         self._requested_port = port
-        self._server: ThreadingHTTPServer | None = None
+        self._in_flight = threading.BoundedSemaphore(max_in_flight)
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._count = threading.Lock()
         self.requests = 0
+        self.throttled = 0
 
     @property
     def port(self) -> int:
@@ -115,7 +86,8 @@ class HttpGateway:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """The base URL, ending in ``/`` as a function URL's does."""
+        return f"http://127.0.0.1:{self.port}/"
 
     def start(self) -> str:
         gateway = self
@@ -125,11 +97,13 @@ class HttpGateway:
             # Headers and body go out in separate writes: with Nagle's algorithm on, a keep-alive client's
             # delayed ACK holds every answer back by about 40 ms.
             disable_nagle_algorithm = True
+            # A socket timeout: a client that stops sending frees its thread (408), never blocks the server.
+            timeout = gateway.read_timeout
 
             def handle_one_request(self) -> None:
                 try:
                     super().handle_one_request()
-                except ConnectionError:
+                except (ConnectionError, TimeoutError):
                     self.close_connection = True
 
             def __getattr__(self, name: str) -> Any:
@@ -140,10 +114,9 @@ class HttpGateway:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", self._requested_port), Handler)
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", self._requested_port), Handler)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name=f"gateway-{self.api.name}", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, name=f"url-{self.function}", daemon=True)
         self._thread.start()
         return self.url
 
@@ -158,38 +131,45 @@ class HttpGateway:
     # --- one request ---------------------------------------------------------------------------------
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        self.requests += 1
-        request_id = base64.b32encode(uuid.uuid4().bytes)[:16].decode()
-        length = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(length) if length else b""
-        split = urlsplit(request.path)
-        matched = match_route(self.routes, request.command, split.path or "/")
-        if matched is None:
-            self._send(request, 404, {"message": "Not Found"}, request_id)
+        with self._count:
+            self.requests += 1
+        request_id = str(uuid.uuid4())
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            self._send(request, 400, {"message": "Bad Request"}, request_id)
             return
-        route, parameters = matched
+        try:
+            body = request.rfile.read(length) if length > 0 else b""
+        except TimeoutError:
+            request.close_connection = True
+            self._send(request, 408, {"message": "Request Timeout"}, request_id)
+            return
+        if len(body) < length:  # the client went away mid-body
+            request.close_connection = True
+            return
         authorization = request.headers.get("Authorization", "")
-        if route.authorization == "AWS_IAM" and not authorization.startswith("AWS4-HMAC-SHA256 "):
-            self._send(request, 403, {"message": "Forbidden"}, request_id)
+        if self.config.authorization == "AWS_IAM" and not authorization.startswith("AWS4-HMAC-SHA256 "):
+            self._send(request, 403, {"Message": "Forbidden"}, request_id)
             return
-        event = self.event(request, route, parameters, body, request_id)
-        result = self.invoker.invoke(route.function, event)
-        if result.timed_out:
-            self._send(request, 503, {"message": "Service Unavailable"}, request_id)
-        elif not result.ok:
-            self._send(request, 500, {"message": "Internal Server Error"}, request_id)
+        if not self._in_flight.acquire(blocking=False):
+            with self._count:
+                self.throttled += 1
+            self._send(request, 429, {"Message": "Rate Exceeded."}, request_id)
+            return
+        try:
+            event = self.event(request, body, request_id)
+            result = self.invoker.invoke(self.function, event)
+        finally:
+            self._in_flight.release()
+        if not result.ok:
+            # Lambda answers a function error or timeout behind a function URL with 502.
+            self._send(request, 502, {"Message": "Internal Server Error"}, request_id)
         else:
             self._answer(request, result.payload, request_id)
 
-    def event(
-        self,
-        request: BaseHTTPRequestHandler,
-        route: Route,
-        parameters: dict[str, str],
-        body: bytes,
-        request_id: str,
-    ) -> dict[str, Any]:
-        """The API Gateway HTTP API payload format 2.0 event for this request."""
+    def event(self, request: BaseHTTPRequestHandler, body: bytes, request_id: str) -> dict[str, Any]:
+        """The function URL payload format 2.0 event for this request."""
         split = urlsplit(request.path)
         headers: dict[str, str] = {}
         for name, value in request.headers.items():
@@ -200,31 +180,30 @@ class HttpGateway:
         for name, value in parse_qsl(split.query, keep_blank_values=True):
             query[name] = f"{query[name]},{value}" if name in query else value
         now = datetime.now(UTC)
-        host = headers.get("host", f"127.0.0.1:{self.port}")
         context: dict[str, Any] = {
-            "accountId": self.account,
-            "apiId": self.api_id,
-            "domainName": host,
-            "domainPrefix": host.split(".")[0],
+            "accountId": "anonymous" if self.config.authorization == "NONE" else self.account,
+            "apiId": self.url_id,
+            "domainName": f"{self.url_id}.lambda-url.{self.region}.on.aws",
+            "domainPrefix": self.url_id,
             "http": {
                 "method": request.command,
-                "path": split.path,
+                "path": split.path or "/",
                 "protocol": request.request_version,
                 "sourceIp": request.client_address[0],
                 "userAgent": headers.get("user-agent", ""),
             },
             "requestId": request_id,
-            "routeKey": route.key,
+            "routeKey": "$default",
             "stage": "$default",
             "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now.timestamp() * 1000),
         }
-        if route.authorization == "AWS_IAM":
+        if self.config.authorization == "AWS_IAM":
             context["authorizer"] = {"iam": self._iam_identity(headers.get("authorization", ""))}
         event: dict[str, Any] = {
             "version": "2.0",
-            "routeKey": route.key,
-            "rawPath": split.path,
+            "routeKey": "$default",
+            "rawPath": split.path or "/",
             "rawQueryString": split.query,
             "headers": headers,
             "requestContext": context,
@@ -234,8 +213,6 @@ class HttpGateway:
             event["cookies"] = cookies
         if query:
             event["queryStringParameters"] = query
-        if parameters:
-            event["pathParameters"] = parameters
         if body:
             if _is_text(headers.get("content-type", "")):
                 try:
@@ -255,21 +232,19 @@ class HttpGateway:
             "accessKey": access_key,
             "accountId": self.account,
             "callerId": access_key,
+            "cognitoIdentity": None,
             "principalOrgId": None,
             "userArn": f"arn:aws:iam::{self.account}:user/local",
             "userId": access_key,
-            "cognitoIdentity": None,
         }
 
     def _answer(self, request: BaseHTTPRequestHandler, payload: Any, request_id: str) -> None:
         if not (isinstance(payload, dict) and "statusCode" in payload):
-            # API Gateway's rule for payload 2.0: anything but a response object is a 200 JSON body.
+            # Lambda's rule for function URLs: anything but a response object is a 200 JSON body.
             body = payload if isinstance(payload, str) else json.dumps(payload)
             self._send_raw(request, 200, {"content-type": "application/json"}, [], body.encode(), request_id)
             return
         headers = {str(k).lower(): str(v) for k, v in (payload.get("headers") or {}).items()}
-        for name, values in (payload.get("multiValueHeaders") or {}).items():
-            headers[str(name).lower()] = ",".join(str(v) for v in values)
         raw = payload.get("body")
         if raw is None:
             data = b""
@@ -281,7 +256,7 @@ class HttpGateway:
         try:
             status = int(payload["statusCode"])
         except (TypeError, ValueError):
-            self._send(request, 500, {"message": "Internal Server Error"}, request_id)
+            self._send(request, 502, {"Message": "Internal Server Error"}, request_id)
             return
         self._send_raw(request, status, headers, list(payload.get("cookies") or []), data, request_id)
 
@@ -298,14 +273,19 @@ class HttpGateway:
         data: bytes,
         request_id: str,
     ) -> None:
-        request.send_response(status)
-        for name, value in headers.items():
-            if name not in ("content-length", "connection", "transfer-encoding"):
-                request.send_header(name, value)
-        for cookie in cookies:
-            request.send_header("set-cookie", cookie)
-        request.send_header("apigw-requestid", request_id)
-        request.send_header("content-length", str(len(data)))
-        request.end_headers()
-        if request.command != "HEAD":
-            request.wfile.write(data)
+        try:
+            request.send_response(status)
+            for name, value in headers.items():
+                if name not in ("content-length", "connection", "transfer-encoding"):
+                    request.send_header(name, value)
+            for cookie in cookies:
+                request.send_header("set-cookie", cookie)
+            request.send_header("x-amzn-requestid", request_id)
+            request.send_header("content-length", str(len(data)))
+            if request.close_connection:
+                request.send_header("connection", "close")
+            request.end_headers()
+            if request.command != "HEAD":
+                request.wfile.write(data)
+        except (ConnectionError, TimeoutError):
+            request.close_connection = True  # the client left; nothing to answer

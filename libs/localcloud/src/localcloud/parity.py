@@ -7,9 +7,9 @@
 readable module is written with (``"${var.name_prefix}-stock-batches"``, ``aws_sqs_queue.x.arn``,
 ``module.ingest.function_arn``, ``jsonencode({...})``, ``templatefile(...)``), follows calls to other
 local modules (``modules/lambda_function``) and returns one sentence per difference: names of buckets,
-tables, streams, queues, buses, rules, functions, state machines and HTTP APIs; table keys, indexes,
+tables, streams, queues, buses, rules, functions, state machines and function URLs; table keys, indexes,
 stream view and TTL; FIFO, deduplication, visibility and DLQ settings; event source mappings, S3
-notifications, rule targets and HTTP routes; handler strings, timeouts, environment variable names and
+notifications, rule targets and function URL authorisation; handler strings, timeouts, environment variable names and
 state machine definition files; and the outputs stack.py declares. An expression it cannot evaluate is
 reported as a difference too: write that part of the module literally.
 
@@ -53,8 +53,9 @@ class Unknown:
 class Ref:
     """An attribute known only once a resource exists: ``${queue.pizza-oven-new-items.arn}``.
 
-    ``kind`` is the stack's kind (bucket, table, stream, queue, bus, function, state_machine, api) when the
-    resource is one of those, else the Terraform type (``aws_apigatewayv2_integration``, ``data.aws_...``).
+    ``kind`` is the stack's kind (bucket, table, stream, queue, bus, function, state_machine) when the
+    resource is one of those, else the Terraform type (``aws_iam_role``, ``data.aws_...``). A function URL's
+    ``function_url`` is ``${function.<name>.url}``, as stack.py writes it.
     """
 
     kind: str
@@ -136,7 +137,6 @@ NAMED = {
     "aws_cloudwatch_event_rule": ("rule", "name"),
     "aws_lambda_function": ("function", "function_name"),
     "aws_sfn_state_machine": ("state_machine", "name"),
-    "aws_apigatewayv2_api": ("api", "name"),
 }
 # Whose `id` is its name (an SQS queue's id is its URL; an API's id is generated).
 _ID_IS_NAME = {"aws_s3_bucket", "aws_dynamodb_table", "aws_cloudwatch_event_bus", "aws_lambda_function"}
@@ -257,7 +257,7 @@ class Scope:
     def instances(self, type_name: str, name: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """``(body, bindings)`` of each instance of a resource; for_each over a known map or list expands."""
         body = self.module.resources_of(type_name).get(name)
-        if body is None:
+        if body is None or not self.present(body):
             return []
         if "for_each" not in body:
             return [(body, {})]
@@ -267,6 +267,10 @@ class Scope:
         if isinstance(each, list):
             return [(body, {"each": {"key": item, "value": item}}) for item in each]
         return [(body, {"each": {"key": Unknown("each.key"), "value": Unknown("each.value")}})]
+
+    def present(self, body: dict[str, Any]) -> bool:
+        """False for a resource whose ``count`` evaluates to 0 (``count = var.x ? 1 : 0`` with x false)."""
+        return "count" not in body or self.evaluate(body["count"]) != 0
 
     def physical_name(self, type_name: str, body: dict[str, Any], bindings: Mapping[str, Any] | None = None) -> Any:
         argument = NAMED[type_name][1]
@@ -281,6 +285,10 @@ class Scope:
         body, bindings = found[0]
         if key is not None:
             body, bindings = next(((b, e) for b, e in found if e.get("each", {}).get("key") == key), found[0])
+        if type_name == "aws_lambda_function_url" and attribute in ("function_url", "url"):
+            function = self.evaluate(body.get("function_name"), bindings)
+            if isinstance(function, str) and not function.startswith("arn:"):
+                return Ref("function", function, "url")
         if type_name not in NAMED:
             label = name if key is None else f"{name}[{key}]"
             return Ref(type_name, label, attribute)
@@ -385,6 +393,20 @@ class _Parser:
     def expression(self) -> Any:
         start = self.position
         value = self.primary()
+        if self.peek() in (("op", "=="), ("op", "!=")):
+            equal = self.take()[1] == "=="
+            other = self.primary()
+            known = not any(isinstance(v, Unknown | Ref) for v in (value, other))
+            value = ((value == other) == equal) if known else Unknown(f"{value} == {other}")
+        if self.peek() == ("op", "?"):
+            # A conditional: the branch its (known) condition selects, as Terraform evaluates it.
+            self.take()
+            chosen = self.expression()
+            self.take(":")
+            otherwise = self.expression()
+            if value is True or value is False:
+                return chosen if value else otherwise
+            return Unknown(" ".join(t for _, t in self.tokens[start : self.position]))
         if self.peek()[0] == "op" and self.peek()[1] not in self._STOP:
             # An operator or a conditional: skip to the end of this expression and call it unknown.
             depth = 0
@@ -396,7 +418,7 @@ class _Parser:
                     if depth == 0:
                         break
                     depth -= 1
-                elif depth == 0 and kind == "op" and text in (",", "="):
+                elif depth == 0 and kind == "op" and text in (",", "=", ":"):
                     break
                 self.take()
             return Unknown(" ".join(t for _, t in self.tokens[start : self.position]))
@@ -559,6 +581,8 @@ _FUNCTIONS: dict[str, Any] = {
     "file": lambda scope, path: FileContent(_path_argument(scope, path)),
     "merge": _merge,
     "tostring": lambda scope, value: value,
+    # try(): the first argument this reader can evaluate (Terraform: the first that does not error).
+    "try": lambda scope, *values: next((v for v in values if not isinstance(v, Unknown)), Unknown("try(...)")),
     "tonumber": lambda scope, value: value,
     "tolist": lambda scope, value: value,
     "toset": lambda scope, value: value,
@@ -627,6 +651,21 @@ def functions(scope_: Scope) -> list[TerraformFunction]:
             )
         )
     return found
+
+
+def queue_resources(scope_: Scope) -> Iterator[tuple[Scope, str, dict[str, Any]]]:
+    """Every SQS queue a module makes, with the scope to evaluate it in: its own ``aws_sqs_queue`` resources
+    (those with ``count`` 0 left out) and, followed, those of its calls to ``modules/queue``."""
+    for address, body in scope_.module.resources_of("aws_sqs_queue").items():
+        if scope_.present(body):
+            yield scope_, f"aws_sqs_queue.{address}", body
+    for call, body in scope_.module.module_calls.items():
+        if not str(body.get("source", "")).rstrip("/").endswith("/queue") or not scope_.present(body):
+            continue
+        child = scope_.child(call)
+        if child is not None:
+            for inner, address, queue in queue_resources(child):
+                yield inner, f"module.{call}.{address}", queue
 
 
 # --- the facts both sides are reduced to ---------------------------------------------------------------
@@ -735,12 +774,11 @@ def stack_facts(stack: Stack) -> Facts:
             "substitution names": sorted(machine.substitutions),
             "type": machine.type,
         }
-    for api in stack.http_apis:
-        facts[f"http api {api.name}"] = {}
-        for route in api.routes:
-            facts[f"http api {api.name} route {route.method} {route.path}"] = {
-                "function": route.function,
-                "authorization": route.authorization,
+    for function in stack.functions:
+        if function.url is not None:
+            facts[f"function url {function.name}"] = {
+                "authorization_type": function.url.authorization,
+                "invoke_mode": function.url.invoke_mode,
             }
     return facts
 
@@ -781,9 +819,11 @@ def terraform_facts(scope_: Scope) -> Facts:
 
         indexes = {}
         for index in body.get("global_secondary_index", []):
+            # key_schema blocks (provider 6.x) or the deprecated hash_key/range_key arguments.
+            schema = {ev(k.get("key_type")): ev(k.get("attribute_name")) for k in index.get("key_schema", [])}
             indexes[ev(index.get("name"))] = {
-                "hash_key": key_of(ev(index.get("hash_key"))),
-                "range_key": key_of(ev(index.get("range_key"))),
+                "hash_key": key_of(schema.get("HASH", ev(index.get("hash_key")))),
+                "range_key": key_of(schema.get("RANGE", ev(index.get("range_key")))),
                 "projection": ev(index.get("projection_type")),
             }
         ttl = _first(body.get("ttl"))
@@ -799,7 +839,8 @@ def terraform_facts(scope_: Scope) -> Facts:
     for body in scope_.module.resources_of("aws_kinesis_stream").values():
         facts[f"kinesis stream {ev(body.get('name'))}"] = {}
 
-    for body in scope_.module.resources_of("aws_sqs_queue").values():
+    for queue_scope, _, body in queue_resources(scope_):
+        ev = queue_scope.evaluate
         redrive = ev(body.get("redrive_policy"))
         if isinstance(redrive, str):
             try:
@@ -819,11 +860,13 @@ def terraform_facts(scope_: Scope) -> Facts:
             dlq = max_receive = redrive
         facts[f"queue {ev(body.get('name'))}"] = {
             "fifo": ev(body.get("fifo_queue", False)),
-            "content_based_deduplication": ev(body.get("content_based_deduplication", False)),
+            # null (the argument unset, as modules/queue leaves it on standard queues) is the default, false.
+            "content_based_deduplication": ev(body.get("content_based_deduplication", False)) or False,
             "visibility_timeout": ev(body.get("visibility_timeout_seconds", 30)),
             "dead_letter_queue": dlq,
             "max_receive_count": max_receive,
         }
+    ev = scope_.evaluate
 
     for body in scope_.module.resources_of("aws_cloudwatch_event_bus").values():
         facts[f"event bus {ev(body.get('name'))}"] = {}
@@ -910,25 +953,12 @@ def terraform_facts(scope_: Scope) -> Facts:
             "type": ev(body.get("type", "STANDARD")),
         }
 
-    apis = {}
-    for address, body in scope_.module.resources_of("aws_apigatewayv2_api").items():
-        apis[address] = ev(body.get("name"))
-        facts[f"http api {apis[address]}"] = {}
-    integrations = {}
-    for address, body in scope_.module.resources_of("aws_apigatewayv2_integration").items():
-        integrations[address] = _name_of(ev(body.get("integration_uri")), "function")
-    for address, _ in scope_.module.resources_of("aws_apigatewayv2_route").items():
-        for body, bindings in scope_.instances("aws_apigatewayv2_route", address):
-            api = ev(body.get("api_id"), bindings)
-            api_name = api.name if isinstance(api, Ref) and api.kind == "api" else api
-            route_key = str(ev(body.get("route_key"), bindings))
-            target = str(ev(body.get("target", ""), bindings))
-            match = re.search(r"aws_apigatewayv2_integration\.([^.\[}]+)", target)
-            function = integrations.get(match.group(1), Unknown(target)) if match else Unknown(target)
-            facts[f"http api {api_name} route {route_key}"] = {
-                "function": function,
-                "authorization": ev(body.get("authorization_type", "NONE"), bindings),
-            }
+    for body in scope_.module.resources_of("aws_lambda_function_url").values():
+        function = _name_of(ev(body.get("function_name")), "function")
+        facts[f"function url {function}"] = {
+            "authorization_type": ev(body.get("authorization_type")),
+            "invoke_mode": ev(body.get("invoke_mode", "BUFFERED")),
+        }
     return facts
 
 
@@ -955,7 +985,7 @@ def _show(value: Any) -> str:
     return f"cannot evaluate {value}" if isinstance(value, Unknown) else repr(value)
 
 
-_NAME_REFERENCE = re.compile(r"\$\{(?:bucket|table|stream|queue|bus|function|state_machine|api)\.([^}]+)\.name\}")
+_NAME_REFERENCE = re.compile(r"\$\{(?:bucket|table|stream|queue|bus|function|state_machine)\.([^}]+)\.name\}")
 
 
 def output_differences(stack: Stack, scope_: Scope) -> Iterator[str]:

@@ -3,7 +3,7 @@
 A service's ``stack.py`` builds one :class:`Stack` from a name prefix, exactly as its Terraform module
 builds names from ``var.name_prefix``. Every name here is the physical name (the prefix already applied).
 
-Values that only exist once resources are created (queue URLs, ARNs, the HTTP API URL) are written as
+Values that only exist once resources are created (queue URLs, ARNs, function URLs) are written as
 references, ``${kind.name.attribute}``, and resolved by the local cloud when it starts:
 
 =================  ============================  ===================================================
@@ -14,9 +14,8 @@ kind               attributes                    example
 ``stream``         ``name``, ``arn``             (Kinesis)
 ``queue``          ``name``, ``arn``, ``url``
 ``bus``            ``name``, ``arn``
-``function``       ``name``, ``arn``
+``function``       ``name``, ``arn``, ``url``     ``${function.pizza-stock-api.url}`` (its function URL)
 ``state_machine``  ``name``, ``arn``
-``api``            ``url``                       ``${api.pizza-stock-api.url}``
 =================  ============================  ===================================================
 
 The local cloud knows nothing of pizzas: any stack built from these models runs.
@@ -31,7 +30,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # The name may hold dots (``pizza-oven-waiting.fifo``): the attribute is what follows the last one.
-REFERENCE = re.compile(r"\$\{(bucket|table|stream|queue|bus|function|state_machine|api)\.([^}]+)\.([a-z_]+)\}")
+REFERENCE = re.compile(r"\$\{(bucket|table|stream|queue|bus|function|state_machine)\.([^}]+)\.([a-z_]+)\}")
 
 
 class _Model(BaseModel):
@@ -184,6 +183,19 @@ class StreamSource(_Model):
 EventSource = SqsSource | StreamSource
 
 
+class FunctionUrl(_Model):
+    """A Lambda function URL: the function's own HTTPS endpoint (Terraform ``aws_lambda_function_url``).
+
+    Every HTTP API of this repo is one (docs/decisions.md, 2026-11-27): payload format 2.0, routing done by
+    the function itself (a Powertools v2 resolver on ``rawPath``). With ``AWS_IAM`` callers sign SigV4 for
+    the service ``lambda`` and need ``lambda:InvokeFunctionUrl`` and ``lambda:InvokeFunction`` on the
+    function; the local gateway refuses unsigned requests with 403.
+    """
+
+    authorization: Literal["AWS_IAM", "NONE"] = "AWS_IAM"
+    invoke_mode: Literal["BUFFERED"] = "BUFFERED"
+
+
 class Function(_Model):
     name: str
     handler: str  # "package.module.function", as on Lambda
@@ -192,6 +204,8 @@ class Function(_Model):
     memory_size: int = 256
     reserved_concurrency: int | None = None
     event_sources: tuple[EventSource, ...] = ()
+    # Its function URL, if it serves HTTP: ``${function.<name>.url}`` is the base URL.
+    url: FunctionUrl | None = None
     # Folders put on the worker's sys.path before the handler is imported (the unpacked "zip").
     # Empty means the handler is importable from the environment localcloud runs in.
     code_paths: tuple[Path, ...] = ()
@@ -203,19 +217,6 @@ class StateMachine(_Model):
     # Terraform templatefile() variables: ${name} in the file is replaced by the value (references allowed).
     substitutions: dict[str, str] = Field(default_factory=dict)
     type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
-
-
-class HttpRoute(_Model):
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"]
-    path: str  # API Gateway syntax: /stock/{typeId}
-    function: str
-    # AWS_IAM: callers sign with SigV4 (service "execute-api"); the local gateway refuses unsigned requests with 403.
-    authorization: Literal["NONE", "AWS_IAM"] = "AWS_IAM"
-
-
-class HttpApi(_Model):
-    name: str
-    routes: tuple[HttpRoute, ...]
 
 
 # --- the stack -----------------------------------------------------------------------------------------
@@ -233,7 +234,6 @@ class Stack(_Model):
     rules: tuple[Rule, ...] = ()
     functions: tuple[Function, ...] = ()
     state_machines: tuple[StateMachine, ...] = ()
-    http_apis: tuple[HttpApi, ...] = ()
     outputs: dict[str, str] = Field(default_factory=dict)
 
     def function(self, name: str) -> Function:

@@ -146,7 +146,8 @@ def stack(
             StateMachine(
                 name=machine,
                 definition_file=STATE_MACHINE_FILE,
-                substitutions={"remove_function_arn": f"${{function.{remove}.arn}}"},
+                # partition: Terraform passes data.aws_partition's; the local cloud is the aws partition.
+                substitutions={"partition": "aws", "remove_function_arn": f"${{function.{remove}.arn}}"},
             ),
         ),
         outputs={

@@ -20,7 +20,8 @@ MODULE = ROOT / "terraform" / "modules" / "oven"
 @pytest.mark.xfail(reason="terraform/modules/oven follows stack.py after merging wave/terraform", strict=True)
 def test_the_stack_and_the_terraform_module_describe_the_same_oven():
     parity = pytest.importorskip("localcloud.parity")
-    assert parity.compare(stack("pizza"), MODULE) == []
+    variables = {"name_prefix": "pizza", "baking_definition_file": str(STATE_MACHINE_FILE)}
+    assert parity.compare(stack("pizza"), MODULE, variables) == []
 
 
 def test_the_seeded_capacity_defaults_to_the_terraform_variables_default(monkeypatch):

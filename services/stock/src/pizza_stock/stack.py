@@ -9,7 +9,8 @@ Resources, with prefix ``pizza``:
 - functions ``pizza-stock-ingest``, ``-expire`` (TTL removals), ``-broadcast`` (level changes), ``-api``;
 - queues ``pizza-stock-expire-failures`` and ``pizza-stock-broadcast-failures``: stream records whose
   retries are spent;
-- HTTP API ``pizza-stock-api`` (IAM): ``GET /stock``, ``GET /stock/{typeId}``, ``POST /transactions``.
+- the function URL of ``pizza-stock-api`` (AWS_IAM): ``GET /stock``, ``GET /stock/{typeId}``, ``POST /transactions``
+  (routed by the function).
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from localcloud.stack import (
     BucketNotification,
     DestinationConfig,
     Function,
+    FunctionUrl,
     GlobalSecondaryIndex,
-    HttpApi,
-    HttpRoute,
     KinesisStream,
     Queue,
     Stack,
@@ -130,22 +130,13 @@ def stack(prefix: str = "pizza") -> Stack:
                 handler="pizza_stock.handlers.api.handler",
                 environment=table_env,
                 timeout=29,
-            ),
-        ),
-        http_apis=(
-            HttpApi(
-                name=api,
-                routes=(
-                    HttpRoute(method="GET", path="/stock", function=name("api"), authorization="AWS_IAM"),
-                    HttpRoute(method="GET", path="/stock/{typeId}", function=name("api"), authorization="AWS_IAM"),
-                    HttpRoute(method="POST", path="/transactions", function=name("api"), authorization="AWS_IAM"),
-                ),
+                url=FunctionUrl(authorization="AWS_IAM"),
             ),
         ),
         outputs={
             "deliveries_bucket": f"${{bucket.{bucket}.name}}",
             "stock_table": f"${{table.{table}.name}}",
             "stock_levels_stream": f"${{stream.{levels}.name}}",
-            "api_url": f"${{api.{api}.url}}",
+            "api_url": f"${{function.{api}.url}}",
         },
     )

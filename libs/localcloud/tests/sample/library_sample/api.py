@@ -1,4 +1,4 @@
-"""The library's HTTP API, written as a service would write it: Powertools' resolver for HTTP APIs."""
+"""The library's HTTP API, written as a service would write it: Powertools' resolver for function URLs."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 
 logger = Logger()
 tracer = Tracer()
-app = APIGatewayHttpResolver()
+app = LambdaFunctionUrlResolver()
 books = boto3.resource("dynamodb").Table(os.environ["BOOKS_TABLE"])
 
 

@@ -9,9 +9,8 @@ from localcloud.stack import (
     Bucket,
     EventBus,
     Function,
+    FunctionUrl,
     GlobalSecondaryIndex,
-    HttpApi,
-    HttpRoute,
     KinesisStream,
     Queue,
     Stack,
@@ -31,6 +30,7 @@ def stack(prefix: str = PREFIX) -> Stack:
         return Function(name=f"{prefix}-{role}", handler=f"library_sample.{handler}", code_paths=CODE, **options)  # type: ignore[arg-type]
 
     books = f"{prefix}-books"
+    public = FunctionUrl(authorization="NONE")
     return Stack(
         name="library",
         buckets=(Bucket(name=f"{prefix}-scans"),),
@@ -53,7 +53,7 @@ def stack(prefix: str = PREFIX) -> Stack:
         ),
         event_buses=(EventBus(name=f"{prefix}-events"),),
         functions=(
-            fn("count", "functions.count"),
+            fn("count", "functions.count", url=public),
             fn(
                 "environment",
                 "functions.environment",
@@ -64,13 +64,15 @@ def stack(prefix: str = PREFIX) -> Stack:
                 memory_size=512,
                 timeout=7,
             ),
-            fn("sleep", "functions.sleep", timeout=1),
-            fn("fail", "functions.fail"),
-            fn("echo", "functions.echo", reserved_concurrency=2),
+            fn("sleep", "functions.sleep", timeout=1, url=public),
+            fn("fail", "functions.fail", url=public),
+            fn("echo", "functions.echo", reserved_concurrency=2, url=public),
+            fn("whoami", "functions.echo", url=FunctionUrl(authorization="AWS_IAM")),
             fn(
                 "api",
                 "api.handler",
                 environment={"BOOKS_TABLE": f"${{table.{books}.name}}", "POWERTOOLS_SERVICE_NAME": "library"},
+                url=public,
             ),
             fn("lookup", "workflow.lookup"),
             fn("misspelt", "no_such_module.handler"),
@@ -88,27 +90,16 @@ def stack(prefix: str = PREFIX) -> Stack:
                 substitutions={"hold_function_name": f"${{function.{prefix}-hold.name}}"},
             ),
         ),
-        http_apis=(
-            HttpApi(
-                name=f"{prefix}-api",
-                routes=(
-                    HttpRoute(method="GET", path="/books/{isbn}", function=f"{prefix}-api", authorization="NONE"),
-                    HttpRoute(method="POST", path="/books", function=f"{prefix}-api", authorization="NONE"),
-                    HttpRoute(
-                        method="ANY", path="/shelves/{shelf}/{proxy+}", function=f"{prefix}-echo", authorization="NONE"
-                    ),
-                    HttpRoute(method="GET", path="/private", function=f"{prefix}-echo", authorization="AWS_IAM"),
-                    HttpRoute(method="GET", path="/broken", function=f"{prefix}-fail", authorization="NONE"),
-                    HttpRoute(method="GET", path="/slow", function=f"{prefix}-sleep", authorization="NONE"),
-                    HttpRoute(method="GET", path="/plain", function=f"{prefix}-count", authorization="NONE"),
-                ),
-            ),
-        ),
         outputs={
             "books_table": f"${{table.{books}.name}}",
             "books_stream_arn": f"${{table.{books}.stream_arn}}",
             "returns_queue_url": f"${{queue.{prefix}-returns.url}}",
-            "api_url": f"${{api.{prefix}-api.url}}",
+            "api_url": f"${{function.{prefix}-api.url}}",
+            "echo_url": f"${{function.{prefix}-echo.url}}",
+            "whoami_url": f"${{function.{prefix}-whoami.url}}",
+            "fail_url": f"${{function.{prefix}-fail.url}}",
+            "sleep_url": f"${{function.{prefix}-sleep.url}}",
+            "count_url": f"${{function.{prefix}-count.url}}",
             "checkout_state_machine_arn": f"${{state_machine.{prefix}-checkout.arn}}",
         },
     )

@@ -1,4 +1,4 @@
-"""``pizza-stock-api``: the HTTP API (API Gateway HTTP API, payload 2.0, IAM-authorised).
+"""``pizza-stock-api``: the HTTP API (a Lambda function URL, payload 2.0, IAM-authorised).
 
 - ``GET /stock``: every ingredient's level.
 - ``GET /stock/{typeId}``: one level, 404 if never delivered.
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -25,7 +25,7 @@ from pizza_stock.domain import UseIngredients, is_type_id
 from pizza_stock.settings import TableSettings
 from pizza_stock.use_cases import level_of, use_ingredients
 
-app = APIGatewayHttpResolver()
+app = LambdaFunctionUrlResolver()
 install_error_handlers(app)
 
 

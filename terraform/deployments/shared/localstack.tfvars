@@ -1,0 +1,2 @@
+# tools/localstack.sh: the test settings of this root on LocalStack.
+region = "us-east-1"
