@@ -261,13 +261,9 @@ class FakeShelf:
 @dataclass
 class FakeBell:
     rings: list[str] = field(default_factory=list)
-    snoozed: list[tuple[list[str], int]] = field(default_factory=list)
 
     def ring(self, reason: str) -> None:
         self.rings.append(reason)
-
-    def snooze(self, receipts: list[str], seconds: int) -> None:
-        self.snoozed.append((receipts, seconds))
 
 
 @dataclass

@@ -49,7 +49,7 @@ class OvenOutputs:
     baked_items_queue_url: str
     oven_table: str
     bake_state_machine_arn: str
-    new_items_dlq_url: str | None = None  # older deployments lack these two outputs
+    new_items_dead_letter_queue_url: str | None = None  # older deployments lack these two outputs
     reconcile_function_name: str | None = None
     endpoint: str | None = None  # None: AWS itself
     region: str | None = None
@@ -62,7 +62,7 @@ class OvenOutputs:
             baked_items_queue_url=oven["baked_items_queue_url"],
             oven_table=oven["oven_table"],
             bake_state_machine_arn=oven["bake_state_machine_arn"],
-            new_items_dlq_url=oven.get("new_items_dlq_url"),
+            new_items_dead_letter_queue_url=oven.get("new_items_dead_letter_queue_url"),
             reconcile_function_name=oven.get("reconcile_function_name"),
             endpoint=endpoint,
             # A deployed oven's region is the one its state machine lives in.
@@ -165,10 +165,10 @@ class OvenClient:
 
     def rejected(self, wait_secs: int = 0) -> list[dict[str, Any]]:
         """Messages from the NewItems dead-letter queue, deleted once read: ``{"body", "reason", "message_id"}``."""
-        if not self.outputs.new_items_dlq_url:
-            raise OutputsError("the oven's outputs lack new_items_dlq_url")
+        if not self.outputs.new_items_dead_letter_queue_url:
+            raise OutputsError("the oven's outputs lack new_items_dead_letter_queue_url")
         response = self.sqs.receive_message(
-            QueueUrl=self.outputs.new_items_dlq_url,
+            QueueUrl=self.outputs.new_items_dead_letter_queue_url,
             MaxNumberOfMessages=10,
             WaitTimeSeconds=wait_secs,
             MessageAttributeNames=["All"],
@@ -176,7 +176,7 @@ class OvenClient:
         messages = response.get("Messages", [])
         if messages:
             self.sqs.delete_message_batch(
-                QueueUrl=self.outputs.new_items_dlq_url,
+                QueueUrl=self.outputs.new_items_dead_letter_queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
             )
         return [

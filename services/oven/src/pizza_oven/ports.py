@@ -20,6 +20,7 @@ __all__ = [
     "LineHead",
     "Rejects",
     "Shelf",
+    "Snooze",
     "StartFailed",
     "Started",
     "WaitingLine",
@@ -177,6 +178,10 @@ class Bell(Protocol):
     """Wakes the baker, who then takes waiting pizzas into free slots."""
 
     def ring(self, reason: str) -> None: ...
+
+
+class Snooze(Protocol):
+    """The baker's own rings, once received: a baker that failed lets them come back soon."""
 
     def snooze(self, receipts: list[str], seconds: int) -> None:
         """Rings already received (by their receipt handles) come back after ``seconds``: try again soon."""
