@@ -36,7 +36,7 @@ DEFAULT_START_GRACE = timedelta(seconds=90)
 # How long a removal keeps trying to hand its slot to the head of the line while another taker holds it
 # (removals of pizzas that started together finish together, and take the head one after another).
 HAND_OVER_PATIENCE_SECS = 0.5
-_HAND_OVER_POLL_SECS = 0.01
+_HAND_OVER_POLL_SECS = 0.003
 
 
 class StartInProgress(Exception):
@@ -158,44 +158,50 @@ def take_waiting(
 def _take_in_order(
     entries: list[LineEntry], *, ledger: Ledger, line: LineHead, timer: BakeTimer, now: Clock
 ) -> tuple[int, bool]:
-    """Give each entry, in order, its slot and start its baking. Returns how many took a slot, and whether
-    the round stopped early (the oven filled up): the entries not reached are put back at the head.
+    """Give each entry, in order, its slot; let go of the line; then start their bakings. Returns how many
+    took a slot, and whether the round stopped early (the oven filled up): the entries not reached are put
+    back at the head.
 
-    Only the slot and the start are on the way to the next pizza's start; the round's bookkeeping (started
-    marks, deleting the entries) follows it, and is safe to lose: a repeat of an entry redoes it.
+    The line is held only for the transactions, which decide the order; the starts (the slow part) follow
+    once it is free for the next taker. A pizza whose start fails keeps its slot: the reconciler starts it,
+    or puts it back in line if it never can.
     """
-    taken = 0
+    taken, stopped = 0, False
     settled: list[LineEntry] = []
-    started: list[tuple[Pizza, str, datetime]] = []
+    to_start: list[Pizza] = []
     try:
         for position, entry in enumerate(entries):
             outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
             if isinstance(outcome, NoRoom):
                 line.put_back(entries[position:])
-                return taken, True
+                stopped = True
+                break
             if isinstance(outcome, Granted):
-                pizza: Pizza | None = entry.pizza
+                to_start.append(entry.pizza)
                 taken += 1
             else:
                 decision = when_already_known(outcome.record, now=now(), start_grace=timedelta(0), from_line=True)
                 if decision is Then.REJOIN_LINE:  # still waiting: only a change of capacity gets here
                     line.put_back(entries[position:])
-                    return taken, True
-                pizza = outcome.record.pizza if decision is Then.START and outcome.record else None
-            if pizza is not None:  # None: a stale entry (baked, or started already), only to be settled
-                try:
-                    execution = _start(pizza, Route.LINE, ledger=ledger, timer=timer)
-                except StartFailed:
-                    line.put_back(entries[position:])  # it keeps its place at the head of the line
-                    raise
-                if execution is not None:
-                    started.append((pizza, execution, now()))
+                    stopped = True
+                    break
+                if decision is Then.START and outcome.record:  # its start was unclear: start it (idempotent)
+                    to_start.append(outcome.record.pizza)
             settled.append(entry)
-        return taken, False
     finally:
-        for pizza, execution, moment in started:
-            ledger.mark_started(pizza, execution, moment)
         line.done(settled)
+    failure: StartFailed | None = None
+    for pizza in to_start:
+        try:
+            started, execution = timer.start(pizza)
+        except StartFailed as failed:
+            failure = failure or failed
+            continue
+        if started is not Started.FINISHED:
+            ledger.mark_started(pizza, execution, now())
+    if failure is not None:
+        raise failure
+    return taken, stopped
 
 
 def remove(

@@ -220,7 +220,7 @@ def test_a_baker_out_of_time_stops_with_slots_free_and_says_so():
     assert oven.take_waiting() == 2
 
 
-def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_place_at_the_head():
+def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_slot_until_the_reconciler_starts_it():
     oven = Oven(capacity=1)
     for pizza in pizzas(3):
         oven.accept(pizza)
@@ -228,9 +228,11 @@ def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_place_at_the_head
     oven.timer.fail_next = 1
     with pytest.raises(StartFailed):
         oven.take_waiting()
-    assert oven.ledger.load().in_use == 0
-    assert oven.ledger.load().waiting == 2
-    oven.take_waiting()
+    assert oven.ledger.load() == Load(capacity=1, in_use=1, waiting=1)
+    assert oven.state("p1") is PizzaState.BAKING and oven.ledger.pizza("p1").started_at is None
+    assert len(oven.line.held) == 0  # the line was let go before the start
+    oven.clock.now += timedelta(minutes=2)
+    assert oven.reconcile().started == 1
     assert oven.timer.starts == ["p0", "p1"]
 
 
