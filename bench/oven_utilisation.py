@@ -72,6 +72,13 @@ def main() -> int:
     parser.add_argument("--pizzas", type=int, default=200)
     parser.add_argument("--capacity", type=int, default=8)
     parser.add_argument("--baking-time", type=int, default=2)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="workers per function (default: the local cloud's own, 4); more lets a wave's removals run side by"
+        " side as Lambda would, at the cost of more processes on the machine",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the local cloud's folder (function logs)")
     args = parser.parse_args()
 
@@ -80,7 +87,9 @@ def main() -> int:
     from pizza_oven.stack import stack
 
     state = tempfile.mkdtemp(prefix="oven-bench-")
-    with localcloud.start([stack("bench", capacity=args.capacity)], state_dir=state) as cloud:
+    options = {"concurrency": args.concurrency} if args.concurrency else {}
+    concurrency = args.concurrency or "default"
+    with localcloud.start([stack("bench", capacity=args.capacity)], state_dir=state, **options) as cloud:
         outputs = cloud.outputs["oven"]
         client = OvenClient(OvenOutputs.of_service(outputs, cloud.endpoint, cloud.region))
         table = outputs["oven_table"]
@@ -148,7 +157,7 @@ def main() -> int:
     }
     report(
         "oven_utilisation",
-        f"oven: {args.pizzas} pizzas, capacity {args.capacity}, baking {args.baking_time} s",
+        f"oven: {args.pizzas} pizzas, capacity {args.capacity}, baking {args.baking_time} s, {concurrency} workers",
         figures,
         baseline,
     )
