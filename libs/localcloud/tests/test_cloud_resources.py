@@ -12,6 +12,7 @@ import pytest
 from library_sample.stack import PREFIX
 
 from localcloud.cloud import LocalCloud, render_template
+from localcloud.polling import eventually
 from localcloud.stack import Attribute, Function, Queue, Stack, Table
 
 
@@ -126,19 +127,23 @@ def test_a_second_cloud_in_the_same_process_runs_its_own_stack_beside_the_first(
     assert cloud.client("dynamodb").describe_table(TableName=f"{PREFIX}-books")["Table"]["TableName"]
 
 
-def test_the_background_sweeper_applies_ttl_on_the_real_clock(tmp_path: Path) -> None:
+def test_the_background_sweeper_applies_ttl_on_the_real_clock_late_by_the_lag(tmp_path: Path) -> None:
     shelf = Stack(name="shelf", tables=(Table(name="shelf-loans", hash_key=Attribute(name="id"), ttl_attribute="due"),))
+    lag = 3.0
 
-    with LocalCloud([shelf], state_dir=tmp_path, ttl_sweep_interval=0.1, start_sources=False) as annex:
+    with LocalCloud(
+        [shelf], state_dir=tmp_path, ttl_sweep_interval=0.1, ttl_lag_seconds=lag, start_sources=False
+    ) as annex:
         dynamodb = annex.client("dynamodb")
-        past, future = int(time.time()) - 1, int(time.time()) + 3600
-        for loan, due in (("overdue", past), ("current", future)):
-            dynamodb.put_item(TableName="shelf-loans", Item={"id": {"S": loan}, "due": {"N": str(due)}})
+        now = time.time()
+        loans = {"long-overdue": now - 3600, "due-now": now + 1, "current": now + 3600}
+        for loan, due in loans.items():
+            dynamodb.put_item(TableName="shelf-loans", Item={"id": {"S": loan}, "due": {"N": str(int(due))}})
 
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            left = {item["id"]["S"] for item in dynamodb.scan(TableName="shelf-loans")["Items"]}
-            if left == {"current"}:
-                break
-            time.sleep(0.05)
-        assert left == {"current"}
+        def left() -> set[str]:
+            return {item["id"]["S"] for item in dynamodb.scan(TableName="shelf-loans", ConsistentRead=True)["Items"]}
+
+        eventually(lambda: "long-overdue" not in left(), "the long overdue loan swept", timeout=10)
+        assert "due-now" in left()  # expired, or about to, but still readable: TTL is late
+        eventually(lambda: left() == {"current"}, "the loan due now swept", timeout=15)
+        assert time.time() >= int(loans["due-now"]) + lag

@@ -1,6 +1,7 @@
 """``localcloud``: start, stop and inspect the local cloud.
 
-    localcloud up [--port 4566] [--chaos duplicates] [--stack module:attr ...] [--prefix pizza] [--detach]
+    localcloud up [--port 4566] [--chaos duplicates] [--chaos throttle=0.1] [--ttl-lag 30] [--ttl-interval 5]
+                  [--no-transaction-conflicts] [--no-kms-etags] [--stack module:attr ...] [--prefix pizza] [--detach]
     localcloud status
     localcloud ttl-sweep [--now 2030-01-01T00:00:00Z]
     localcloud down
@@ -119,22 +120,30 @@ def cmd_up(args: argparse.Namespace) -> int:
         return _up_detached(args)
 
     from localcloud.cloud import LocalCloud
+    from localcloud.dynamodb_local import EngineError
 
     pid_file, outputs = _paths(state_dir)
+    chaos = _chaos(args.chaos)
     cloud = LocalCloud(
         _stacks(args),
         port=args.port,
         region=args.region,
         state_dir=state_dir,
-        chaos_duplicates=args.chaos == "duplicates",
+        chaos_duplicates=chaos.duplicates,
+        chaos_throttle=chaos.throttle,
         concurrency=args.concurrency,
         ttl_sweep_interval=args.ttl_interval or None,
+        ttl_lag_seconds=args.ttl_lag,
+        transaction_conflicts=args.transaction_conflicts,
+        kms_etags=args.kms_etags,
     )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
         cloud.start()
+    except EngineError as error:
+        raise CliError(str(error)) from None
     except OSError as error:
         raise CliError(f"cannot start on port {args.port}: {error}") from None
     try:
@@ -144,7 +153,19 @@ def cmd_up(args: argparse.Namespace) -> int:
         for name, url in cloud.status()["function_urls"].items():
             print(f"function url {name}: {url}", flush=True)
         if cloud.chaos_duplicates:
-            print("chaos: every event is delivered at least twice", flush=True)
+            print("chaos: every event is delivered at least twice; Express executions run twice", flush=True)
+        if cloud.chaos_throttle:
+            print(
+                f"chaos: {cloud.chaos_throttle:.0%} of DynamoDB calls throttled, of batches answered in part",
+                flush=True,
+            )
+        ttl = (
+            f"every {cloud.ttl_sweep_interval:g} s, {cloud.ttl_lag_seconds:g} s late"
+            if cloud.ttl_sweep_interval
+            else "never"
+        )
+        conflicts = "on" if cloud.transaction_conflicts else "off"
+        print(f"dynamodb: TTL sweeps {ttl}; transaction conflicts {conflicts}", flush=True)
         print(f"logs: {cloud.log_dir}/<function>.log; stop with Ctrl-C or `localcloud down`", flush=True)
         stop.wait()
     finally:
@@ -186,11 +207,52 @@ def _up_detached(args: argparse.Namespace) -> int:
 def _up_arguments(args: argparse.Namespace) -> list[str]:
     arguments = ["up", "--port", str(args.port), "--prefix", args.prefix, "--region", args.region]
     arguments += ["--concurrency", str(args.concurrency), "--ttl-interval", str(args.ttl_interval)]
-    if args.chaos:
-        arguments += ["--chaos", args.chaos]
+    arguments += ["--ttl-lag", str(args.ttl_lag)]
+    for chaos in args.chaos or []:
+        arguments += ["--chaos", chaos]
+    if not args.transaction_conflicts:
+        arguments.append("--no-transaction-conflicts")
+    if not args.kms_etags:
+        arguments.append("--no-kms-etags")
     for spec in args.stack or []:
         arguments += ["--stack", spec]
     return arguments
+
+
+class Chaos:
+    """The chaos switches of ``up`` (and of the pytest plugin's ``--localcloud-chaos``)."""
+
+    def __init__(self, duplicates: bool = False, throttle: float = 0.0) -> None:
+        self.duplicates = duplicates
+        self.throttle = throttle
+
+
+def _chaos_value(text: str) -> str:
+    _chaos([text])
+    return text
+
+
+def _chaos(values: list[str] | None) -> Chaos:
+    """``["duplicates", "throttle=0.1"]`` -> Chaos(duplicates=True, throttle=0.1); anything else is refused."""
+    chaos = Chaos()
+    for value in values or []:
+        name, _, rate = value.partition("=")
+        if name == "duplicates" and not rate:
+            chaos.duplicates = True
+        elif name == "throttle":
+            try:
+                chaos.throttle = float(rate) if rate else 0.1
+            except ValueError:
+                raise argparse.ArgumentTypeError(
+                    f"throttle={rate!r}: the rate is a number, e.g. throttle=0.1"
+                ) from None
+            if not 0 <= chaos.throttle < 0.5:
+                raise argparse.ArgumentTypeError(f"throttle={rate}: the rate is a share from 0 to under 0.5")
+        else:
+            raise argparse.ArgumentTypeError(
+                f"unknown chaos {value!r}: duplicates, or throttle=RATE (e.g. throttle=0.1)"
+            )
+    return chaos
 
 
 # --- down, status, ttl-sweep ----------------------------------------------------------------------------
@@ -229,6 +291,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"stacks: {', '.join(status['stacks']) or '-'}; outputs: {status['outputs']}")
     if status.get("chaos_duplicates"):
         print("chaos: duplicate delivery")
+    if status.get("chaos_throttle"):
+        print(f"chaos: throttling {status['chaos_throttle']:.0%}")
+    dynamodb = status.get("dynamodb") or {}
+    if dynamodb:
+        print(
+            f"dynamodb: DynamoDB Local pid {dynamodb.get('engine_pid')}; {dynamodb.get('forwarded', 0)} requests, "
+            f"{dynamodb.get('transaction_conflicts', 0)} transaction and {dynamodb.get('write_conflicts', 0)} write "
+            f"conflicts, {dynamodb.get('throttled', 0)} throttled, {dynamodb.get('partial_batches', 0)} partial "
+            f"batches, {dynamodb.get('ttl_deleted', 0)} TTL deletions"
+        )
     for name, url in status["function_urls"].items():
         print(f"function url {name}: {url}")
     print(f"functions ({len(status['functions'])}):")
@@ -275,13 +347,39 @@ def parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="start the local cloud with every stack")
     up.add_argument("--port", type=int, default=4566, help="the emulator's port on 127.0.0.1 (0: any free port)")
-    up.add_argument("--chaos", choices=["duplicates"], help="deliver every event at least twice")
+    up.add_argument(
+        "--chaos",
+        action="append",
+        type=_chaos_value,
+        metavar="duplicates|throttle=RATE",
+        help="duplicates: deliver every event at least twice (Express executions run twice); throttle=RATE: that "
+        "share of DynamoDB calls throttled and of batch calls answered in part (repeatable)",
+    )
     up.add_argument("--stack", action="append", metavar="MODULE:ATTR", help="a stack to run (default: entry points)")
     up.add_argument("--prefix", default="pizza", help="the name prefix of every resource (default pizza)")
     up.add_argument("--region", default="us-east-1")
     up.add_argument("--concurrency", type=int, default=4, help="workers per function without reserved concurrency")
     up.add_argument(
         "--ttl-interval", type=float, default=5.0, help="sweep expired items every N seconds of real time (0: never)"
+    )
+    up.add_argument(
+        "--ttl-lag",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="an expired item stays readable this long before a sweep deletes it (AWS: up to days; default 30)",
+    )
+    up.add_argument(
+        "--no-transaction-conflicts",
+        dest="transaction_conflicts",
+        action="store_false",
+        help="never cancel overlapping transactions with TransactionConflict (on by default, as on AWS)",
+    )
+    up.add_argument(
+        "--no-kms-etags",
+        dest="kms_etags",
+        action="store_false",
+        help="give SSE-KMS objects MD5 ETags (by default they are opaque, as on S3)",
     )
     up.add_argument("--detach", action="store_true", help="run in the background; return once it is ready")
     up.set_defaults(handler=cmd_up)

@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import re
 import threading
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,14 +32,28 @@ import boto3
 from botocore.config import Config
 
 from localcloud.contracts import InvokeResult, SourceContext, StartedSources
-from localcloud.emulator import Emulator, route_lambda_invocations, ttl_sweep
+from localcloud.dynamodb_front import DEFAULT_TRANSACTION_HOLD_SECONDS, DynamoDBSettings
+from localcloud.emulator import Emulator, Harshness, route_lambda_invocations
 from localcloud.gateway import FunctionUrlGateway
 from localcloud.runtime import DEFAULT_CONCURRENCY, FunctionRuntime, FunctionSpec
 from localcloud.stack import REFERENCE, Queue, Stack, StateMachine, Table
 
-__all__ = ["ACCOUNT", "LocalCloud", "render_template"]
+__all__ = [
+    "ACCOUNT",
+    "DEFAULT_TTL_LAG_SECONDS",
+    "DEFAULT_TTL_SWEEP_SECONDS",
+    "LocalCloud",
+    "StreamReadersWarning",
+    "render_template",
+]
 
 ACCOUNT = "123456789012"  # moto's default account
+# TTL as on AWS, late: an expired item stays readable until a sweep deletes it this long after its expiry
+# (AWS: "typically within 48 hours"; long enough here that every test meets expired items still present).
+DEFAULT_TTL_LAG_SECONDS = 30.0
+DEFAULT_TTL_SWEEP_SECONDS = 5.0
+# AWS throttles a DynamoDB stream shard read by more than two readers at once.
+MAX_STREAM_READERS = 2
 _FUNCTION_ROLE = "localcloud-function"
 _STATE_MACHINE_ROLE = "localcloud-state-machine"
 _TRUST = {
@@ -48,6 +64,13 @@ _TRUST = {
 # Clouds running in this process: moto's backends are process-wide, so only the last one to stop resets them.
 _active_lock = threading.Lock()
 _active: list[LocalCloud] = []
+
+_logger = logging.getLogger("localcloud")
+
+
+class StreamReadersWarning(UserWarning):
+    """A stack puts more than two readers on one DynamoDB stream (AWS throttles them)."""
+
 
 _TEMPLATE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 
@@ -90,19 +113,33 @@ class LocalCloud:
         state_dir: Path | str = ".localcloud",
         chaos_duplicates: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
-        ttl_sweep_interval: float | None = None,
+        ttl_sweep_interval: float | None = DEFAULT_TTL_SWEEP_SECONDS,
+        ttl_lag_seconds: float = DEFAULT_TTL_LAG_SECONDS,
+        transaction_conflicts: bool = True,
+        transaction_hold_seconds: float = DEFAULT_TRANSACTION_HOLD_SECONDS,
+        chaos_throttle: float = 0.0,
+        kms_etags: bool = True,
         start_sources: bool = True,
-        serialise_dynamodb: bool = True,
     ) -> None:
+        if not 0.0 <= chaos_throttle < 0.5:
+            raise ValueError(f"chaos_throttle is a share of requests, 0 to under 0.5 (got {chaos_throttle})")
         self.stacks = list(stacks)
         self.region = region
         self.account = ACCOUNT
         self.state_dir = Path(state_dir).resolve()
         self.chaos_duplicates = chaos_duplicates
         self.concurrency = concurrency
-        self.ttl_sweep_interval = ttl_sweep_interval
+        self.ttl_sweep_interval = ttl_sweep_interval or None
+        self.ttl_lag_seconds = ttl_lag_seconds
+        self.transaction_conflicts = transaction_conflicts
+        self.chaos_throttle = chaos_throttle
+        self.kms_etags = kms_etags
         self.start_sources = start_sources
-        self.emulator = Emulator(port, serialise_dynamodb=serialise_dynamodb)
+        # Conflicts and throttling start once the resources exist (creating and seeding them is the cloud's work).
+        self._dynamodb_settings = DynamoDBSettings(
+            transaction_conflicts=transaction_conflicts, transaction_hold_seconds=transaction_hold_seconds
+        )
+        self.emulator = Emulator(port, dynamodb=DynamoDBSettings(transaction_conflicts=False))
         self.runtime: FunctionRuntime | None = None
         # Function URLs by function name.
         self.gateways: dict[str, FunctionUrlGateway] = {}
@@ -141,6 +178,7 @@ class LocalCloud:
 
     def start(self) -> LocalCloud:
         self._check_names()
+        self._warn_about_stream_readers()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.emulator.start()
         with _active_lock:
@@ -155,6 +193,11 @@ class LocalCloud:
                 endpoint=self.endpoint, region=self.region, account=self.account, log_dir=self.log_dir
             )
             self._create_resources()
+            Harshness.kms_etags = self.kms_etags
+            Harshness.express_twice = self.chaos_duplicates
+            self.emulator.dynamodb_settings.transaction_conflicts = self._dynamodb_settings.transaction_conflicts
+            self.emulator.dynamodb_settings.transaction_hold_seconds = self._dynamodb_settings.transaction_hold_seconds
+            self.emulator.dynamodb_settings.throttle_rate = self.chaos_throttle
             self._start_sources()
             self.outputs = {
                 stack.name: {**self.outputs.get(stack.name, {}), **self._resolve_outputs(stack)}
@@ -212,8 +255,11 @@ class LocalCloud:
         return self.runtime
 
     def ttl_sweep(self, now: datetime | None = None) -> dict[str, int]:
-        """Apply TTL as if the clock read ``now``: delete every expired item (REMOVE records carry TTL's identity)."""
-        return ttl_sweep(now)
+        """Apply TTL as if the clock read ``now``: delete every expired item (REMOVE records carry TTL's identity).
+
+        No lag here: the caller says when TTL comes. The background sweeper is the late one (``ttl_lag_seconds``).
+        """
+        return self.emulator.ttl_sweep(now)
 
     def function_url(self, function: str) -> str:
         """The base URL of a function's URL (``http://127.0.0.1:<port>/``)."""
@@ -231,6 +277,15 @@ class LocalCloud:
             "stacks": [stack.name for stack in self.stacks],
             "chaos_duplicates": self.chaos_duplicates,
             "ttl_sweep_interval": self.ttl_sweep_interval,
+            "ttl_lag_seconds": self.ttl_lag_seconds,
+            "transaction_conflicts": self.transaction_conflicts,
+            "chaos_throttle": self.chaos_throttle,
+            "kms_etags": self.kms_etags,
+            "dynamodb": {
+                "engine": self.emulator.engine.endpoint if self.emulator.engine else None,
+                "engine_pid": self.emulator.engine.pid if self.emulator.engine else None,
+                **vars(self.emulator.dynamodb.counters),
+            },
             "function_urls": {name: gateway.url for name, gateway in self.gateways.items()},
             "functions": self.runtime.describe() if self.runtime else [],
             "sources": self.sources.describe() if self.sources is not None else [],
@@ -246,7 +301,25 @@ class LocalCloud:
         assert self.ttl_sweep_interval
         while not self._stop_sweeper.wait(self.ttl_sweep_interval):
             with contextlib.suppress(Exception):
-                self.ttl_sweep()
+                self.ttl_sweep(datetime.now(UTC) - timedelta(seconds=self.ttl_lag_seconds))
+
+    def _warn_about_stream_readers(self) -> None:
+        """AWS throttles a DynamoDB stream shard with more than two concurrent readers: say so at load."""
+        readers: dict[str, list[str]] = {}
+        for stack in self.stacks:
+            for function in stack.functions:
+                for source in function.event_sources:
+                    table = getattr(source, "table", None)
+                    if getattr(source, "kind", None) == "dynamodb" and table:
+                        readers.setdefault(str(table), []).append(function.name)
+        for table, functions in readers.items():
+            if len(functions) > MAX_STREAM_READERS:
+                message = (
+                    f"table {table!r}: {len(functions)} functions read its stream ({', '.join(functions)}); AWS "
+                    f"throttles more than {MAX_STREAM_READERS} readers per shard: fan out through one reader"
+                )
+                _logger.warning(message)
+                warnings.warn(message, StreamReadersWarning, stacklevel=3)
 
     # --- references ------------------------------------------------------------------------------------
 
@@ -324,6 +397,13 @@ class LocalCloud:
         for stack in self.stacks:
             for bucket in stack.buckets:
                 s3.create_bucket(Bucket=bucket.name)
+                if bucket.sse_algorithm != "AES256":
+                    s3.put_bucket_encryption(
+                        Bucket=bucket.name,
+                        ServerSideEncryptionConfiguration={
+                            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": bucket.sse_algorithm}}]
+                        },
+                    )
             for table in stack.tables:
                 self._create_table(table)
             for stream in stack.streams:

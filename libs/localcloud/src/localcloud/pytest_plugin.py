@@ -10,8 +10,11 @@ form ``{"endpoint": ..., "region": ..., "services": {...}}`` (``endpoint`` absen
 Tests that need the local cloud's own controls (TTL sweep) are skipped there with a clear reason, as are
 tests marked ``localcloud_only``.
 
-``--localcloud-chaos`` starts the local cloud with duplicate delivery: every event reaches its function at
-least twice.
+The cloud is as harsh as AWS by default: TTL deletes late (``--localcloud-ttl-lag``, ``--localcloud-ttl-interval``),
+overlapping transactions conflict (``--localcloud-no-transaction-conflicts`` turns that off), SSE-KMS ETags are
+not MD5s (``--localcloud-no-kms-etags``). ``--localcloud-chaos`` starts it with duplicate delivery (every event
+reaches its function at least twice, Express executions run twice); ``--localcloud-chaos=throttle=0.1``
+throttles that share of DynamoDB calls and answers that share of batch calls in part (repeatable).
 
 Imports of moto and the cloud are lazy: this module is loaded by every pytest session of the repo.
 """
@@ -54,7 +57,8 @@ class LocalCloudHandle:
     region: str
     outputs: dict[str, dict[str, Any]]  # {"<service>": {<output name>: value}}
     is_local: bool
-    chaos: bool = False
+    chaos: bool = False  # duplicate delivery
+    throttle: float = 0.0  # the share of DynamoDB calls throttled
     cloud: LocalCloud | None = None
     outputs_path: Path | None = None
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -92,9 +96,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("localcloud", "the local cloud (libs/localcloud)")
     group.addoption(
         "--localcloud-chaos",
+        action="append",
+        nargs="?",
+        const="duplicates",
+        default=[],
+        metavar="duplicates|throttle=RATE",
+        help="alone (or =duplicates): deliver every event at least twice, in different batch splits; "
+        "=throttle=RATE: throttle that share of DynamoDB calls, answer that share of batch calls in part",
+    )
+    group.addoption(
+        "--localcloud-ttl-lag",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="an expired item stays readable this long before the background sweep deletes it (default 30)",
+    )
+    group.addoption(
+        "--localcloud-ttl-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="sweep expired items every N seconds of real time (0: never; default 5)",
+    )
+    group.addoption(
+        "--localcloud-no-transaction-conflicts",
         action="store_true",
         default=False,
-        help="deliver every event to its function at least twice, in different batch splits",
+        help="never cancel overlapping transactions with TransactionConflict (on by default, as on AWS)",
+    )
+    group.addoption(
+        "--localcloud-no-kms-etags",
+        action="store_true",
+        default=False,
+        help="give SSE-KMS objects MD5 ETags (by default they are opaque, as on S3)",
     )
     group.addoption(
         "--localcloud-outputs",
@@ -138,7 +172,13 @@ def _state_dir(config: pytest.Config) -> Path:
 def localcloud(request: pytest.FixtureRequest) -> Iterator[LocalCloudHandle]:
     """The target of the session's integration tests (see the module docstring)."""
     config = request.config
-    chaos = bool(config.getoption("--localcloud-chaos", default=False))
+    from localcloud.cli import _chaos
+
+    try:
+        switches = _chaos(config.getoption("--localcloud-chaos", default=[]) or [])
+    except Exception as error:
+        raise pytest.UsageError(f"--localcloud-chaos: {error}") from None
+    chaos = switches.duplicates
     external = _external_outputs(config)
     if external is not None:
         document = json.loads(external.read_text(encoding="utf-8"))
@@ -165,10 +205,21 @@ def localcloud(request: pytest.FixtureRequest) -> Iterator[LocalCloudHandle]:
             _restore(saved)
         return
 
-    from localcloud.cloud import LocalCloud
+    from localcloud.cloud import DEFAULT_TTL_LAG_SECONDS, DEFAULT_TTL_SWEEP_SECONDS, LocalCloud
 
     stacks = request.getfixturevalue("localcloud_stacks")
-    cloud = LocalCloud(stacks, state_dir=_state_dir(config), chaos_duplicates=chaos)
+    lag = config.getoption("--localcloud-ttl-lag", default=None)
+    interval = config.getoption("--localcloud-ttl-interval", default=None)
+    cloud = LocalCloud(
+        stacks,
+        state_dir=_state_dir(config),
+        chaos_duplicates=chaos,
+        chaos_throttle=switches.throttle,
+        ttl_lag_seconds=DEFAULT_TTL_LAG_SECONDS if lag is None else lag,
+        ttl_sweep_interval=DEFAULT_TTL_SWEEP_SECONDS if interval is None else (interval or None),
+        transaction_conflicts=not config.getoption("--localcloud-no-transaction-conflicts", default=False),
+        kms_etags=not config.getoption("--localcloud-no-kms-etags", default=False),
+    )
     cloud.start()
     saved = {name: os.environ.get(name) for name in _ENV_NAMES}
     os.environ.update(
@@ -189,6 +240,7 @@ def localcloud(request: pytest.FixtureRequest) -> Iterator[LocalCloudHandle]:
             outputs=cloud.outputs,
             is_local=True,
             chaos=chaos,
+            throttle=switches.throttle,
             cloud=cloud,
             outputs_path=cloud.outputs_path,
         )

@@ -52,6 +52,9 @@ class BucketNotification(_Model):
 class Bucket(_Model):
     name: str
     notifications: tuple[BucketNotification, ...] = ()
+    # Default encryption, as the module's aws_s3_bucket_server_side_encryption_configuration: with "aws:kms"
+    # every object's ETag is opaque (not its MD5), as on S3.
+    sse_algorithm: Literal["AES256", "aws:kms"] = "AES256"
 
 
 class Attribute(_Model):

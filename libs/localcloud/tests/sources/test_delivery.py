@@ -275,7 +275,7 @@ def test_locker_changes_arrive_in_order_in_the_lambda_dynamodb_shape(depot: Depo
     assert sequences == sorted(sequences)
     for record in records:
         assert record["eventSource"] == "aws:dynamodb"
-        assert record["eventVersion"] == "1.0"
+        assert record["eventVersion"] == "1.1"  # what Lambda hands over for DynamoDB streams
         assert record["eventSourceARN"] == stream_arn
         assert record["awsRegion"] == depot.cloud.region
         assert record["eventID"]
