@@ -40,19 +40,6 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def _pizzas(dynamodb: Any, table: str, ids: list[str]) -> list[dict[str, str]]:
-    found = []
-    for start in range(0, len(ids), 100):
-        request = {
-            table: {"Keys": [{"pk": {"S": f"PIZZA#{i}"}} for i in ids[start : start + 100]], "ConsistentRead": True}
-        }
-        while request:
-            response = dynamodb.batch_get_item(RequestItems=request)
-            found += [{k: next(iter(v.values())) for k, v in item.items()} for item in response["Responses"][table]]
-            request = response.get("UnprocessedKeys") or {}
-    return found
-
-
 def _slot_latencies(pizzas: list[dict[str, str]]) -> list[float]:
     """Each freed slot matched with the next baking start after it (earliest first), in seconds."""
     frees = sorted(datetime.fromisoformat(p["baked_at"]).timestamp() for p in pizzas)
@@ -118,7 +105,7 @@ def main() -> int:
         elapsed = time.monotonic() - sent
         stop.set()
         sampler.join()
-        pizzas = _pizzas(client.dynamodb, table, ids)
+        pizzas = list(client.pizzas(ids).values())
     if args.keep_logs:
         print(f"function logs: {state}/logs")
     else:

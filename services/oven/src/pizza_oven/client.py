@@ -1,5 +1,5 @@
 """The oven's one client: its doors as every caller drives them (the ``pizza`` command, the demo, the
-integration tests, the benches). Standard library and boto3 only.
+integration tests, the benches). Standard library, boto3 and pizza_common (its DynamoDB reads).
 
 - :class:`OvenOutputs`: where the oven is, from the local cloud's outputs.json or ``terraform output -json``.
 - :class:`OvenClient`: send pizzas to NewItems, read BakedItems and the dead-letter queue, read the load,
@@ -21,6 +21,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from pizza_common.deadline import Deadline
+from pizza_common.dynamodb import batch_get
+
 __all__ = [
     "DEFAULT_OUTPUTS",
     "BakeSummary",
@@ -32,6 +35,8 @@ __all__ = [
     "load_outputs",
 ]
 
+# How long a read of the oven table keeps retrying throttling and unprocessed keys.
+_READ_SECS = 30.0
 DEFAULT_OUTPUTS = Path(".localcloud") / "outputs.json"
 
 
@@ -200,20 +205,31 @@ class OvenClient:
 
     def load(self) -> dict[str, int]:
         """The oven's capacity and load: ``{"capacity", "in_use", "waiting"}``."""
-        response = self.dynamodb.batch_get_item(
-            RequestItems={
-                self.outputs.oven_table: {
-                    "Keys": [{"pk": {"S": "OVEN#CAPACITY"}}, {"pk": {"S": "OVEN#LOAD"}}],
-                    "ConsistentRead": True,
-                }
-            }
+        # Throttled or answered in part, the read is finished, not mistaken for an empty oven.
+        items = batch_get(
+            self.dynamodb,
+            self.outputs.oven_table,
+            [{"pk": "OVEN#CAPACITY"}, {"pk": "OVEN#LOAD"}],
+            consistent=True,
+            deadline=Deadline.after(_READ_SECS),
         )
         values = {"capacity": 0, "in_use": 0, "waiting": 0}
-        for item in response["Responses"].get(self.outputs.oven_table, []):
+        for item in items:
             for name in values:
                 if name in item:
-                    values[name] = int(item[name]["N"])
+                    values[name] = int(item[name])
         return values
+
+    def pizzas(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """What the oven table holds about these pizzas (those it has), as plain values, by pizza id."""
+        items = batch_get(
+            self.dynamodb,
+            self.outputs.oven_table,
+            [{"pk": f"PIZZA#{pizza_id}"} for pizza_id in ids],
+            consistent=True,
+            deadline=Deadline.after(_READ_SECS),
+        )
+        return {item["pizza_id"]: item for item in items}
 
 
 def bake(
