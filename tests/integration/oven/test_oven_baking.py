@@ -51,7 +51,7 @@ def test_waiting_pizzas_are_baked_before_later_arrivals_and_in_the_order_they_jo
     oven.wait_until_idle()
     capacity = oven.client.load()["capacity"]
     slow, early, late = run_ids(capacity, "slow"), run_ids(capacity, "early"), run_ids(8, "late")
-    oven.send(slow, baking_time_secs=15)
+    oven.send(slow, baking_time_secs=30)  # long enough for the late ones to be sent one by one
     eventually(lambda: len(oven.pizzas(slow)) == capacity, "the slow pizzas in every slot", timeout=120)
     oven.send(early, baking_time_secs=1)
     eventually(lambda: len(oven.pizzas(early)) == capacity, "every early pizza in the line", timeout=120)
