@@ -151,19 +151,19 @@ def main() -> int:
     return 0
 
 
-def _line_order_inversions(pizzas: list[dict[str, str]], apart_secs: float = 0.25) -> int:
-    """Pairs of waiting pizzas where the one that joined the line clearly first (``apart_secs`` before: four
-    bake invocations join side by side, and the emulator's FIFO sequence numbers are random) took its slot
-    after the other. 0 means the line's order was kept."""
+def _line_order_inversions(pizzas: list[dict[str, str]], apart_ms: int = 2) -> int:
+    """Pairs of waiting pizzas where the one that joined the line first (SQS's SentTimestamp, recorded in
+    ``line_sequence``; more than ``apart_ms`` apart, as sends in the same millisecond have no order we can
+    read) took its slot after the other. 0 means the line's order was kept."""
     waited = sorted(
-        (datetime.fromisoformat(p["joined_at"]).timestamp(), datetime.fromisoformat(p["allocated_at"]).timestamp())
+        (int(p["line_sequence"].split("-")[0]), datetime.fromisoformat(p["allocated_at"]).timestamp())
         for p in pizzas
-        if p.get("joined_at") and p.get("allocated_at")
+        if p.get("line_sequence") and p.get("allocated_at")
     )
     inversions = 0
     for index, (joined, allocated) in enumerate(waited):
         for later_joined, later_allocated in waited[index + 1 :]:
-            if later_joined - joined > apart_secs and later_allocated < allocated:
+            if later_joined - joined > apart_ms and later_allocated < allocated:
                 inversions += 1
     return inversions
 

@@ -65,7 +65,7 @@ class SqsLineHead:
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=max(1, min(10, most)),
             WaitTimeSeconds=self.receive_wait_seconds if patient else 0,
-            MessageSystemAttributeNames=["SequenceNumber"],
+            MessageSystemAttributeNames=["SequenceNumber", "SentTimestamp"],
         )
         entries = []
         for message in response.get("Messages", []):
@@ -75,7 +75,9 @@ class SqsLineHead:
             except InvalidPizza:
                 self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
                 continue
-            sequence = message.get("Attributes", {}).get("SequenceNumber", "")
+            attributes = message.get("Attributes", {})
+            # When it joined (ms, SQS's clock), then SQS's own order: sortable, and readable in the oven table.
+            sequence = f"{int(attributes.get('SentTimestamp', 0)):013d}-{attributes.get('SequenceNumber', '')}"
             entries.append(LineEntry(pizza=pizza, sequence=sequence, receipt=message["ReceiptHandle"]))
         return entries
 
