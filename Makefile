@@ -73,8 +73,8 @@ test: install ## every test layer: lint, unit (tox, 3.11 and 3.12), package, int
 	$(MAKE) --no-print-directory test-terraform
 	@echo "make test: every layer passed"
 
-# mypy over every package's source. TODO(stock): add services/stock/src once it passes mypy.
-MYPY_PATHS := libs/common/src libs/localcloud/src services/oven/src services/reservations/src apps/pizza/src
+# mypy over every package's source.
+MYPY_PATHS := libs/common/src libs/localcloud/src services/stock/src services/oven/src services/reservations/src apps/pizza/src
 
 test-lint: install ## ruff check, ruff format --check, mypy over libs/, services/ and apps/ (and that it holds adapters to their ports)
 	$(BIN)/ruff check .

@@ -7,6 +7,9 @@
   starting to bake to the last one taken out. 1.0 is the physical limit: every slot baking all the time.
 - ``slot_free_to_next_start_p50``/``_p95``: from a slot freeing (a pizza taken out) to the next waiting
   pizza's baking starting in it: the removal, the ring, the baker's wake-up, the transaction, the start.
+- ``baking_overhead_p50``/``_p95``: how much longer than its baking time a pizza holds its slot (the state
+  machine's Wait, the removal's invocation, and its wait for the head of the line).
+- ``line_order_inversions``: pairs of waiting pizzas served against the order they joined (0 = kept).
 - ``pizzas_per_second``, ``elapsed``, ``max_in_oven`` (sampled), and ``*_vs_update_item_p50`` ratios.
 - baseline: the raw rate and p50 of a conditional UpdateItem (``ADD n :one`` if ``n < :limit``) on one item
   of the same emulator in the same run, so the figures read as ratios that hold across machines.
@@ -37,19 +40,6 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def _pizzas(dynamodb: Any, table: str, ids: list[str]) -> list[dict[str, str]]:
-    found = []
-    for start in range(0, len(ids), 100):
-        request = {
-            table: {"Keys": [{"pk": {"S": f"PIZZA#{i}"}} for i in ids[start : start + 100]], "ConsistentRead": True}
-        }
-        while request:
-            response = dynamodb.batch_get_item(RequestItems=request)
-            found += [{k: next(iter(v.values())) for k, v in item.items()} for item in response["Responses"][table]]
-            request = response.get("UnprocessedKeys") or {}
-    return found
-
-
 def _slot_latencies(pizzas: list[dict[str, str]]) -> list[float]:
     """Each freed slot matched with the next baking start after it (earliest first), in seconds."""
     frees = sorted(datetime.fromisoformat(p["baked_at"]).timestamp() for p in pizzas)
@@ -69,6 +59,13 @@ def main() -> int:
     parser.add_argument("--pizzas", type=int, default=200)
     parser.add_argument("--capacity", type=int, default=8)
     parser.add_argument("--baking-time", type=int, default=2)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="workers per function (default: the local cloud's own, 4); more lets a wave's removals run side by"
+        " side as Lambda would, at the cost of more processes on the machine",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the local cloud's folder (function logs)")
     args = parser.parse_args()
 
@@ -77,7 +74,9 @@ def main() -> int:
     from pizza_oven.stack import stack
 
     state = tempfile.mkdtemp(prefix="oven-bench-")
-    with localcloud.start([stack("bench", capacity=args.capacity)], state_dir=state) as cloud:
+    options = {"concurrency": args.concurrency} if args.concurrency else {}
+    concurrency = args.concurrency or "default"
+    with localcloud.start([stack("bench", capacity=args.capacity)], state_dir=state, **options) as cloud:
         outputs = cloud.outputs["oven"]
         client = OvenClient(OvenOutputs.of_service(outputs, cloud.endpoint, cloud.region))
         table = outputs["oven_table"]
@@ -106,7 +105,7 @@ def main() -> int:
         elapsed = time.monotonic() - sent
         stop.set()
         sampler.join()
-        pizzas = _pizzas(client.dynamodb, table, ids)
+        pizzas = list(client.pizzas(ids).values())
     if args.keep_logs:
         print(f"function logs: {state}/logs")
     else:
@@ -117,6 +116,14 @@ def main() -> int:
     per_second = len(pizzas) / (last_out - first_start)
     utilisation = per_second * args.baking_time / args.capacity
     latencies = [seconds * 1000 for seconds in _slot_latencies(pizzas)]
+    # How much longer than its baking time a pizza holds its slot: the state machine's Wait and the invoke
+    # of the removal (from the start being recorded to the removal's first moment).
+    overheads = [
+        (datetime.fromisoformat(p["baked_at"]) - datetime.fromisoformat(p["started_at"])).total_seconds() * 1000
+        - args.baking_time * 1000
+        for p in pizzas
+    ]
+    inversions = _line_order_inversions(pizzas)
     p50, p95 = _percentile(latencies, 0.5), _percentile(latencies, 0.95)
     figures = {
         "utilisation": {"value": round(utilisation, 3), "unit": "ratio"},
@@ -124,6 +131,9 @@ def main() -> int:
         "slot_free_to_next_start_p50": {"value": round(p50, 1), "unit": "ms"},
         "slot_free_to_next_start_p95": {"value": round(p95, 1), "unit": "ms"},
         "slot_free_to_next_start_p50_vs_update_item_p50": {"value": round(p50 / update_p50, 1), "unit": "ratio"},
+        "baking_overhead_p50": {"value": round(_percentile(overheads, 0.5), 1), "unit": "ms"},
+        "baking_overhead_p95": {"value": round(_percentile(overheads, 0.95), 1), "unit": "ms"},
+        "line_order_inversions": {"value": inversions, "unit": "pairs"},
         "elapsed": {"value": round(elapsed, 1), "unit": "s"},
         "ideal_elapsed": {"value": round(args.pizzas * args.baking_time / args.capacity, 1), "unit": "s"},
         "max_in_oven": {"value": max_in_oven[0], "unit": "pizzas"},
@@ -134,11 +144,28 @@ def main() -> int:
     }
     report(
         "oven_utilisation",
-        f"oven: {args.pizzas} pizzas, capacity {args.capacity}, baking {args.baking_time} s",
+        f"oven: {args.pizzas} pizzas, capacity {args.capacity}, baking {args.baking_time} s, {concurrency} workers",
         figures,
         baseline,
     )
     return 0
+
+
+def _line_order_inversions(pizzas: list[dict[str, str]], apart_ms: int = 2) -> int:
+    """Pairs of waiting pizzas where the one that joined the line first (SQS's SentTimestamp, recorded in
+    ``line_sequence``; more than ``apart_ms`` apart, as sends in the same millisecond have no order we can
+    read) took its slot after the other. 0 means the line's order was kept."""
+    waited = sorted(
+        (int(p["line_sequence"].split("-")[0]), datetime.fromisoformat(p["allocated_at"]).timestamp())
+        for p in pizzas
+        if p.get("line_sequence") and p.get("allocated_at")
+    )
+    inversions = 0
+    for index, (joined, allocated) in enumerate(waited):
+        for later_joined, later_allocated in waited[index + 1 :]:
+            if later_joined - joined > apart_ms and later_allocated < allocated:
+                inversions += 1
+    return inversions
 
 
 def _wait_for(client: Any, wanted: set[str], timeout: float) -> None:

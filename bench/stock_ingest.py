@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
 from _report import figure, report
-from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud, wait_for_object
+from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud
 
 
 def _peak_rss_kib(pid: int) -> int:
@@ -46,18 +46,22 @@ def main() -> int:
     )
     requests = DynamoDBRequests().install()
     with tempfile.TemporaryDirectory() as state_dir, stock_cloud(state_dir) as cloud:
+        import boto3
+
+        from pizza_stock.client import StockClient
+
         outputs = cloud.outputs["stock"]
-        s3, bucket = cloud.client("s3"), outputs["deliveries_bucket"]
+        stock = StockClient.of(outputs, session=boto3.session.Session(), endpoint=cloud.endpoint, region=cloud.region)
         baseline_rate = conditional_update_item(outputs["stock_table"], BASELINE_KEY, clients=1).rate
 
         warm = f"ingredient-warm,1,{best_before}\n"
-        s3.put_object(Bucket=bucket, Key="warm.csv", Body=warm.encode())
-        wait_for_object(s3, bucket, "reports/warm.csv.json", timeout=900)
+        stock.deliver("warm.csv", warm)
+        stock.wait_for_report("warm.csv", timeout=900)
 
         with requests.counting() as counted:
             started = time.monotonic()
-            s3.put_object(Bucket=bucket, Key="bench.csv", Body=body.encode())
-            wait_for_object(s3, bucket, "reports/bench.csv.json", timeout=900)
+            stock.deliver("bench.csv", body)
+            stock.wait_for_report("bench.csv", timeout=900)
             elapsed = time.monotonic() - started
             answered = sum(counted.values())
             timings = describe(requests)

@@ -1,18 +1,23 @@
 """stock: usage transactions (POST /transactions) from concurrent clients, on the local cloud.
 
-Figures (printed, and written to bench/results/stock_transactions.json):
-- ``transactions_per_s``: answered usage transactions per second, from ``--clients`` concurrent clients, each
-  signing its requests and sending the next when the last is answered; each transaction takes 1 to 3 units
-  of 2 of the ``--ingredients`` ingredients, drawn from many batches, so clients contend for the same levels
-  and the same oldest batches;
-- ``dynamodb_requests_per_transaction``: DynamoDB requests the emulator answered during the run, per transaction;
-- ``retries_per_transaction``: re-plans after a batch changed under a transaction (TransactWriteItems cancelled),
-  read off the count of TransactWriteItems;
-- ``transactions_per_s_vs_conditional_update_rate``: as a ratio to the baseline, the raw rate of conditional
-  UpdateItems of the same emulator from the same number of clients, measured in the same run (and the
-  single-client rate beside it).
+Three runs, each client signing its requests (``pizza_stock.client``) and sending the next when the last is
+answered; each transaction takes 1 to 3 units:
 
-Run: ``.venv/bin/python bench/stock_transactions.py [--clients 16] [--transactions 800] [--ingredients 4]``.
+- ``apart``: ``--clients`` clients (16), each on its own ingredient: no contention, the service's own cost;
+- ``shared``: the same clients on ``--ingredients`` ingredients (4), two at a time: some contention;
+- ``one``: ``--crowd`` clients (64) on one ingredient: all contention.
+
+Figures (printed, and written to bench/results/stock_transactions.json), per run:
+- ``<run>_transactions_per_s``: answered usage transactions per second;
+- ``<run>_dynamodb_requests_per_transaction``: DynamoDB requests the emulator answered during the run, per
+  transaction (a usage is one BatchGetItem and one TransactWriteItems when nothing gets in its way);
+- ``<run>_conflicts_per_success``: TransactWriteItems beyond one per answered transaction, per 201 (another
+  usage changed an ingredient first: the service re-read and re-planned, within the function's time);
+- ``<run>_transactions_per_s_vs_conditional_update_rate``: as a ratio to the baseline, the raw rate of
+  conditional UpdateItems of the same emulator from as many clients (``bench/_baseline.py``), same run;
+- ``<run>_answers_other_than_201_or_409``: must be 0 (contention is never an error).
+
+Run: ``.venv/bin/python bench/stock_transactions.py [--clients 16] [--transactions 800] [--crowd 64]``.
 """
 
 from __future__ import annotations
@@ -23,103 +28,122 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
 from _report import figure, report
-from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud, wait_for_object
+from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud
 
 BATCHES_PER_INGREDIENT = 40
 BATCH_QUANTITY = 500
 
 
-def _engine_rss_mib(cloud: object) -> float:
-    """Resident memory of the cloud's DynamoDB Local JVM (0 when there is none)."""
-    engine = getattr(getattr(cloud, "emulator", None), "engine", None)
-    try:
-        status = Path(f"/proc/{engine.pid}/status").read_text() if engine is not None else ""
-    except OSError:
-        return 0.0
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    return int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+def _baseline_name(clients: int) -> str:
+    return f"conditional_update_rate_{clients}_client{'s' if clients > 1 else ''}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--transactions", type=int, default=800, help="transactions in all, shared by the clients")
-    parser.add_argument("--ingredients", type=int, default=4)
+    parser.add_argument("--transactions", type=int, default=800, help="transactions per run, shared by the clients")
+    parser.add_argument("--ingredients", type=int, default=4, help="ingredients of the 'shared' run")
+    parser.add_argument("--crowd", type=int, default=64, help="clients of the 'one' run")
     args = parser.parse_args()
 
-    from pizza_common.signed_http import SignedHttp
+    import boto3
 
-    ingredients = [f"ingredient-{n}" for n in range(args.ingredients)]
+    from pizza_stock.client import StockClient
+
+    apart = [f"apart-{n}" for n in range(args.clients)]
+    shared = [f"shared-{n}" for n in range(args.ingredients)]
     requests = DynamoDBRequests().install()
+    figures: dict[str, Any] = {}
+    baseline: dict[str, Any] = {}
+    timings: list[str] = []
     with tempfile.TemporaryDirectory() as state_dir, stock_cloud(state_dir) as cloud:
         outputs = cloud.outputs["stock"]
-        s3, bucket = cloud.client("s3"), outputs["deliveries_bucket"]
+        stock = StockClient.of(outputs, session=boto3.session.Session(), endpoint=cloud.endpoint, region=cloud.region)
         delivery = "".join(
             f"{type_id},{BATCH_QUANTITY},{(date.today() + timedelta(days=30 + batch)).isoformat()}\n"
             for batch in range(BATCHES_PER_INGREDIENT)
-            for type_id in ingredients
+            for type_id in [*apart, *shared, "one"]
         )
-        s3.put_object(Bucket=bucket, Key="bench.csv", Body=delivery.encode())
-        wait_for_object(s3, bucket, "reports/bench.csv.json", timeout=300)
-        api = SignedHttp(outputs["api_url"], region=cloud.region)
+        stock.deliver("bench.csv", delivery)
+        stock.wait_for_report("bench.csv", timeout=600)
 
-        baseline_one = conditional_update_item(outputs["stock_table"], BASELINE_KEY, clients=1).rate
-        baseline_many = conditional_update_item(outputs["stock_table"], BASELINE_KEY, clients=args.clients).rate
+        for clients in sorted({1, args.clients, args.crowd}):
+            rate = conditional_update_item(outputs["stock_table"], BASELINE_KEY, clients=clients).rate
+            baseline[_baseline_name(clients)] = figure(rate, "requests/s")
 
         rng = random.Random(7)
-        orders = [
-            {
-                "transactionId": f"bench-{uuid.uuid4().hex}",
-                "items": [{"typeId": type_id, "quantity": rng.randint(1, 3)} for type_id in rng.sample(ingredients, 2)],
+
+        def orders(count: int, pick: Any) -> list[dict[str, int]]:
+            return [pick(n) for n in range(count)]
+
+        runs = {
+            "apart": (args.clients, orders(args.transactions, lambda n: {apart[n % len(apart)]: rng.randint(1, 3)})),
+            "shared": (
+                args.clients,
+                orders(args.transactions, lambda n: {t: rng.randint(1, 3) for t in rng.sample(shared, 2)}),
+            ),
+            "one": (args.crowd, orders(args.transactions, lambda n: {"one": rng.randint(1, 3)})),
+        }
+        for run, (clients, items) in runs.items():
+            # Client k sends orders k, k + clients, ...: in the 'apart' run each client keeps to its ingredient.
+            lanes = [items[k::clients] for k in range(clients)]
+            for lane in lanes:  # a warm worker per client before the clock starts
+                stock.use(f"warm-{uuid.uuid4().hex}", lane[0])
+
+            resets: list[int] = []
+
+            def place(lane: list[dict[str, int]], resets: list[int] = resets) -> list[int]:
+                statuses = []
+                for order in lane:
+                    transaction_id = f"bench-{uuid.uuid4().hex}"
+                    while True:
+                        try:
+                            statuses.append(stock.use(transaction_id, order).status)
+                            break
+                        except OSError:  # the gateway dropped the connection: the same id again is safe
+                            resets.append(1)
+                return statuses
+
+            with requests.counting() as counted, ThreadPoolExecutor(max_workers=clients) as pool:
+                started = time.monotonic()
+                statuses = [status for lane in pool.map(place, lanes) for status in lane]
+                elapsed = time.monotonic() - started
+                operations = dict(counted)
+                timings.append(f"{run}: {describe(requests)}")
+            answers = Counter(statuses)
+            answered, successes = len(statuses), answers[201]
+            rate = answered / elapsed
+            commits = operations.get("TransactWriteItems", 0)
+            base = baseline[_baseline_name(clients)]["value"]
+            figures |= {
+                f"{run}_clients": figure(clients, "clients"),
+                f"{run}_transactions_per_s": figure(rate, "transactions/s"),
+                f"{run}_dynamodb_requests_per_transaction": figure(
+                    sum(operations.values()) / answered, "requests/transaction"
+                ),
+                f"{run}_conflicts_per_success": figure(
+                    max(0, commits - successes) / max(1, successes), "conflicts/201"
+                ),
+                f"{run}_transactions_per_s_vs_conditional_update_rate": figure(rate / base, "ratio"),
+                f"{run}_answers_other_than_201_or_409": figure(answered - successes - answers[409], "answers"),
+                f"{run}_connections_dropped_by_the_gateway": figure(len(resets), "requests"),
             }
-            for _ in range(args.transactions)
-        ]
-        for warm in orders[: args.clients]:  # a warm worker per client before the clock starts
-            api.post("/transactions", warm)
-        measured = orders[args.clients :]
+            if answered - successes - answers[409]:
+                print(f"warning: {run}: answers other than 201 and 409: {dict(answers)}")
 
-        def place(order: dict[str, object]) -> int:
-            while True:
-                answer = api.post("/transactions", order)
-                if answer.status != 503:
-                    return answer.status
-
-        with requests.counting() as counted, ThreadPoolExecutor(max_workers=args.clients) as clients:
-            started = time.monotonic()
-            statuses = list(clients.map(place, measured))
-            elapsed = time.monotonic() - started
-            operations = dict(counted)
-            timings = describe(requests)
-        engine_rss_mib = _engine_rss_mib(cloud)
-
-    answered = len(statuses)
-    if set(statuses) != {201}:
-        print(f"warning: answers other than 201: { {s: statuses.count(s) for s in set(statuses)} }")
-    rate = answered / elapsed
-    commits = operations.get("TransactWriteItems", 0)
-    figures = {
-        "transactions_per_s": figure(rate, "transactions/s"),
-        "dynamodb_requests_per_transaction": figure(sum(operations.values()) / answered, "requests/transaction"),
-        "retries_per_transaction": figure(max(0, commits - answered) / answered, "retries/transaction"),
-        "transactions_per_s_vs_conditional_update_rate": figure(rate / baseline_many, "ratio"),
-        "dynamodb_local_rss_after": figure(engine_rss_mib, "MiB"),
-    }
-    baseline = {
-        f"conditional_update_rate_{args.clients}_clients": figure(baseline_many, "requests/s"),
-        "conditional_update_rate_1_client": figure(baseline_one, "requests/s"),
-    }
     report(
         "stock_transactions",
-        f"stock transactions: {answered} from {args.clients} clients on {args.ingredients} ingredients; "
-        f"DynamoDB requests (time per request, front and engine): {timings}",
+        f"stock transactions: {args.transactions} per run; DynamoDB requests ({'; '.join(timings)})",
         figures,
         baseline,
     )

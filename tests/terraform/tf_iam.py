@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -263,7 +264,11 @@ def analyse(handler: str, roots: Iterable[Path] = SOURCE_ROOTS, follow: tuple[st
         if id(node) in visited:
             continue
         visited.add(id(node))
+        # Annotations call nothing: `operation: Put | Update | Delete` must not reach Delete's actions.
+        annotations = {id(part) for note in _annotations(node) for part in ast.walk(note)}
         for inner in ast.walk(node):
+            if id(inner) in annotations:
+                continue
             if isinstance(inner, ast.Name):
                 code.names.add(inner.id)
                 if inner.id in module.definitions:
@@ -292,7 +297,34 @@ def analyse(handler: str, roots: Iterable[Path] = SOURCE_ROOTS, follow: tuple[st
                 )
             elif isinstance(inner, ast.keyword) and inner.arg:
                 code.constants.add(inner.arg)
+            elif isinstance(inner, ast.Constant) and isinstance(inner.value, str) and _METHOD.fullmatch(inner.value):
+                # A method named in a string (`getattr(client, "update_item")`, pizza_common.dynamodb's operations).
+                code.calls.append((inner.value, frozenset()))
     return code
+
+
+_METHOD = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
+
+
+def _is_type_union(node: ast.AST) -> bool:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _is_type_union(node.left) and _is_type_union(node.right)
+    return isinstance(node, ast.Name | ast.Attribute | ast.Constant)
+
+
+def _annotations(node: ast.AST) -> list[ast.AST]:
+    """Annotations and unions of types (`Operation = Put | Update | Delete`): they name classes, call nothing."""
+    found: list[ast.AST] = []
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.BinOp) and _is_type_union(inner):
+            found.append(inner)
+        if isinstance(inner, ast.arg) and inner.annotation is not None:
+            found.append(inner.annotation)
+        elif isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef) and inner.returns is not None:
+            found.append(inner.returns)
+        elif isinstance(inner, ast.AnnAssign):
+            found.append(inner.annotation)
+    return found
 
 
 def _dotted(node: ast.AST) -> list[str] | None:
@@ -319,6 +351,10 @@ def _note_call(call: ast.Call, code: Code) -> None:
         code.calls.append((first.attr, frozenset(k.arg for k in call.keywords if k.arg)))
     elif isinstance(func, ast.Attribute):
         code.calls.append((func.attr, frozenset(k.arg for k in call.keywords if k.arg)))
+    # A bound method handed on to be called later: `partial(client.batch_get_item, RequestItems=...)`.
+    for argument in call.args:
+        if isinstance(argument, ast.Attribute):
+            code.calls.append((argument.attr, frozenset(k.arg for k in call.keywords if k.arg)))
 
 
 # --- what the Terraform grants ---------------------------------------------------------------------------

@@ -79,3 +79,76 @@ def test_a_conflict_carries_its_details():
 
 def test_invalid_input_without_details_has_no_details_key():
     assert InvalidInput("bad").to_body() == {"error": "InvalidInput", "message": "bad"}
+
+
+def _post(body: str | None, base64_encoded: bool = False, path: str = "/body") -> dict:
+    from pizza_common.http import json_body
+
+    app = APIGatewayHttpResolver()
+    install_error_handlers(app)
+
+    @app.post("/body")
+    def echo() -> dict:
+        return {"got": json_body(app)}
+
+    @app.get("/boom")
+    def boom() -> dict:
+        raise RuntimeError("internal detail that must not leak")
+
+    event = {
+        "version": "2.0",
+        "routeKey": f"POST {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": "POST" if path == "/body" else "GET", "path": path, "sourceIp": "127.0.0.1"},
+            "stage": "$default",
+        },
+        "body": body,
+        "isBase64Encoded": base64_encoded,
+    }
+    answer = app.resolve(event, None)
+    return {"status": answer["statusCode"], "body": json.loads(answer["body"])}
+
+
+def test_a_body_nested_10000_deep_is_a_400_in_the_error_shape():
+    answer = _post("[" * 10_000 + "]" * 10_000)
+    assert answer["status"] == 400
+    assert answer["body"]["error"] == "InvalidInput"
+    assert answer["body"]["message"] == "the body nests 10000 levels deep; at most 32 are accepted"
+
+
+def test_a_body_nested_to_the_limit_is_read_and_brackets_inside_strings_do_not_count():
+    import json as _json
+
+    deep = "[" * 32 + '"[[[[{{{{"' + "]" * 32
+    assert _post(deep)["body"] == {"got": _json.loads(deep)}
+    assert _post("[" * 33 + "]" * 33)["status"] == 400
+
+
+def test_a_base64_body_that_is_not_utf8_or_not_base64_is_a_400_that_says_so():
+    import base64
+
+    not_text = _post(base64.b64encode(b'{"a": "\xff"}').decode(), base64_encoded=True)
+    assert (not_text["status"], not_text["body"]["error"]) == (400, "InvalidInput")
+    assert not_text["body"]["message"].startswith("the body is not UTF-8 text")
+    assert _post("%%%", base64_encoded=True)["body"]["message"] == "the body is marked base64 but is not valid base64"
+    assert _post(base64.b64encode(b'{"a": 1}').decode(), base64_encoded=True)["body"] == {"got": {"a": 1}}
+
+
+def test_an_empty_body_is_a_400():
+    assert _post(None)["body"]["message"] == "the body is empty; a JSON object is expected"
+
+
+def test_an_unexpected_error_is_a_500_in_the_same_shape_without_its_text():
+    answer = _post(None, path="/boom")
+    assert answer["status"] == 500
+    assert answer["body"]["error"] == "InternalError"
+    assert set(answer["body"]) == {"error", "message", "details"}
+    assert "internal detail" not in json.dumps(answer["body"])
+
+
+def test_a_route_that_does_not_exist_is_a_404_in_the_same_shape():
+    answer = _post("{}", path="/nowhere")
+    assert (answer["status"], answer["body"]["error"]) == (404, "NotFound")

@@ -162,6 +162,9 @@ class FakeLine:
         if pizza.id in self._recent:
             return
         self._recent.add(pizza.id)
+        self.rejoin(pizza)
+
+    def rejoin(self, pizza: Pizza) -> None:
         self.queued.append((f"{next(self._sequence):020d}", pizza))
         self.joined.append(pizza.id)
 
@@ -258,13 +261,9 @@ class FakeShelf:
 @dataclass
 class FakeBell:
     rings: list[str] = field(default_factory=list)
-    snoozed: list[tuple[list[str], int]] = field(default_factory=list)
 
     def ring(self, reason: str) -> None:
         self.rings.append(reason)
-
-    def snooze(self, receipts: list[str], seconds: int) -> None:
-        self.snoozed.append((receipts, seconds))
 
 
 @dataclass

@@ -1,11 +1,25 @@
-"""Fixtures for adapter and handler tests: moto in process, with the resources stack.py declares."""
+"""The stock service's tests, in tiers: ``unit`` (domain and use cases on the fakes of ``fakes.py``, no moto),
+``adapters`` (adapters and handlers against moto in process), ``contract`` (each fake held to its adapter).
+The ``aws`` fixture (moto with what stack.py declares) serves the last two."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+# tests/fakes.py and tests/stock_helpers.py are imported as plain modules by the test files.
+sys.path.insert(0, str(Path(__file__).parent))
+
+# Powertools reads these when pizza_common.observability is imported, before any test runs.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "stock")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CloudPizzaPlace")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
 from stock_helpers import LEVELS, TABLE
 
 from localcloud.testing import FakeLambdaContext, lambda_context
@@ -42,9 +56,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 def _clear_caches(common_aws: Any, load: Any) -> None:
     common_aws.client.cache_clear()
     load.cache_clear()
-    from pizza_stock.handlers import api, broadcast, expire, ingest
+    from pizza_stock import bootstrap
 
-    for cached in (api._table, expire._table, ingest._table, ingest._bucket, broadcast._stream):
+    for cached in (bootstrap.api, bootstrap.ingest, bootstrap.expire, bootstrap.broadcast):
         cached.cache_clear()
 
 

@@ -29,3 +29,8 @@ output "new_items_dead_letter_queue_url" {
   description = "URL of the NewItems dead-letter queue (rejected pizzas carry the attribute RejectedReason)."
   value       = module.oven.new_items_dead_letter_queue_url
 }
+
+output "reconcile_function_name" {
+  description = "Name of the reconcile function: invoke it to repair the oven at once (it also runs on its schedule)."
+  value       = module.oven.reconcile_function_name
+}

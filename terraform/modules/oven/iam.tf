@@ -6,6 +6,12 @@ data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
+  # Built from its name, not read from the resource: the state machine invokes remove, and remove starts
+  # executions of the state machine (a reference either way round would be a cycle).
+  baking_state_machine_arn = join(":", [
+    "arn", data.aws_partition.current.partition, "states", data.aws_region.current.region,
+    data.aws_caller_identity.current.account_id, "stateMachine", "${var.name_prefix}-oven-baking",
+  ])
   # Executions are named after pizzas; their ARNs are known only by this pattern.
   baking_executions = join(":", [
     "arn", data.aws_partition.current.partition, "states", data.aws_region.current.region,
@@ -71,10 +77,11 @@ data "aws_iam_policy_document" "take_waiting" {
     resources = [module.wakeups.arn]
   }
 
-  # A baker about to run out of time rings for the next one.
+  # A baker about to run out of time rings for the next one; a baker that failed lets its rings come back
+  # after a short backoff instead of the visibility timeout.
   statement {
     sid       = "RingForTheNextBaker"
-    actions   = ["sqs:SendMessage"]
+    actions   = ["sqs:SendMessage", "sqs:ChangeMessageVisibility"]
     resources = [module.wakeups.arn]
   }
 
@@ -109,6 +116,59 @@ data "aws_iam_policy_document" "remove" {
     sid       = "ShelveAndRing"
     actions   = ["sqs:SendMessage"]
     resources = [module.baked_items.arn, module.wakeups.arn]
+  }
+
+  # Hand the freed slot to the head of the line: take it, drop it once its slot is given, or put it back.
+  statement {
+    sid       = "HandOverToTheLine"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
+    resources = [module.waiting.arn]
+  }
+
+  statement {
+    sid       = "StartBaking"
+    actions   = ["states:StartExecution"]
+    resources = [local.baking_state_machine_arn]
+  }
+
+  statement {
+    sid       = "LookAtBaking"
+    actions   = ["states:DescribeExecution"]
+    resources = [local.baking_executions]
+  }
+}
+
+data "aws_iam_policy_document" "reconcile" {
+  statement {
+    sid       = "KeepTheOvensBooks"
+    actions   = local.ledger_actions
+    resources = [aws_dynamodb_table.oven.arn]
+  }
+
+  # Serve the line with a rescued pizza's slot; put a pizza that can never start back in it.
+  statement {
+    sid       = "ServeAndRejoinTheLine"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:SendMessage"]
+    resources = [module.waiting.arn]
+  }
+
+  # Shelve a rescued pizza, ring the baker, send a failed pizza aside with its reason.
+  statement {
+    sid       = "ShelveRingAndReject"
+    actions   = ["sqs:SendMessage"]
+    resources = [module.baked_items.arn, module.wakeups.arn, module.new_items.dead_letter_queue_arn]
+  }
+
+  statement {
+    sid       = "StartBaking"
+    actions   = ["states:StartExecution"]
+    resources = [aws_sfn_state_machine.baking.arn]
+  }
+
+  statement {
+    sid       = "LookAtBaking"
+    actions   = ["states:DescribeExecution"]
+    resources = [local.baking_executions]
   }
 }
 

@@ -3,7 +3,9 @@
 #
 #   NewItems --> bake --(slot free, nobody waiting)--> state machine: Wait bakingTimeSecs --> remove
 #                  \--(full)--> Waiting line --(rings wake-ups)--> take-waiting --> state machine
-#   remove: frees the slot once --> BakedItems, and rings wake-ups
+#   remove: hands its slot to the head of the line (or frees it once and rings wake-ups) --> BakedItems
+#   reconcile (every minute): starts what never started, takes out or fails what ended without removal,
+#                             recounts the load, rings wake-ups
 
 locals {
   # What every oven function reads from its environment besides the resources it touches.
@@ -11,6 +13,8 @@ locals {
     POWERTOOLS_SERVICE_NAME      = "oven"
     POWERTOOLS_METRICS_NAMESPACE = "CloudPizzaPlace"
     LOG_LEVEL                    = var.log_level
+    # pizza_common.aws fits the SDK's connect/read timeouts and attempts inside the function's own.
+    FUNCTION_TIMEOUT_SECS = tostring(local.function_timeout)
   }
   function_timeout = 30
 }
@@ -67,15 +71,17 @@ module "remove" {
   source = "../lambda_function"
 
   function_name = "${var.name_prefix}-oven-remove"
-  description   = "Takes a baked pizza out: frees its slot exactly once, puts it on BakedItems, wakes the baker."
+  description   = "Takes a baked pizza out: hands its slot to the head of the line (or frees it once and wakes the baker), puts it on BakedItems."
   handler       = "pizza_oven.handlers.remove.handler"
   zip_file      = var.lambda_zip
   timeout       = local.function_timeout
 
   environment_variables = merge(local.observability_environment, {
-    OVEN_TABLE            = aws_dynamodb_table.oven.name
-    BAKED_ITEMS_QUEUE_URL = module.baked_items.url
-    WAKEUPS_QUEUE_URL     = module.wakeups.url
+    OVEN_TABLE             = aws_dynamodb_table.oven.name
+    BAKED_ITEMS_QUEUE_URL  = module.baked_items.url
+    WAKEUPS_QUEUE_URL      = module.wakeups.url
+    WAITING_QUEUE_URL      = module.waiting.url
+    BAKE_STATE_MACHINE_ARN = local.baking_state_machine_arn
   })
   policy_json        = data.aws_iam_policy_document.remove.json
   log_retention_days = var.log_retention_days
@@ -108,4 +114,50 @@ resource "aws_lambda_event_source_mapping" "wakeups" {
 
   # Lambda checks the role may read the source when the mapping is created: wait for its policies.
   depends_on = [module.take_waiting]
+}
+
+module "reconcile" {
+  source = "../lambda_function"
+
+  function_name = "${var.name_prefix}-oven-reconcile"
+  description   = "Every minute: starts bakings that never started, takes out or fails pizzas whose execution ended without removal, recounts the load."
+  handler       = "pizza_oven.handlers.reconcile.handler"
+  zip_file      = var.lambda_zip
+  timeout       = local.function_timeout
+
+  environment_variables = merge(local.observability_environment, {
+    OVEN_TABLE             = aws_dynamodb_table.oven.name
+    WAITING_QUEUE_URL      = module.waiting.url
+    WAKEUPS_QUEUE_URL      = module.wakeups.url
+    BAKED_ITEMS_QUEUE_URL  = module.baked_items.url
+    NEW_ITEMS_DLQ_URL      = module.new_items.dead_letter_queue_url
+    BAKE_STATE_MACHINE_ARN = aws_sfn_state_machine.baking.arn
+  })
+  policy_json        = data.aws_iam_policy_document.reconcile.json
+  log_retention_days = var.log_retention_days
+  log_level          = var.log_level
+  alarm_topic_arn    = var.alarm_topic_arn
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
+}
+
+# The reconciler's schedule, on the default bus (schedules only run there).
+resource "aws_cloudwatch_event_rule" "reconcile" {
+  name                = "${var.name_prefix}-oven-reconcile"
+  description         = "Runs the oven's reconciler: no leaked slot, no lost pizza."
+  schedule_expression = var.reconcile_schedule
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "reconcile" {
+  rule = aws_cloudwatch_event_rule.reconcile.name
+  arn  = module.reconcile.function_arn
+}
+
+resource "aws_lambda_permission" "reconcile_schedule" {
+  statement_id  = "AllowTheReconcileSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = module.reconcile.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.reconcile.arn
 }

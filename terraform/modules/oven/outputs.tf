@@ -47,3 +47,8 @@ output "event_bus_arn" {
   description = "ARN of the shared bus this service publishes to and subscribes on."
   value       = data.aws_cloudwatch_event_bus.shared.arn
 }
+
+output "reconcile_function_name" {
+  description = "Name of the reconcile function (it also runs on its schedule): invoke it to repair the oven at once."
+  value       = module.reconcile.function_name
+}

@@ -108,3 +108,14 @@ variable "event_bus_name" {
     error_message = "event_bus_name is the shared bus's name (letters, digits, . _ -), not the account's default bus."
   }
 }
+
+variable "reconcile_schedule" {
+  description = "How often the reconciler runs (an EventBridge schedule expression): it starts bakings that never started, takes out or fails pizzas whose execution ended without removal, and recounts the load."
+  type        = string
+  default     = "rate(1 minute)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.reconcile_schedule))
+    error_message = "reconcile_schedule is an EventBridge schedule such as rate(1 minute), rate(5 minutes) or cron(...)."
+  }
+}

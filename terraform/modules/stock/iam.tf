@@ -19,7 +19,8 @@ data "aws_iam_policy_document" "ingest" {
     resources = ["${aws_s3_bucket.deliveries.arn}/reports/*"]
   }
 
-  # The delivery row (put, read, completed) and, in one transaction, its batches and levels.
+  # The delivery row (put, read, completed), each new ingredient's row (put) and, in one transaction, the
+  # delivery's progress, its batch rows and its ingredients.
   statement {
     sid       = "RecordDeliveriesAndBatches"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
@@ -34,11 +35,12 @@ data "aws_iam_policy_document" "expire" {
     resources = [local.table_stream_arns]
   }
 
-  # In one transaction: the expiry marker (put) and the level (update).
+  # The ingredient (get), its expired batches removed (update), and the sweep's list of ingredients (the
+  # levels index).
   statement {
-    sid       = "SubtractExpiredBatches"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
-    resources = [aws_dynamodb_table.stock.arn]
+    sid       = "RemoveExpiredBatches"
+    actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.stock.arn, "${aws_dynamodb_table.stock.arn}/index/levels"]
   }
 
   statement {
@@ -71,13 +73,12 @@ data "aws_iam_policy_document" "broadcast" {
 }
 
 data "aws_iam_policy_document" "api" {
-  # Levels (get, batch get, the levels index), batches oldest first (query), and usage in one transaction:
-  # transaction record (put), levels and batches (update), drained batches (delete).
+  # Ingredients (batch get, the levels index), a transaction's first answer (get), and usage in one
+  # transaction: the transaction record (put) and the ingredients (update).
   statement {
     sid = "ReadLevelsAndUseStock"
     actions = [
       "dynamodb:BatchGetItem",
-      "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",

@@ -37,7 +37,7 @@ module "expire" {
   source = "../lambda_function"
 
   function_name = "${var.name_prefix}-stock-expire"
-  description   = "Takes what was left in a batch removed by TTL off its ingredient's level, once."
+  description   = "Takes batches past their best-before (TTL removals and a sweep each minute) off their ingredient, once."
   handler       = "pizza_stock.handlers.expire.handler"
   zip_file      = var.lambda_zip
   timeout       = 60
@@ -102,6 +102,27 @@ resource "aws_lambda_permission" "deliveries_invoke_ingest" {
   principal      = "s3.amazonaws.com"
   source_arn     = aws_s3_bucket.deliveries.arn
   source_account = data.aws_caller_identity.current.account_id
+}
+
+# Every minute, batches past their best-before leave their ingredient, whatever TTL's lag (it can be days).
+resource "aws_cloudwatch_event_rule" "expire_sweep" {
+  name                = "${var.name_prefix}-stock-expire-sweep"
+  description         = "Sweep batches past their best-before off their ingredients"
+  schedule_expression = "rate(1 minute)"
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "expire_sweep" {
+  rule = aws_cloudwatch_event_rule.expire_sweep.name
+  arn  = module.expire.function_arn
+}
+
+resource "aws_lambda_permission" "expire_sweep" {
+  statement_id  = "AllowExpireSweepSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = module.expire.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.expire_sweep.arn
 }
 
 # Stream records whose retries are spent land here, with the shard and sequence numbers to replay them.

@@ -130,34 +130,34 @@ resource "aws_dynamodb_table" "stock" {
   }
 
   attribute {
-    name = "levelsPartition"
+    name = "levels_partition"
     type = "S"
   }
 
   attribute {
-    name = "typeId"
+    name = "type_id"
     type = "S"
   }
 
-  # Sparse: only level rows carry levelsPartition, so GET /stock lists ingredients without a scan.
+  # Sparse: only ingredient rows carry levels_partition, so GET /stock lists ingredients without a scan.
   global_secondary_index {
     name            = "levels"
     projection_type = "ALL"
 
     key_schema {
-      attribute_name = "levelsPartition"
+      attribute_name = "levels_partition"
       key_type       = "HASH"
     }
 
     key_schema {
-      attribute_name = "typeId"
+      attribute_name = "type_id"
       key_type       = "RANGE"
     }
   }
 
   # A batch leaves at its best-before; the expire function takes what was left of it off the level.
   ttl {
-    attribute_name = "expiresAtEpoch"
+    attribute_name = "expires_at_epoch"
     enabled        = true
   }
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
 from stock_target import StockTarget
 
-from pizza_common.signed_http import SignedHttp
+from pizza_stock.client import StockClient
 
 
 @pytest.fixture(scope="session")
 def stock(localcloud) -> StockTarget:
-    outputs = localcloud.service("stock")
-    return StockTarget(
-        bucket=outputs["deliveries_bucket"],
-        stream=outputs["stock_levels_stream"],
-        api=SignedHttp(outputs["api_url"], region=localcloud.region),
-        s3=localcloud.client("s3"),
-        kinesis=localcloud.client("kinesis"),
-    )
+    session = boto3.session.Session(region_name=localcloud.region)
+    return StockTarget(StockClient.of(localcloud.service("stock"), session=session, endpoint=localcloud.endpoint))

@@ -1,8 +1,8 @@
-"""The stock service as a client sees it: its bucket, its signed HTTP API, its Kinesis stream. Public doors only."""
+"""The stock service as the integration tests see it: ``pizza_stock.client`` (the one stock client), with every
+API answer checked against ``openapi.yaml`` and waits that poll with a deadline."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.polling import eventually
-from pizza_common.signed_http import HttpAnswer, SignedHttp
+from pizza_common.signed_http import HttpAnswer
+from pizza_stock.client import StockClient
 
 OPENAPI = Path(__file__).resolve().parents[3] / "services" / "stock" / "openapi.yaml"
 # Far from any TTL sweep a test runs (those sweep at most a few days ahead).
@@ -25,38 +26,40 @@ def unique(name: str) -> str:
 
 @dataclass
 class StockTarget:
-    bucket: str
-    stream: str
-    api: SignedHttp
-    s3: Any
-    kinesis: Any
+    client: StockClient
     _openapi: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def bucket(self) -> str:
+        return self.client.outputs.deliveries_bucket
+
+    @property
+    def s3(self) -> Any:
+        return self.client.s3
+
+    @property
+    def api(self) -> Any:
+        return self.client.api
 
     # --- deliveries ------------------------------------------------------------------------------------
 
     def deliver(self, key: str, text: str | bytes) -> str:
-        body = text.encode() if isinstance(text, str) else text
-        return str(self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)["ETag"].strip('"'))
+        return self.client.deliver(key, text)
 
     def report(self, key: str) -> dict[str, Any] | None:
-        try:
-            found = self.s3.get_object(Bucket=self.bucket, Key=f"reports/{key}.json")
-        except self.s3.exceptions.NoSuchKey:
-            return None
-        return json.loads(found["Body"].read())  # type: ignore[no-any-return]
+        return self.client.report(key)
 
     def wait_for_report(self, key: str, matches: Callable[[dict[str, Any]], bool] = lambda _: True) -> dict[str, Any]:
-        def ready() -> dict[str, Any] | None:
-            report = self.report(key)
-            return report if report is not None and matches(report) else None
+        return self.client.wait_for_report(key, matches, timeout=120)
 
-        return eventually(ready, f"the report of {key}")
+    def wait_for_conflict(self, key: str, matches: Callable[[dict[str, Any]], bool] = lambda _: True) -> dict[str, Any]:
+        return self.client.wait_for_report(key, matches, timeout=120, conflict=True)
 
     # --- the API ---------------------------------------------------------------------------------------
 
     def call(self, method: str, route: str, path: str, body: Any = None) -> HttpAnswer:
         """One request; its answer is checked against openapi.yaml before it is returned."""
-        answer = self.api.request(method, path, body)
+        answer = self.client.request(method, path, body)
         check_against_openapi(self.openapi, route, method, answer.status, answer.json())
         return answer
 
@@ -64,19 +67,21 @@ class StockTarget:
         answer = self.call("GET", "/stock/{typeId}", f"/stock/{type_id}")
         return answer.json() if answer.status == 200 else None
 
+    def levels(self) -> dict[str, int]:
+        items = self.call("GET", "/stock", "/stock").json()["items"]
+        return {item["typeId"]: item["quantity"] for item in items}
+
     def wait_for_level(self, type_id: str, matches: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         def ready() -> dict[str, Any] | None:
             level = self.level(type_id)
             return level if level is not None and matches(level) else None
 
-        return eventually(ready, f"the level of {type_id}")
+        return eventually(ready, f"the level of {type_id}", timeout=120)
 
     def use(self, transaction_id: str, **items: int) -> HttpAnswer:
-        body = {
-            "transactionId": transaction_id,
-            "items": [{"typeId": type_id, "quantity": quantity} for type_id, quantity in items.items()],
-        }
-        return self.call("POST", "/transactions", "/transactions", body)
+        answer = self.client.use(transaction_id, items)
+        check_against_openapi(self.openapi, "/transactions", "POST", answer.status, answer.json())
+        return answer
 
     @property
     def openapi(self) -> dict[str, Any]:
@@ -89,21 +94,7 @@ class StockTarget:
     # --- the levels stream -----------------------------------------------------------------------------
 
     def level_records(self) -> list[dict[str, Any]]:
-        """Every record on the levels stream, in order, from its start."""
-        records: list[dict[str, Any]] = []
-        for shard in self.kinesis.list_shards(StreamName=self.stream)["Shards"]:
-            iterator = self.kinesis.get_shard_iterator(
-                StreamName=self.stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            while iterator:
-                page = self.kinesis.get_records(ShardIterator=iterator, Limit=10000)
-                records.extend(
-                    {"partitionKey": record["PartitionKey"], **json.loads(record["Data"])} for record in page["Records"]
-                )
-                if not page["Records"] or page.get("MillisBehindLatest", 0) == 0:
-                    break
-                iterator = page.get("NextShardIterator")
-        return records
+        return self.client.level_records()
 
     def records_of(self, type_id: str) -> list[dict[str, Any]]:
         return [record for record in self.level_records() if record["typeId"] == type_id]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from stock_target import FAR_BEST_BEFORE, unique
 
 from localcloud.polling import eventually
+from pizza_stock.domain import MAX_DELIVERY_BYTES, MAX_LINE_BYTES, MAX_ROW_QUANTITY
 
 
 def test_a_delivery_becomes_levels_and_a_report_that_names_each_rejected_row(stock):
@@ -51,12 +51,6 @@ def test_a_delivery_becomes_levels_and_a_report_that_names_each_rejected_row(sto
     assert eventually(listed, "GET /stock to list both ingredients") == {ham: 15, basil: 7}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="harsh cloud (SSE-KMS ETags): the deliveries bucket is SSE-KMS, so an identical re-upload gets a new "
-    "ETag; ingest takes it for changed content and writes a 'conflict' report over the good one (issue 11: detect "
-    "identical content by a checksum of its own; fixed on the stock branch)",
-)
 def test_the_same_file_uploaded_again_adds_nothing(stock):
     olive = unique("olive")
     key = f"{unique('delivery')}.csv"
@@ -66,10 +60,13 @@ def test_the_same_file_uploaded_again_adds_nothing(stock):
     before = stock.wait_for_level(olive, lambda level: True)
     assert before["quantity"] == 10
 
-    stock.deliver(key, text)
+    stock.deliver(key, text)  # a new upload: under SSE-KMS a new ETag that is not the content's MD5
     again = stock.wait_for_report(key, lambda report: report["uploads"] == 2)
-    assert again == first | {"uploads": 2}
+    assert {k: v for k, v in again.items() if k != "etag"} == {k: v for k, v in first.items() if k != "etag"} | {
+        "uploads": 2
+    }, "recognised by its checksum: the same report, counting the uploads"
     assert stock.level(olive) == before, "neither the quantity nor the version moved"
+    assert stock.client.conflict(key) is None
 
 
 def test_a_changed_file_under_a_delivered_key_is_a_conflict_and_adds_nothing(stock):
@@ -80,9 +77,10 @@ def test_a_changed_file_under_a_delivered_key_is_a_conflict_and_adds_nothing(sto
     stock.wait_for_level(rocket, lambda level: level["quantity"] == 4)
 
     stock.deliver(key, f"{rocket},400,{FAR_BEST_BEFORE}\n{rocket},1,{FAR_BEST_BEFORE}\n")
-    conflict = stock.wait_for_report(key, lambda report: report["status"] == "conflict")
-    assert conflict["deliveredEtag"] == delivered["etag"]
+    conflict = stock.wait_for_conflict(key)
+    assert conflict["deliveredSha256"] == delivered["sha256"]
     assert conflict["accepted"] == 0
+    assert stock.report(key) == delivered, "the good report was not overwritten"
     assert stock.level(rocket) == {"typeId": rocket, "quantity": 4, "version": 1}
 
 
@@ -110,3 +108,55 @@ def test_thousands_of_rows_in_many_write_groups_are_added_exactly_once(stock):
     assert report["rejected"] == [{"line": 1501, "reason": "quantity '-1' is not a positive whole number"}]
     assert report["quantities"] == expected
     assert {type_id: stock.level(type_id)["quantity"] for type_id in ingredients} == expected
+
+
+def test_bad_rows_never_stop_good_ones_and_every_row_ends_ingested_or_rejected_with_its_line(stock):
+    ham, salt = unique("ham"), unique("salt")
+    long_line = f"{ham},1,{FAR_BEST_BEFORE}," + " " * (MAX_LINE_BYTES - len(f"{ham},1,{FAR_BEST_BEFORE},"))
+    rows = [
+        f"{ham},5,{FAR_BEST_BEFORE}",
+        f"{salt},3,9999-12-31",  # "never expires"
+        f"{ham},{'9' * 40},{FAR_BEST_BEFORE}",
+        f"{ham},{MAX_ROW_QUANTITY},{FAR_BEST_BEFORE}",
+        f"{ham},{MAX_ROW_QUANTITY + 1},{FAR_BEST_BEFORE}",
+        f"{ham},2,9999-12-31T23:00:00-05:00",
+        long_line,
+        long_line + "x",
+        f"{ham},7,{FAR_BEST_BEFORE}",
+    ]
+    key = f"{unique('rough')}.csv"
+    stock.deliver(key, "\n".join(rows) + "\n")
+
+    report = stock.wait_for_report(key)
+    assert report["status"] == "ingested"
+    assert report["quantities"] == {ham: 5 + MAX_ROW_QUANTITY + 7, salt: 3}
+    rejected = {entry["line"]: entry["reason"] for entry in report["rejected"]}
+    assert sorted(rejected) == [3, 5, 6, 7, 8]
+    assert "more than 1,000,000,000" in rejected[3] and "more than 1,000,000,000" in rejected[5]
+    assert "after 9999-12-31" in rejected[6]
+    assert "expected 3 columns" in rejected[7], "a line of exactly the limit is read"
+    assert rejected[8] == f"line is longer than {MAX_LINE_BYTES} bytes"
+    assert report["accepted"] + report["rejectedCount"] == len(rows)
+    assert stock.wait_for_level(salt, lambda level: True)["quantity"] == 3
+    assert stock.level(ham)["quantity"] == 5 + MAX_ROW_QUANTITY + 7
+
+
+def test_a_file_of_exactly_the_size_limit_is_ingested_and_one_byte_more_is_refused_whole_with_a_report(stock):
+    basil = unique("basil")
+    row = f"{basil},1,{FAR_BEST_BEFORE}\n".encode()
+    blank = b" " * 4000 + b"\n"  # blank lines are skipped: they only make up the size
+    padding = MAX_DELIVERY_BYTES - len(row)
+    exact = row + blank * (padding // len(blank)) + b"\n" * (padding % len(blank))
+    assert len(exact) == MAX_DELIVERY_BYTES
+    at_limit, over = f"{unique('exact')}.csv", f"{unique('over')}.csv"
+    stock.deliver(at_limit, exact)
+    stock.deliver(over, exact + b"\n")
+
+    assert stock.wait_for_report(at_limit)["accepted"] == 1
+    refused = stock.wait_for_report(over)
+    assert refused["status"] == "refused"
+    assert refused["reason"] == (
+        f"the file has {MAX_DELIVERY_BYTES + 1:,} bytes; a delivery may have at most {MAX_DELIVERY_BYTES:,}"
+    )
+    assert (refused["accepted"], refused["quantities"]) == (0, {})
+    assert stock.level(basil)["quantity"] == 1, "only the file at the limit added anything"

@@ -1,22 +1,24 @@
 """The pizza place's two services, as a customer of theirs sees them: through their outputs only.
 
-- stock: the deliveries bucket (a CSV in, a report out), the HTTP API (levels, usage), the levels stream;
+- stock: through ``pizza_stock.client`` (the deliveries bucket, the HTTP API, the levels stream);
 - oven: the NewItems queue in, the BakedItems queue out, and its table's load item for the dashboard.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from pizza_common.signed_http import signed_request
+from pizza_common.signed_http import HttpAnswer, SignedHttp
 from pizza_oven.client import OvenClient as OvenDoors
 from pizza_oven.client import OvenOutputs
 from pizza_place.errors import USAGE, CliError
 from pizza_place.target import Target
+from pizza_stock.client import ReportMissing, StockOutputs
+from pizza_stock.client import StockClient as StockDoors
 
 __all__ = ["Answer", "OvenClient", "OvenLoad", "StockClient"]
 
@@ -30,43 +32,45 @@ class Answer:
 
 
 class StockClient:
+    """The stock service's own client (:mod:`pizza_stock.client`), its answers turned into the command's errors."""
+
     def __init__(self, target: Target) -> None:
         self.target = target
-        self.api_url = target.output("api_url").rstrip("/")
-        self.bucket = target.output("deliveries_bucket")
-        self.stream = target.output("stock_levels_stream")
+        names = ("api_url", "deliveries_bucket", "stock_levels_stream")
+        self.doors = StockDoors(
+            StockOutputs.of_service({name: target.output(name) for name in names}),
+            api=SignedHttp(
+                target.output("api_url"), region=target.region, credentials=target.credentials(), timeout=20
+            ),
+            s3=target.client("s3"),
+            kinesis=target.client("kinesis"),
+        )
 
     # --- deliveries -------------------------------------------------------------------------------------
 
     def deliver(self, key: str, csv: bytes) -> None:
-        self.target.client("s3").put_object(Bucket=self.bucket, Key=key, Body=csv, ContentType="text/csv")
+        self.doors.deliver(key, csv)
 
     def report(self, key: str, timeout: float = 60.0) -> dict[str, Any]:
         """The report the stock service writes beside a delivery once it has read it (``reports/<key>.json``)."""
-        s3 = self.target.client("s3")
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                body = s3.get_object(Bucket=self.bucket, Key=f"reports/{key}.json")["Body"].read()
-                return dict(json.loads(body))
-            except s3.exceptions.NoSuchKey:
-                if time.monotonic() > deadline:
-                    raise CliError(
-                        f"no report for {key} after {timeout:.0f} s: is the stock service's ingest running?"
-                    ) from None
-                time.sleep(0.2)
+        try:
+            return self.doors.wait_for_report(key, timeout=timeout)
+        except ReportMissing:
+            raise CliError(
+                f"no report for {key} after {timeout:.0f} s: is the stock service's ingest running?"
+            ) from None
 
     # --- the HTTP API -----------------------------------------------------------------------------------
 
     def levels(self) -> dict[str, int]:
-        answer = self._call("GET", "/stock")
+        answer = _answer(self.doors.levels())
         if answer.status != 200:
             raise CliError(f"GET /stock answered {answer.status}: {_message(answer.body)}")
         return _levels_of(answer.body)
 
     def level(self, type_id: str) -> int | None:
         """One ingredient's level; None when the stock has never held it (404)."""
-        answer = self._call("GET", f"/stock/{quote(type_id, safe='')}")
+        answer = _answer(self.doors.level(type_id))
         if answer.status == 404:
             return None
         if answer.status == 400:
@@ -76,29 +80,20 @@ class StockClient:
         return int(answer.body["quantity"])
 
     def use(self, transaction_id: str, items: dict[str, int], *, retries: int = 5) -> Answer:
-        """``POST /transactions``; a 503 (the stock was busy, nothing taken) is retried with the same id."""
-        body = {"transactionId": transaction_id, "items": [{"typeId": t, "quantity": q} for t, q in items.items()]}
+        """``POST /transactions``; a 503 (time ran out under contention, nothing taken) is retried with the same id."""
         for attempt in range(retries + 1):
-            answer = self._call("POST", "/transactions", body)
+            answer = _answer(self.doors.use(transaction_id, items))
             if answer.status != 503 or attempt == retries:
                 return answer
-            time.sleep(0.05 * 2**attempt)
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
         raise AssertionError("unreachable")
 
-    def _call(self, method: str, path: str, body: Any = None) -> Answer:
-        """One SigV4-signed request to the IAM-authorised API, with the target's credentials and region."""
-        answer = signed_request(
-            method,
-            self.api_url + path,
-            body,
-            region=self.target.region,
-            credentials=self.target.credentials(),
-            timeout=20,
-        )
-        try:
-            return Answer(answer.status, answer.json())
-        except ValueError:
-            return Answer(answer.status, answer.body.decode(errors="replace"))
+
+def _answer(answer: HttpAnswer) -> Answer:
+    try:
+        return Answer(answer.status, answer.json())
+    except ValueError:
+        return Answer(answer.status, answer.body.decode(errors="replace"))
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from pizza_oven.adapters.bell import SqsBell
 from pizza_oven.adapters.ledger import DynamoDbLedger
 from pizza_oven.adapters.rejects import SqsRejects
 from pizza_oven.adapters.shelf import SqsShelf
+from pizza_oven.adapters.snooze import SqsSnooze
 from pizza_oven.adapters.timer import StepFunctionsTimer
 from pizza_oven.adapters.waiting_line import SqsLineHead, SqsWaitingLine
-from pizza_oven.ports import BakeTimer, Bell, Ledger, LineHead, Rejects, Shelf, WaitingLine
+from pizza_oven.ports import BakeTimer, Bell, Ledger, LineHead, Rejects, Shelf, Snooze, WaitingLine
 from pizza_oven.settings import BakeSettings, ReconcileSettings, RemoveSettings, TakeWaitingSettings
 
 __all__ = [
@@ -55,6 +56,7 @@ class TakeWaitingPorts:
     line: LineHead
     timer: BakeTimer
     bell: Bell
+    snooze: Snooze
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ def take_waiting_ports() -> TakeWaitingPorts:
         line=SqsLineHead(settings.waiting_queue_url, client("sqs")),
         timer=StepFunctionsTimer(settings.bake_state_machine_arn, client("stepfunctions")),
         bell=SqsBell(settings.wakeups_queue_url, client("sqs")),
+        snooze=SqsSnooze(settings.wakeups_queue_url, client("sqs")),
     )
 
 

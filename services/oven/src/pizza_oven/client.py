@@ -1,5 +1,5 @@
 """The oven's one client: its doors as every caller drives them (the ``pizza`` command, the demo, the
-integration tests, the benches). Standard library and boto3 only.
+integration tests, the benches). Standard library, boto3 and pizza_common (its DynamoDB reads).
 
 - :class:`OvenOutputs`: where the oven is, from the local cloud's outputs.json or ``terraform output -json``.
 - :class:`OvenClient`: send pizzas to NewItems, read BakedItems and the dead-letter queue, read the load,
@@ -21,6 +21,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from pizza_common.deadline import Deadline
+from pizza_common.dynamodb import batch_get
+
 __all__ = [
     "DEFAULT_OUTPUTS",
     "BakeSummary",
@@ -32,6 +35,8 @@ __all__ = [
     "load_outputs",
 ]
 
+# How long a read of the oven table keeps retrying throttling and unprocessed keys.
+_READ_SECS = 30.0
 DEFAULT_OUTPUTS = Path(".localcloud") / "outputs.json"
 
 
@@ -49,7 +54,7 @@ class OvenOutputs:
     baked_items_queue_url: str
     oven_table: str
     bake_state_machine_arn: str
-    new_items_dlq_url: str | None = None  # older deployments lack these two outputs
+    new_items_dead_letter_queue_url: str | None = None  # older deployments lack these two outputs
     reconcile_function_name: str | None = None
     endpoint: str | None = None  # None: AWS itself
     region: str | None = None
@@ -62,7 +67,7 @@ class OvenOutputs:
             baked_items_queue_url=oven["baked_items_queue_url"],
             oven_table=oven["oven_table"],
             bake_state_machine_arn=oven["bake_state_machine_arn"],
-            new_items_dlq_url=oven.get("new_items_dlq_url"),
+            new_items_dead_letter_queue_url=oven.get("new_items_dead_letter_queue_url"),
             reconcile_function_name=oven.get("reconcile_function_name"),
             endpoint=endpoint,
             # A deployed oven's region is the one its state machine lives in.
@@ -165,10 +170,10 @@ class OvenClient:
 
     def rejected(self, wait_secs: int = 0) -> list[dict[str, Any]]:
         """Messages from the NewItems dead-letter queue, deleted once read: ``{"body", "reason", "message_id"}``."""
-        if not self.outputs.new_items_dlq_url:
-            raise OutputsError("the oven's outputs lack new_items_dlq_url")
+        if not self.outputs.new_items_dead_letter_queue_url:
+            raise OutputsError("the oven's outputs lack new_items_dead_letter_queue_url")
         response = self.sqs.receive_message(
-            QueueUrl=self.outputs.new_items_dlq_url,
+            QueueUrl=self.outputs.new_items_dead_letter_queue_url,
             MaxNumberOfMessages=10,
             WaitTimeSeconds=wait_secs,
             MessageAttributeNames=["All"],
@@ -176,7 +181,7 @@ class OvenClient:
         messages = response.get("Messages", [])
         if messages:
             self.sqs.delete_message_batch(
-                QueueUrl=self.outputs.new_items_dlq_url,
+                QueueUrl=self.outputs.new_items_dead_letter_queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
             )
         return [
@@ -200,20 +205,31 @@ class OvenClient:
 
     def load(self) -> dict[str, int]:
         """The oven's capacity and load: ``{"capacity", "in_use", "waiting"}``."""
-        response = self.dynamodb.batch_get_item(
-            RequestItems={
-                self.outputs.oven_table: {
-                    "Keys": [{"pk": {"S": "OVEN#CAPACITY"}}, {"pk": {"S": "OVEN#LOAD"}}],
-                    "ConsistentRead": True,
-                }
-            }
+        # Throttled or answered in part, the read is finished, not mistaken for an empty oven.
+        items = batch_get(
+            self.dynamodb,
+            self.outputs.oven_table,
+            [{"pk": "OVEN#CAPACITY"}, {"pk": "OVEN#LOAD"}],
+            consistent=True,
+            deadline=Deadline.after(_READ_SECS),
         )
         values = {"capacity": 0, "in_use": 0, "waiting": 0}
-        for item in response["Responses"].get(self.outputs.oven_table, []):
+        for item in items:
             for name in values:
                 if name in item:
-                    values[name] = int(item[name]["N"])
+                    values[name] = int(item[name])
         return values
+
+    def pizzas(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """What the oven table holds about these pizzas (those it has), as plain values, by pizza id."""
+        items = batch_get(
+            self.dynamodb,
+            self.outputs.oven_table,
+            [{"pk": f"PIZZA#{pizza_id}"} for pizza_id in ids],
+            consistent=True,
+            deadline=Deadline.after(_READ_SECS),
+        )
+        return {item["pizza_id"]: item for item in items}
 
 
 def bake(

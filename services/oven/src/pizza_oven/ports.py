@@ -20,6 +20,7 @@ __all__ = [
     "LineHead",
     "Rejects",
     "Shelf",
+    "Snooze",
     "StartFailed",
     "Started",
     "WaitingLine",
@@ -92,7 +93,13 @@ class LineEntry:
 class WaitingLine(Protocol):
     """The back of the waiting line, where pizzas join it in arrival order."""
 
-    def join(self, pizza: Pizza) -> None: ...
+    def join(self, pizza: Pizza) -> None:
+        """Join once: a repeat within the deduplication window is dropped."""
+        ...
+
+    def rejoin(self, pizza: Pizza) -> None:
+        """Join again, even within the window (a pizza put back to waiting whose entry is gone)."""
+        ...
 
 
 class LineHead(Protocol):
@@ -171,6 +178,10 @@ class Bell(Protocol):
     """Wakes the baker, who then takes waiting pizzas into free slots."""
 
     def ring(self, reason: str) -> None: ...
+
+
+class Snooze(Protocol):
+    """The baker's own rings, once received: a baker that failed lets them come back soon."""
 
     def snooze(self, receipts: list[str], seconds: int) -> None:
         """Rings already received (by their receipt handles) come back after ``seconds``: try again soon."""

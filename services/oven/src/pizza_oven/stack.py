@@ -156,7 +156,7 @@ def stack(
             "baked_items_queue_url": f"${{queue.{baked_items}.url}}",
             "oven_table": table,
             "bake_state_machine_arn": f"${{state_machine.{machine}.arn}}",
-            "new_items_dlq_url": f"${{queue.{new_items}-dlq.url}}",
+            "new_items_dead_letter_queue_url": f"${{queue.{new_items}-dlq.url}}",
             "reconcile_function_name": reconcile,
         },
     )

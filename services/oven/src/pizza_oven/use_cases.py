@@ -33,9 +33,10 @@ __all__ = ["StartInProgress", "accept", "reconcile", "remove", "take_waiting"]
 
 Clock = Callable[[], datetime]
 DEFAULT_START_GRACE = timedelta(seconds=90)
-# How long a removal keeps trying to hand its slot to the head of the line while another taker holds it.
+# How long a removal keeps trying to hand its slot to the head of the line while another taker holds it
+# (removals of pizzas that started together finish together, and take the head one after another).
 HAND_OVER_PATIENCE_SECS = 0.5
-_HAND_OVER_POLL_SECS = 0.01
+_HAND_OVER_POLL_SECS = 0.003
 
 
 class StartInProgress(Exception):
@@ -133,7 +134,8 @@ def take_waiting(
     Only one baker runs at a time (it is woken through a FIFO queue with one message group), so nothing
     else takes waiting pizzas, and arrivals take no slot while anyone waits: the line is never overtaken.
     Slots free up while it works, and it goes on taking; ``has_time`` lets it stop before its function's
-    timeout would leave the head of the line held.
+    timeout would leave the head of the line held. (A removal handing its slot over takes the head too:
+    whoever holds the head is the one taker at that moment, baker or not.)
     """
     taken = 0
     while True:
@@ -156,44 +158,50 @@ def take_waiting(
 def _take_in_order(
     entries: list[LineEntry], *, ledger: Ledger, line: LineHead, timer: BakeTimer, now: Clock
 ) -> tuple[int, bool]:
-    """Give each entry, in order, its slot and start its baking. Returns how many took a slot, and whether
-    the round stopped early (the oven filled up): the entries not reached are put back at the head.
+    """Give each entry, in order, its slot; let go of the line; then start their bakings. Returns how many
+    took a slot, and whether the round stopped early (the oven filled up): the entries not reached are put
+    back at the head.
 
-    Only the slot and the start are on the way to the next pizza's start; the round's bookkeeping (started
-    marks, deleting the entries) follows it, and is safe to lose: a repeat of an entry redoes it.
+    The line is held only for the transactions, which decide the order; the starts (the slow part) follow
+    once it is free for the next taker. A pizza whose start fails keeps its slot: the reconciler starts it,
+    or puts it back in line if it never can.
     """
-    taken = 0
+    taken, stopped = 0, False
     settled: list[LineEntry] = []
-    started: list[tuple[Pizza, str, datetime]] = []
+    to_start: list[Pizza] = []
     try:
         for position, entry in enumerate(entries):
             outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
             if isinstance(outcome, NoRoom):
                 line.put_back(entries[position:])
-                return taken, True
+                stopped = True
+                break
             if isinstance(outcome, Granted):
-                pizza: Pizza | None = entry.pizza
+                to_start.append(entry.pizza)
                 taken += 1
             else:
                 decision = when_already_known(outcome.record, now=now(), start_grace=timedelta(0), from_line=True)
                 if decision is Then.REJOIN_LINE:  # still waiting: only a change of capacity gets here
                     line.put_back(entries[position:])
-                    return taken, True
-                pizza = outcome.record.pizza if decision is Then.START and outcome.record else None
-            if pizza is not None:  # None: a stale entry (baked, or started already), only to be settled
-                try:
-                    execution = _start(pizza, Route.LINE, ledger=ledger, timer=timer)
-                except StartFailed:
-                    line.put_back(entries[position:])  # it keeps its place at the head of the line
-                    raise
-                if execution is not None:
-                    started.append((pizza, execution, now()))
+                    stopped = True
+                    break
+                if decision is Then.START and outcome.record:  # its start was unclear: start it (idempotent)
+                    to_start.append(outcome.record.pizza)
             settled.append(entry)
-        return taken, False
     finally:
-        for pizza, execution, moment in started:
-            ledger.mark_started(pizza, execution, moment)
         line.done(settled)
+    failure: StartFailed | None = None
+    for pizza in to_start:
+        try:
+            started, execution = timer.start(pizza)
+        except StartFailed as failed:
+            failure = failure or failed
+            continue
+        if started is not Started.FINISHED:
+            ledger.mark_started(pizza, execution, now())
+    if failure is not None:
+        raise failure
+    return taken, stopped
 
 
 def remove(
@@ -215,21 +223,13 @@ def remove(
     freeing and the next start. Only when the head cannot be had (another taker holds it) is the slot freed
     and the baker's bell rung.
     """
-    moment = now()
-    handed = _hand_over(
-        pizza,
-        moment,
-        ledger=ledger,
-        line=line,
-        timer=timer,
-        bell=bell,
-        now=now,
-        patience_secs=patience_secs,
-        pause=pause,
+    handed_at = _hand_over(
+        pizza, ledger=ledger, line=line, timer=timer, bell=bell, now=now, patience_secs=patience_secs, pause=pause
     )
-    if handed:
-        result, baked_at = Removed.HANDED_OVER, moment
+    if handed_at is not None:
+        result, baked_at = Removed.HANDED_OVER, handed_at
     else:
+        moment = now()
         outcome = ledger.take_out(pizza, moment)
         if isinstance(outcome, Granted):
             result, baked_at = Removed.TAKEN_OUT, moment
@@ -251,7 +251,6 @@ def remove(
 
 def _hand_over(
     pizza: Pizza,
-    moment: datetime,
     *,
     ledger: Ledger,
     line: LineHead,
@@ -260,35 +259,37 @@ def _hand_over(
     now: Clock,
     patience_secs: float,
     pause: Callable[[float], None],
-) -> bool:
-    """Give this pizza's slot to the head of the line; whether it did. The head is held (by this removal)
-    from before the transaction until its baking started, so the line's order and one-taker rule hold."""
+) -> datetime | None:
+    """Give this pizza's slot to the head of the line; when it did (None: it did not). The head is held (by
+    this removal) from before the transaction until its baking started, so the line's order and one-taker
+    rule hold."""
     give_up = time.monotonic() + patience_secs
-    while ledger.load().waiting > 0:
+    while True:
         entries = line.take(1, patient=False)
-        if not entries:  # another taker holds the head for a moment, or it is on its way: look again
-            if time.monotonic() >= give_up:
-                return False
+        if not entries:  # nobody waits, or another taker holds the head for a moment: look again
+            if time.monotonic() >= give_up or ledger.load().waiting == 0:
+                return None
             pause(_HAND_OVER_POLL_SECS)
             continue
-        entry = entries[0]
+        entry, moment = entries[0], now()
         outcome = ledger.hand_over(pizza, entry.pizza, entry.sequence, moment)
         if not isinstance(outcome, Granted):
             # AlreadyKnown: this pizza is out already (a repeated removal); NoRoom: the entry is stale or the
             # capacity was lowered. Either way the head goes back to the baker, untouched.
             line.put_back([entry])
-            return False
-        try:
-            execution = _start(entry.pizza, Route.LINE, ledger=ledger, timer=timer)
-        except StartFailed:
-            line.put_back([entry])  # it keeps its place at the head; the baker tries it again
-            bell.ring(f"removed-{pizza.id}")
-            return True
+            return None
+        # The slot is the head's now (the transaction decided the order): let the next taker have the line
+        # before this pizza's start, which is the slow part.
         line.done([entry])
-        if execution is not None:
+        try:
+            started, execution = timer.start(entry.pizza)
+        except StartFailed:
+            # It holds its slot, unstarted: the reconciler starts it (or, if it never can, puts it back in line).
+            bell.ring(f"removed-{pizza.id}")
+            return moment
+        if started is not Started.FINISHED:
             ledger.mark_started(entry.pizza, execution, now())
-        return True
-    return False
+        return moment
 
 
 def reconcile(
@@ -332,7 +333,7 @@ def reconcile(
                 execution = _start(pizza, record.route or Route.DIRECT, ledger=ledger, timer=timer)
             except StartFailed as failure:
                 if failure.definite and record.route is Route.LINE:
-                    waiting_line.join(pizza)  # it waits again; make sure the line has it
+                    waiting_line.rejoin(pizza)  # it waits again; its entry may be gone
                 elif failure.definite:
                     rejects.reject(_body(pizza), f"its baking could not start: {failure}", record.message_id or "")
                 continue

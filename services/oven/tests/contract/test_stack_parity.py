@@ -15,9 +15,6 @@ ROOT = Path(__file__).resolve().parents[4]
 MODULE = ROOT / "terraform" / "modules" / "oven"
 
 
-# TODO(oven): terraform/modules/oven gains the reconcile function, its schedule and the new variables once
-# wave/terraform (modules/queue) is merged; this marker goes with that commit.
-@pytest.mark.xfail(reason="terraform/modules/oven follows stack.py after merging wave/terraform", strict=True)
 def test_the_stack_and_the_terraform_module_describe_the_same_oven():
     parity = pytest.importorskip("localcloud.parity")
     variables = {"name_prefix": "pizza", "baking_definition_file": str(STATE_MACHINE_FILE)}

@@ -220,7 +220,7 @@ def test_a_baker_out_of_time_stops_with_slots_free_and_says_so():
     assert oven.take_waiting() == 2
 
 
-def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_place_at_the_head():
+def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_slot_until_the_reconciler_starts_it():
     oven = Oven(capacity=1)
     for pizza in pizzas(3):
         oven.accept(pizza)
@@ -228,9 +228,11 @@ def test_a_waiting_pizza_whose_baking_fails_to_start_keeps_its_place_at_the_head
     oven.timer.fail_next = 1
     with pytest.raises(StartFailed):
         oven.take_waiting()
-    assert oven.ledger.load().in_use == 0
-    assert oven.ledger.load().waiting == 2
-    oven.take_waiting()
+    assert oven.ledger.load() == Load(capacity=1, in_use=1, waiting=1)
+    assert oven.state("p1") is PizzaState.BAKING and oven.ledger.pizza("p1").started_at is None
+    assert len(oven.line.held) == 0  # the line was let go before the start
+    oven.clock.now += timedelta(minutes=2)
+    assert oven.reconcile().started == 1
     assert oven.timer.starts == ["p0", "p1"]
 
 
@@ -250,17 +252,32 @@ def test_removal_hands_its_slot_straight_to_the_head_of_the_line():
     assert [pizza_id for pizza_id, _ in oven.ledger.allocations] == ["p0", "p1", "p2"]
 
 
-def test_a_hand_over_whose_baking_fails_to_start_leaves_the_pizza_at_the_head_of_the_line():
+def test_a_hand_over_whose_baking_fails_to_start_keeps_the_slot_for_the_reconciler_to_start():
     oven = Oven(capacity=1)
     for pizza in pizzas(3):
         oven.accept(pizza)
     oven.timer.fail_next = 1
 
     assert oven.finish("p0") is Removed.HANDED_OVER
-    assert oven.state("p1") is PizzaState.WAITING  # its slot went back
-    assert oven.ledger.load() == Load(capacity=1, in_use=0, waiting=2)
-    assert oven.take_waiting() == 1
-    assert oven.state("p1") is PizzaState.BAKING and oven.state("p2") is PizzaState.WAITING
+    assert oven.state("p1") is PizzaState.BAKING and oven.ledger.pizza("p1").started_at is None
+    oven.clock.now += timedelta(minutes=2)
+    assert oven.reconcile().started == 1
+    assert "p1" in oven.timer.running and oven.state("p2") is PizzaState.WAITING
+
+
+def test_a_pizza_that_can_never_start_goes_back_to_the_line_and_frees_its_slot():
+    oven = Oven(capacity=1)
+    for pizza in pizzas(3):
+        oven.accept(pizza)
+    oven.timer.fail_next = 2  # the hand-over's start, and the reconciler's
+
+    oven.finish("p0")
+    oven.clock.now += timedelta(minutes=2)
+    oven.reconcile()
+
+    assert oven.state("p1") is PizzaState.WAITING and oven.ledger.load() == Load(capacity=1, in_use=0, waiting=2)
+    assert oven.take_waiting() == 1  # the line still has both, and serves p2 (then p1, behind it)
+    assert oven.state("p2") is PizzaState.BAKING
 
 
 def test_removal_frees_the_slot_once_shelves_the_pizza_and_rings():

@@ -1,8 +1,8 @@
 """The stock service of Cloud Pizza Place: ingredient batches, their expiry, usage and the levels broadcast.
 
-- :mod:`pizza_stock.domain`: batches, deliveries (CSV), oldest-first allocation, usage requests. Pure Python.
-- :mod:`pizza_stock.adapters`: the DynamoDB table, the deliveries bucket, the Kinesis levels stream.
-- :mod:`pizza_stock.use_cases`: one short function per thing the service does.
-- :mod:`pizza_stock.handlers`: one thin module per Lambda function.
-- :mod:`pizza_stock.stack`: the same resources as ``terraform/modules/stock``, for the local cloud.
+- :mod:`pizza_stock.domain`: ingredients and batches, deliveries (CSV), usage planning, outcomes. Pure Python.
+- :mod:`pizza_stock.ports`: what the use cases need, as Protocols; :mod:`pizza_stock.adapters` implement them.
+- :mod:`pizza_stock.use_cases`: one short function per thing the service does, taking ports.
+- :mod:`pizza_stock.bootstrap`, :mod:`pizza_stock.handlers`: each Lambda function's ports and thin handler.
+- :mod:`pizza_stock.client`: the one client of the service; :mod:`pizza_stock.stack`: its local stack.
 """

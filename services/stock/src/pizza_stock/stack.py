@@ -3,10 +3,11 @@
 Resources, with prefix ``pizza``:
 
 - bucket ``pizza-stock-deliveries``: ``.csv`` objects notify ``pizza-stock-ingest`` (reports are ``.json``);
-- table ``pizza-stock-batches``: ``pk``/``sk``, stream NEW_AND_OLD_IMAGES, TTL on ``expiresAtEpoch``,
+- table ``pizza-stock-batches``: ``pk``/``sk``, stream NEW_AND_OLD_IMAGES, TTL on ``expires_at_epoch``,
   sparse index ``levels``;
 - Kinesis stream ``pizza-stock-levels``: every level change;
-- functions ``pizza-stock-ingest``, ``-expire`` (TTL removals), ``-broadcast`` (level changes), ``-api``;
+- functions ``pizza-stock-ingest``, ``-expire`` (TTL removals, and a sweep every minute by the rule
+  ``pizza-stock-expire-sweep``), ``-broadcast`` (level changes), ``-api``;
 - queues ``pizza-stock-expire-failures`` and ``pizza-stock-broadcast-failures``: stream records whose
   retries are spent;
 - the function URL of ``pizza-stock-api`` (AWS_IAM): ``GET /stock``, ``GET /stock/{typeId}``, ``POST /transactions``
@@ -27,6 +28,8 @@ from localcloud.stack import (
     GlobalSecondaryIndex,
     KinesisStream,
     Queue,
+    Rule,
+    RuleTarget,
     Stack,
     StreamSource,
     Table,
@@ -88,15 +91,23 @@ def stack(prefix: str = "pizza") -> Stack:
                 hash_key=Attribute(name="pk"),
                 range_key=Attribute(name="sk"),
                 stream_view="NEW_AND_OLD_IMAGES",
-                ttl_attribute="expiresAtEpoch",
+                ttl_attribute="expires_at_epoch",
                 global_secondary_indexes=(
                     GlobalSecondaryIndex(
                         name="levels",
-                        hash_key=Attribute(name="levelsPartition"),
-                        range_key=Attribute(name="typeId"),
+                        hash_key=Attribute(name="levels_partition"),
+                        range_key=Attribute(name="type_id"),
                         projection="ALL",
                     ),
                 ),
+            ),
+        ),
+        rules=(
+            # Batches past their best-before leave their ingredient within a minute, whatever TTL's lag.
+            Rule(
+                name=name("expire-sweep"),
+                schedule_expression="rate(1 minute)",
+                targets=(RuleTarget(kind="function", name=name("expire")),),
             ),
         ),
         streams=(KinesisStream(name=levels, shard_count=1, retention_hours=24),),

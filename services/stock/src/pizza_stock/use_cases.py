@@ -1,165 +1,201 @@
-"""What the stock service does, one short function each: load, decide in the domain, write."""
+"""What the stock service does, one short function each: load through a port, decide in the domain, write."""
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from pizza_common.errors import NotFound
-from pizza_stock.adapters.deliveries_bucket import DeliveryBucket
-from pizza_stock.adapters.levels_stream import LevelsStream
-from pizza_stock.adapters.table import (
-    BatchesChanged,
-    DeliveriesTable,
-    ExpiryTable,
-    StockTable,
-    TransactionRecorded,
-)
 from pizza_stock.domain import (
-    Answer,
+    MAX_DELIVERY_BYTES,
     Batch,
+    Delivery,
+    DeliveryConflict,
     DeliveryReport,
+    IngestOutcome,
+    IngestStatus,
+    Ingredient,
     Level,
+    LevelChanged,
     OutOfStock,
     Row,
     StockBusy,
     TransactionIdReused,
+    UsageAnswer,
     UseIngredients,
-    conflict_report,
-    delivery_id,
-    group_for_writing,
     plan_usage,
     read_delivery,
-    stock_used,
+)
+from pizza_stock.ports import (
+    AlreadyRecorded,
+    Committed,
+    DeliveryInbox,
+    DeliveryLog,
+    ExpiryShelf,
+    LevelsBroadcast,
+    Pantry,
+    Patience,
 )
 
 __all__ = [
-    "IngestOutcome",
+    "Usage",
     "broadcast_level",
-    "expire_batch",
+    "expire_batches",
     "ingest_delivery",
     "level_of",
+    "levels",
+    "sweep_expired",
     "use_ingredients",
 ]
 
-# One transaction (at most 100 items) writes the delivery's progress, the group's batches and each of its
-# ingredients' levels once: as many rows as fit, so fewer requests per row.
-GROUP_ITEMS = 100 - 1
-GROUP_ROWS = GROUP_ITEMS - 1
-USAGE_ATTEMPTS = 12
+
+# --- usage ------------------------------------------------------------------------------------------------
+
+# Full-jitter pauses between re-plans grow to at most 2**3 times their base (80 ms with pizza_common.deadline).
+MAX_PAUSE_STEP = 3
 
 
 @dataclass(frozen=True)
-class IngestOutcome:
-    status: str  # "ingested", "already-ingested", "conflict", "superseded"
-    accepted: int = 0
-    rejected: int = 0
+class Usage:
+    """A usage's answer, and how many times it met another writer on the way (for the metric)."""
+
+    answer: UsageAnswer
+    contended: int = 0
+
+
+def use_ingredients(command: UseIngredients, now: datetime, pantry: Pantry, patience: Patience) -> Usage:
+    """Take every item oldest best-before first, or none; the first answer to a transaction id is final.
+
+    One transaction, planned on the ingredients as this process last saw them (a warm function often knows
+    them: no read) or else read consistently. Another writer in between is contention, not an error: the
+    cancelled write says how the ingredients are now, so re-plan on that, with jittered pauses, for as long
+    as the function may run. A refusal is only ever made on a consistent read.
+    """
+    fingerprint = command.fingerprint()
+    wanted = [item.type_id for item in command.items]
+    ingredients, fresh = pantry.remembered(wanted), False
+    if len(ingredients) < len(wanted):
+        ingredients, fresh = pantry.ingredients(wanted), True
+    attempt = 0
+    while True:
+        plan = plan_usage(command, ingredients, now)
+        if isinstance(plan, OutOfStock):
+            if not fresh:  # what this process remembered may be behind a delivery
+                ingredients, fresh = pantry.ingredients(wanted), True
+                continue
+            written = pantry.record_refusal(plan, fingerprint, now)
+            answer = plan if isinstance(written, Committed) else _first_answer(command, fingerprint, pantry)
+            return Usage(answer, attempt)
+        outcome = pantry.commit_usage(plan, fingerprint, now)
+        if isinstance(outcome, Committed):
+            return Usage(plan.outcome, attempt)
+        if isinstance(outcome, AlreadyRecorded):
+            return Usage(_first_answer(command, fingerprint, pantry), attempt)
+        if fresh:  # a plan on remembered ingredients that turned out stale is not contention
+            # The answer says how the ingredients are now, so re-plan soon: a pause that kept growing would
+            # leave this request behind newer ones on a busy ingredient (unfair, and 503s at the deadline).
+            if not patience.pause(min(attempt, MAX_PAUSE_STEP)):
+                return Usage(StockBusy(command.transaction_id, attempt + 1), attempt + 1)
+            attempt += 1
+        current = outcome.current
+        ingredients = dict(current) if set(current) >= set(wanted) else pantry.ingredients(wanted)
+        fresh = True
+
+
+def _first_answer(command: UseIngredients, fingerprint: str, pantry: Pantry) -> UsageAnswer:
+    recorded = pantry.recorded_answer(command.transaction_id)
+    if recorded is None:
+        raise RuntimeError(f"transaction {command.transaction_id} has no record right after it was recorded")
+    if recorded.fingerprint != fingerprint:
+        return TransactionIdReused(command.transaction_id)
+    return recorded.answer
+
+
+def level_of(type_id: str, now: datetime, pantry: Pantry) -> Level | None:
+    """One ingredient's level; None if it was never delivered."""
+    found = pantry.ingredients([type_id]).get(type_id)
+    return None if found is None else found.level(now)
+
+
+def levels(now: datetime, pantry: Pantry) -> list[Level]:
+    return sorted((ingredient.level(now) for ingredient in pantry.all_ingredients()), key=lambda level: level.type_id)
+
+
+# --- deliveries -------------------------------------------------------------------------------------------
 
 
 def ingest_delivery(
-    bucket: str,
-    key: str,
+    delivery: Delivery,
     etag: str | None,
     version_id: str | None,
     upload: str,
     now: datetime,
-    table: DeliveriesTable,
-    deliveries: DeliveryBucket,
+    log: DeliveryLog,
+    inbox: DeliveryInbox,
 ) -> IngestOutcome:
     """Add every valid row of a delivery file as a batch, once, and write its report beside it.
 
+    Content is told apart by its checksum, never the ETag (an SSE-KMS ETag is not the content's MD5).
     ``upload`` identifies the upload the notification is about (its version id, else its event time): a
-    duplicate notification of a completed delivery does nothing at all; a new upload of the same content
-    adds nothing either, but rewrites the report with the count of uploads.
+    duplicate notification of a completed delivery does nothing; a new upload of the same content adds
+    nothing either, but the report counts the uploads. Other content under a delivered key is a conflict,
+    reported beside the first report, never over it.
     """
-    found = deliveries.open(bucket, key, etag, version_id)
-    if found is None:
-        return IngestOutcome("superseded")  # replaced or deleted since: the newer object's notification delivers it
-    state = table.open_delivery(bucket, key, found.etag, upload, now)
-    if state.etag != found.etag:
-        deliveries.write_report(bucket, key, conflict_report(bucket, key, found.etag, state.etag))
-        return IngestOutcome("conflict")
+    delivered = inbox.look(delivery, etag, version_id)
+    if delivered is None:
+        return IngestOutcome(IngestStatus.SUPERSEDED)
+    state = log.open(delivered, upload, now)
+    if state.checksum != delivered.checksum:
+        inbox.write_conflict(DeliveryConflict(delivery, delivered.checksum, state.checksum, delivered.etag))
+        return IngestOutcome(IngestStatus.CONFLICT)
     if state.completed and not state.new_upload:
-        return IngestOutcome("already-ingested")
-    report = DeliveryReport(bucket, key, found.etag, uploads=state.uploads)
-    batches_of = delivery_id(bucket, key)
+        return IngestOutcome(IngestStatus.ALREADY_INGESTED)
+    report = DeliveryReport(delivery, delivered.checksum, delivered.etag, uploads=state.uploads)
+    if delivered.size > MAX_DELIVERY_BYTES:
+        report.refused = f"the file has {delivered.size:,} bytes; a delivery may have at most {MAX_DELIVERY_BYTES:,}"
+    else:
+        chunks = inbox.read(delivered)
+        if chunks is None:
+            return IngestOutcome(IngestStatus.SUPERSEDED)
+        for row, reason in log.add_rows(delivered, _rows_to_write(chunks, now, report, state.progress)):
+            report.withdraw(row, reason)
+    inbox.write_report(report)
+    log.complete(delivered, report)
+    if report.refused:
+        return IngestOutcome(IngestStatus.REFUSED)
+    status = IngestStatus.ALREADY_INGESTED if state.completed else IngestStatus.INGESTED
+    return IngestOutcome(status, report.accepted, len(report.rejected))
 
-    def rows_to_write() -> Iterator[Row]:
-        for parsed in read_delivery(found.chunks, now):
-            report.count(parsed)
-            if isinstance(parsed, Row) and parsed.line > state.progress:
-                yield parsed
 
-    for group in group_for_writing(rows_to_write(), GROUP_ROWS, GROUP_ITEMS):
-        table.add_batches(bucket, key, batches_of, found.etag, group)
-    deliveries.write_report(bucket, key, report.as_dict())
-    table.complete_delivery(bucket, key, found.etag, report.accepted, len(report.rejected))
-    if state.completed:
-        return IngestOutcome("already-ingested", report.accepted, len(report.rejected))
-    return IngestOutcome("ingested", report.accepted, len(report.rejected))
+def _rows_to_write(chunks: Iterator[bytes], now: datetime, report: DeliveryReport, progress: int) -> Iterator[Row]:
+    for parsed in read_delivery(chunks, now):
+        report.count(parsed)
+        if isinstance(parsed, Row) and parsed.line > progress:
+            yield parsed
 
 
-def expire_batch(batch: Batch, now: datetime, table: ExpiryTable) -> bool:
-    """Take what was left in a batch that TTL removed off its level, once. True if the level changed."""
-    if batch.remaining <= 0:
+# --- expiry -----------------------------------------------------------------------------------------------
+
+
+def expire_batches(type_id: str, batch_ids: list[str], shelf: ExpiryShelf) -> list[Batch]:
+    """TTL removed these batch rows: take the batches off their ingredient, once (those already gone stay gone)."""
+    return shelf.remove(type_id, batch_ids)
+
+
+def sweep_expired(now: datetime, shelf: ExpiryShelf) -> list[Batch]:
+    """Take every batch past its best-before off its ingredient, whether or not TTL has come (it may lag days)."""
+    removed: list[Batch] = []
+    for ingredient in shelf.ingredients_holding_expired(now):
+        removed += shelf.remove(ingredient.type_id, [batch.batch_id for batch in ingredient.expired(now)])
+    return removed
+
+
+# --- the levels stream ------------------------------------------------------------------------------------
+
+
+def broadcast_level(ingredient: Ingredient, changed_at: datetime, broadcast: LevelsBroadcast) -> bool:
+    """Publish the ingredient's level as of its change; an ingredient not yet holding anything is not news."""
+    if ingredient.version < 1:
         return False
-    return table.subtract_expired(batch, now)
-
-
-def broadcast_level(level: Level, stream: LevelsStream) -> None:
-    stream.publish(level)
-
-
-def level_of(type_id: str, table: StockTable) -> Level:
-    level = table.level(type_id)
-    if level is None:
-        raise NotFound(f"no ingredient {type_id!r} has ever been delivered", details={"typeId": type_id})
-    return level
-
-
-def use_ingredients(request: UseIngredients, now: datetime, table: StockTable) -> Answer:
-    """Take every item oldest best-before first, or none; the first answer to a transactionId is final."""
-    fingerprint = request.fingerprint()
-    for attempt in range(USAGE_ATTEMPTS):
-        batches = {item.type_id: table.batches_oldest_first(item.type_id, item.quantity) for item in request.items}
-        try:
-            plan = plan_usage(request, batches)
-        except OutOfStock as refused:
-            if table.record_refusal(request.transaction_id, fingerprint, refused.answer(), now):
-                return refused.answer()
-            return _first_answer(request, fingerprint, table)
-        try:
-            table.commit_usage(request.transaction_id, fingerprint, plan, now)
-        except BatchesChanged:
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # others took from these batches: re-plan
-            continue
-        except TransactionRecorded:
-            return _first_answer(request, fingerprint, table)
-        return _answer_committed(request, fingerprint, table)
-    raise StockBusy(
-        "the batches kept changing under this request; nothing was taken, try again",
-        details={"transactionId": request.transaction_id},
-    )
-
-
-def _first_answer(request: UseIngredients, fingerprint: str, table: StockTable) -> Answer:
-    """The transaction's stored answer; a committed one without an answer yet gets it now (first writer wins)."""
-    record = table.transaction_record(request.transaction_id)
-    if record is None:
-        raise RuntimeError(f"transaction {request.transaction_id} has no record right after it was recorded")
-    if record.fingerprint != fingerprint:
-        raise TransactionIdReused(request.transaction_id)
-    if record.answer is not None:
-        return record.answer
-    return _answer_committed(request, fingerprint, table)
-
-
-def _answer_committed(request: UseIngredients, fingerprint: str, table: StockTable) -> Answer:
-    """201 with the levels read now, stored as the answer unless another caller stored one first."""
-    answer = stock_used(request, table.levels(item.type_id for item in request.items))
-    if table.record_answer(request.transaction_id, answer):
-        return answer
-    return _first_answer(request, fingerprint, table)
+    broadcast.publish(LevelChanged.of(ingredient.level(changed_at)))
+    return True

@@ -30,6 +30,14 @@ class Unfinished(Exception):
         self.left = left
 
 
+def _get_batch(client: Any, request: dict[str, Any]) -> dict[str, Any]:
+    return dict(client.batch_get_item(RequestItems=request))
+
+
+def _write_batch(client: Any, request: dict[str, Any]) -> dict[str, Any]:
+    return dict(client.batch_write_item(RequestItems=request))
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -55,7 +63,7 @@ def batch_get(
         pending = {table: request}
         attempt = 0
         while pending:
-            answer = retrying(partial(client.batch_get_item, RequestItems=pending), deadline=deadline)
+            answer = retrying(partial(_get_batch, client, pending), deadline=deadline)
             found.extend(from_item(item) for item in answer.get("Responses", {}).get(table, []))
             pending = answer.get("UnprocessedKeys") or {}
             if pending and not deadline.pause(attempt):
@@ -80,7 +88,7 @@ def batch_write(
         pending: dict[str, Any] = {table: list(chunk)}
         attempt = 0
         while pending:
-            answer = retrying(partial(client.batch_write_item, RequestItems=pending), deadline=deadline)
+            answer = retrying(partial(_write_batch, client, pending), deadline=deadline)
             pending = answer.get("UnprocessedItems") or {}
             if pending and not deadline.pause(attempt):
                 raise Unfinished("BatchWriteItem", len(pending[table]))

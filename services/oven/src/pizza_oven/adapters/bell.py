@@ -29,13 +29,3 @@ class SqsBell:
             MessageGroupId=WAKE_GROUP,
             MessageDeduplicationId=reason[:128],
         )
-
-    def snooze(self, receipts: list[str], seconds: int) -> None:
-        for start in range(0, len(receipts), 10):
-            self.client.change_message_visibility_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(index), "ReceiptHandle": receipt, "VisibilityTimeout": seconds}
-                    for index, receipt in enumerate(receipts[start : start + 10])
-                ],
-            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from pizza_oven.domain.commands import InvalidPizza, parse_order
@@ -32,11 +33,18 @@ class SqsWaitingLine:
         self.client = client
 
     def join(self, pizza: Pizza) -> None:
+        self._send(pizza, pizza.id)
+
+    def rejoin(self, pizza: Pizza) -> None:
+        # A stale second entry is harmless: whoever takes it finds the pizza no longer waiting and drops it.
+        self._send(pizza, f"{pizza.id}.{uuid.uuid4().hex}")
+
+    def _send(self, pizza: Pizza, deduplication_id: str) -> None:
         self.client.send_message(
             QueueUrl=self.queue_url,
             MessageBody=message_body(pizza),
             MessageGroupId=LINE_GROUP,
-            MessageDeduplicationId=pizza.id,
+            MessageDeduplicationId=deduplication_id,
         )
 
 
@@ -57,7 +65,7 @@ class SqsLineHead:
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=max(1, min(10, most)),
             WaitTimeSeconds=self.receive_wait_seconds if patient else 0,
-            MessageSystemAttributeNames=["SequenceNumber"],
+            MessageSystemAttributeNames=["SequenceNumber", "SentTimestamp"],
         )
         entries = []
         for message in response.get("Messages", []):
@@ -67,7 +75,9 @@ class SqsLineHead:
             except InvalidPizza:
                 self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
                 continue
-            sequence = message.get("Attributes", {}).get("SequenceNumber", "")
+            attributes = message.get("Attributes", {})
+            # When it joined (ms, SQS's clock), then SQS's own order: sortable, and readable in the oven table.
+            sequence = f"{int(attributes.get('SentTimestamp', 0)):013d}-{attributes.get('SequenceNumber', '')}"
             entries.append(LineEntry(pizza=pizza, sequence=sequence, receipt=message["ReceiptHandle"]))
         return entries
 

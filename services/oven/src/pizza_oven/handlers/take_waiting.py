@@ -43,7 +43,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.exception("baker stopped", extra={"reason": str(failure), "retry_in_secs": backoff})
         name = "BakingStartFailures" if isinstance(failure, StartFailed) else "BakerFailures"
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-        ports.bell.snooze([record["receiptHandle"] for record in records], backoff)
+        ports.snooze.snooze([record["receiptHandle"] for record in records], backoff)
         return {"batchItemFailures": [{"itemIdentifier": record["messageId"]} for record in records]}
     if served.unfinished:
         ports.bell.ring(f"continue-{context.aws_request_id}")

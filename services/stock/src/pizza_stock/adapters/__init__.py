@@ -1,1 +1,1 @@
-"""Where the stock domain meets AWS: the table, the deliveries bucket and the levels stream."""
+"""Adapters named after the ports they implement (``pizza_stock.ports``): DynamoDB, S3 and Kinesis."""

@@ -1,48 +1,73 @@
-"""The stock domain, pure Python: what a delivery, a batch, an ingredient level and a usage are."""
+"""The stock domain, pure Python (no boto3, no HTTP, no DynamoDB limits): ingredients and their batches,
+deliveries, usage, and the outcomes of each."""
 
+from pizza_stock.domain.commands import MAX_ITEMS, MAX_QUANTITY, UsageItem, UseIngredients
 from pizza_stock.domain.deliveries import (
+    MAX_DELIVERY_BYTES,
+    MAX_LINE_BYTES,
+    MAX_ROW_QUANTITY,
+    Delivery,
+    DeliveryConflict,
     DeliveryReport,
     Rejection,
     Row,
     batch_for,
-    conflict_report,
-    delivery_id,
-    group_for_writing,
     read_delivery,
 )
-from pizza_stock.domain.model import Batch, Level, Shortfall, Take, allocate_oldest_first, is_type_id
-from pizza_stock.domain.usage import (
-    Answer,
+from pizza_stock.domain.events import LevelChanged
+from pizza_stock.domain.model import (
+    NEVER,
+    Batch,
+    Ingredient,
+    Level,
+    Shortfall,
+    Take,
+    allocate_oldest_first,
+    is_type_id,
+)
+from pizza_stock.domain.outcomes import (
+    IngestOutcome,
+    IngestStatus,
     OutOfStock,
     StockBusy,
-    TooManyBatches,
+    StockUsed,
     TransactionIdReused,
-    UseIngredients,
-    plan_usage,
-    stock_used,
+    UsageAnswer,
 )
+from pizza_stock.domain.usage import IngredientChange, UsagePlan, plan_usage
 
 __all__ = [
-    "Answer",
+    "MAX_DELIVERY_BYTES",
+    "MAX_ITEMS",
+    "MAX_LINE_BYTES",
+    "MAX_QUANTITY",
+    "MAX_ROW_QUANTITY",
+    "NEVER",
     "Batch",
+    "Delivery",
+    "DeliveryConflict",
     "DeliveryReport",
+    "IngestOutcome",
+    "IngestStatus",
+    "Ingredient",
+    "IngredientChange",
     "Level",
+    "LevelChanged",
     "OutOfStock",
     "Rejection",
     "Row",
     "Shortfall",
     "StockBusy",
+    "StockUsed",
     "Take",
-    "TooManyBatches",
     "TransactionIdReused",
+    "UsageAnswer",
+    "UsageItem",
+    "UsagePlan",
     "UseIngredients",
     "allocate_oldest_first",
     "batch_for",
-    "conflict_report",
-    "delivery_id",
-    "group_for_writing",
     "is_type_id",
     "plan_usage",
     "read_delivery",
-    "stock_used",
 ]

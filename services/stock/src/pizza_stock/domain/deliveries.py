@@ -2,7 +2,15 @@
 
 The file is never held whole: bytes arrive in chunks, lines are cut from them one at a time, and each line
 becomes a :class:`Row` or a :class:`Rejection` with its line number (1-based, counting every physical
-line, the header and blank lines included) and the reason.
+line, the header and blank lines included) and the reason. Nothing in a line can stop the lines after it.
+
+Limits (each tested at its edge):
+
+- a file of at most ``MAX_DELIVERY_BYTES`` (8 MiB); a larger one is refused whole, with a report saying so;
+- a line of at most ``MAX_LINE_BYTES`` (4096) bytes without its line ending;
+- a quantity is a whole number from 1 to ``MAX_ROW_QUANTITY`` (1,000,000,000), leading zeros allowed;
+- ``expiresAt`` is a date ``YYYY-MM-DD`` up to ``9999-12-31`` (suppliers' "never expires"), or a date and
+  time ``YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]``; it must be in the future.
 """
 
 from __future__ import annotations
@@ -18,23 +26,39 @@ from pizza_stock.domain.model import Batch, is_type_id, removal_instant
 
 __all__ = [
     "HEADER",
+    "MAX_DELIVERY_BYTES",
     "MAX_LINE_BYTES",
+    "MAX_ROW_QUANTITY",
+    "Delivery",
+    "DeliveryConflict",
     "DeliveryReport",
     "Rejection",
     "Row",
     "batch_for",
-    "conflict_report",
-    "delivery_id",
-    "group_for_writing",
     "lines_of",
     "read_delivery",
 ]
 
 HEADER = ("typeid", "quantity", "expiresat")
+MAX_DELIVERY_BYTES = 8 * 1024 * 1024
 MAX_LINE_BYTES = 4096
+MAX_ROW_QUANTITY = 1_000_000_000
 _BOM = b"\xef\xbb\xbf"
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A file in the deliveries bucket: its key identifies the delivery, its checksum its content."""
+
+    bucket: str
+    key: str
+
+    @property
+    def delivery_id(self) -> str:
+        """Short, stable and opaque; the batch ids of the file's rows derive from it."""
+        return hashlib.sha256(f"{self.bucket}/{self.key}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -43,10 +67,7 @@ class Row:
     type_id: str
     quantity: int
     expires_at: date | datetime
-
-    @property
-    def removed_at(self) -> datetime:
-        return removal_instant(self.expires_at)
+    removed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -54,21 +75,12 @@ class Rejection:
     line: int
     reason: str
 
-    def as_dict(self) -> dict[str, object]:
-        return {"line": self.line, "reason": self.reason}
 
-
-def delivery_id(bucket: str, key: str) -> str:
-    """The object key identifies a delivery; its rows' batch ids derive from it (short, stable, opaque)."""
-    return hashlib.sha256(f"{bucket}/{key}".encode()).hexdigest()[:16]
-
-
-def batch_for(delivery: str, row: Row) -> Batch:
+def batch_for(delivery: Delivery, row: Row) -> Batch:
     """The batch a row becomes: its id is the delivery plus the line, so the same row is always the same batch."""
     return Batch(
         type_id=row.type_id,
-        batch_id=f"{delivery}:{row.line}",
-        quantity=row.quantity,
+        batch_id=f"d{delivery.delivery_id}l{row.line}",  # letters and digits only: it names a map key
         remaining=row.quantity,
         removed_at=row.removed_at,
     )
@@ -93,16 +105,18 @@ def lines_of(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes | None]]:
         while True:
             end = pending.find(b"\n")
             if end < 0:
-                if len(pending) > MAX_LINE_BYTES:
+                if len(pending) > MAX_LINE_BYTES + 1:
                     too_long, pending = True, b""  # keep memory bounded; the rest of the line is dropped
                 break
             line, pending = pending[:end], pending[end + 1 :]
-            yield number, None if too_long or len(line) > MAX_LINE_BYTES + 1 else line.removesuffix(b"\r")
+            line = line.removesuffix(b"\r")
+            yield number, None if too_long or len(line) > MAX_LINE_BYTES else line
             number, too_long = number + 1, False
     if first:
         pending = pending.removeprefix(_BOM)
     if pending or too_long:
-        yield number, None if too_long else pending.removesuffix(b"\r")
+        last = pending.removesuffix(b"\r")
+        yield number, None if too_long or len(last) > MAX_LINE_BYTES else last
 
 
 def _parse_expiry(text: str) -> date | datetime | None:
@@ -138,18 +152,27 @@ def _parse_row(number: int, fields: list[str], now: datetime) -> Row | Rejection
         return Rejection(number, f"expected 3 columns (typeId,quantity,expiresAt), found {len(fields)}")
     type_id, quantity_text, expires_text = fields
     if not is_type_id(type_id):
-        return Rejection(number, f"typeId {type_id!r} is not a lowercase slug (a-z, 0-9 and single hyphens)")
+        return Rejection(number, f"typeId {type_id[:80]!r} is not a lowercase slug (a-z, 0-9 and single hyphens)")
     if not _WHOLE_NUMBER.fullmatch(quantity_text):
-        return Rejection(number, f"quantity {quantity_text!r} is not a positive whole number")
-    quantity = int(quantity_text)
+        return Rejection(number, f"quantity {quantity_text[:80]!r} is not a positive whole number")
+    digits = quantity_text.lstrip("0")
+    if len(digits) > len(str(MAX_ROW_QUANTITY)) or int(digits or "0") > MAX_ROW_QUANTITY:
+        return Rejection(
+            number, f"quantity {quantity_text[:80]} is more than {MAX_ROW_QUANTITY:,} (the most one row may hold)"
+        )
+    quantity = int(digits or "0")
     if quantity <= 0:
         return Rejection(number, f"quantity must be positive, found {quantity}")
     expires_at = _parse_expiry(expires_text)
     if expires_at is None:
-        return Rejection(number, f"expiresAt {expires_text!r} is not an ISO date (YYYY-MM-DD)")
-    if removal_instant(expires_at) <= now:
+        return Rejection(number, f"expiresAt {expires_text[:80]!r} is not an ISO date (YYYY-MM-DD, up to 9999-12-31)")
+    try:
+        removed_at = removal_instant(expires_at)
+    except OverflowError:
+        return Rejection(number, f"expiresAt {expires_text} is after 9999-12-31 in UTC")
+    if removed_at <= now:
         return Rejection(number, f"expiresAt {expires_text} is in the past")
-    return Row(number, type_id, quantity, expires_at)
+    return Row(number, type_id, quantity, expires_at, removed_at)
 
 
 def read_delivery(chunks: Iterable[bytes], now: datetime) -> Iterator[Row | Rejection]:
@@ -162,21 +185,29 @@ def read_delivery(chunks: Iterable[bytes], now: datetime) -> Iterator[Row | Reje
         if isinstance(fields, Rejection):
             yield fields
         elif not (header_allowed and tuple(part.lower() for part in fields) == HEADER):
-            yield _parse_row(number, fields, now)
+            try:
+                yield _parse_row(number, fields, now)
+            except Exception as error:
+                yield Rejection(number, f"row could not be read: {type(error).__name__}")
         header_allowed = False
 
 
 @dataclass
 class DeliveryReport:
-    """What became of a delivery file; the same file always gives the same report."""
+    """What became of a delivery file; the same content always gives the same report.
 
-    bucket: str
-    key: str
+    ``refused`` is set when the file was not read at all (too large); ``uploads`` counts the uploads of this
+    content under the key (only the first added anything).
+    """
+
+    delivery: Delivery
+    checksum: str  # sha256 of the content, hex: an identical re-upload is recognised by it, not by the ETag
     etag: str
-    uploads: int = 1  # uploads of this content under this key; only the first added anything
+    uploads: int = 1
     accepted: int = 0
     quantities: dict[str, int] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
+    refused: str | None = None
 
     def count(self, parsed: Row | Rejection) -> None:
         if isinstance(parsed, Rejection):
@@ -185,49 +216,21 @@ class DeliveryReport:
             self.accepted += 1
             self.quantities[parsed.type_id] = self.quantities.get(parsed.type_id, 0) + parsed.quantity
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "status": "ingested",
-            "bucket": self.bucket,
-            "key": self.key,
-            "etag": self.etag,
-            "uploads": self.uploads,
-            "accepted": self.accepted,
-            "rejectedCount": len(self.rejected),
-            "quantities": dict(sorted(self.quantities.items())),
-            "rejected": [rejection.as_dict() for rejection in self.rejected],
-        }
+    def withdraw(self, row: Row, reason: str) -> None:
+        """A row counted as accepted that could not be stored after all."""
+        self.accepted -= 1
+        self.quantities[row.type_id] -= row.quantity
+        if not self.quantities[row.type_id]:
+            del self.quantities[row.type_id]
+        self.rejected.append(Rejection(row.line, reason))
+        self.rejected.sort(key=lambda rejection: rejection.line)
 
 
-def conflict_report(bucket: str, key: str, etag: str, delivered_etag: str) -> dict[str, object]:
-    """A changed file under a key already delivered: nothing of it is added."""
-    return {
-        "status": "conflict",
-        "bucket": bucket,
-        "key": key,
-        "etag": etag,
-        "accepted": 0,
-        "deliveredEtag": delivered_etag,
-        "message": (
-            f"{key} was already delivered with different content (etag {delivered_etag}); "
-            "nothing of this upload was added. Deliver new stock under a new key."
-        ),
-    }
+@dataclass(frozen=True)
+class DeliveryConflict:
+    """Different content under a key already delivered: nothing of it is added, the first report stays."""
 
-
-def group_for_writing(rows: Iterable[Row], max_rows: int, max_items: int) -> Iterator[list[Row]]:
-    """Rows in file order, in groups of at most ``max_rows``, whose rows plus distinct ingredients fit ``max_items``.
-
-    One group is written as one atomic transaction: the batches and each ingredient's aggregate once.
-    """
-    group: list[Row] = []
-    ingredients: set[str] = set()
-    for row in rows:
-        grows = 1 + (row.type_id not in ingredients)
-        if group and (len(group) >= max_rows or len(group) + len(ingredients) + grows > max_items):
-            yield group
-            group, ingredients = [], set()
-        group.append(row)
-        ingredients.add(row.type_id)
-    if group:
-        yield group
+    delivery: Delivery
+    checksum: str
+    delivered_checksum: str
+    etag: str

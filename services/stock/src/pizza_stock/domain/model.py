@@ -1,7 +1,8 @@
 """Ingredients, their batches, and taking usage from batches oldest best-before first (FEFO).
 
-An ingredient's level is the sum of what is left in its batches. Usage is taken from the batch that
-expires first, so when a batch expires only what remains of it leaves the kitchen.
+An ingredient's level is what is left in its batches that have not passed their best-before. Expiry is
+decided here, at the moment of reading, never left to DynamoDB's TTL (which can lag by days): a batch past
+its best-before is neither sold nor counted, whether or not anything has removed it yet.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 __all__ = [
     "MAX_TYPE_ID_LENGTH",
+    "NEVER",
     "Batch",
+    "Ingredient",
     "Level",
     "Shortfall",
     "Take",
@@ -23,6 +26,8 @@ __all__ = [
 ]
 
 MAX_TYPE_ID_LENGTH = 64
+# Suppliers write 9999-12-31 for "never expires": the last representable instant stands for it.
+NEVER = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -32,26 +37,66 @@ def is_type_id(text: str) -> bool:
 
 
 def removal_instant(expires_at: date | datetime) -> datetime:
-    """When a batch leaves the kitchen: a best-before date is usable through that day (UTC)."""
+    """When a batch leaves the kitchen: a best-before date is usable through that day (UTC).
+
+    Raises ``OverflowError`` for a time whose UTC instant is past the year 9999.
+    """
     if isinstance(expires_at, datetime):
         return expires_at.astimezone(UTC) if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
+    if expires_at >= NEVER.date():
+        return NEVER
     return datetime.combine(expires_at + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Batch:
-    """One delivered row: ``quantity`` arrived, ``remaining`` is still in the kitchen."""
+    """One delivered row of an ingredient; ``remaining`` is what is still in the kitchen."""
 
     type_id: str
     batch_id: str
-    quantity: int
     remaining: int
-    removed_at: datetime  # the best-before instant, when TTL takes the batch away
+    removed_at: datetime  # the best-before instant: from then on the batch is gone, whatever TTL does
+
+    def expired(self, now: datetime) -> bool:
+        return self.removed_at <= now
 
     @property
     def fefo_order(self) -> tuple[datetime, str]:
         """Earlier best-before first; the batch id breaks ties so every reader agrees on one order."""
         return (self.removed_at, self.batch_id)
+
+
+@dataclass(frozen=True)
+class Level:
+    """The level of one ingredient; ``version`` grows by one with every change of its batches."""
+
+    type_id: str
+    quantity: int
+    version: int
+
+
+@dataclass(frozen=True)
+class Ingredient:
+    """An ingredient with the batches it holds, as one consistent read saw them at ``version``."""
+
+    type_id: str
+    version: int
+    batches: tuple[Batch, ...] = ()
+
+    def usable(self, now: datetime) -> list[Batch]:
+        """Batches that can still be used, oldest best-before first."""
+        return sorted((b for b in self.batches if b.remaining > 0 and not b.expired(now)), key=lambda b: b.fefo_order)
+
+    def expired(self, now: datetime) -> list[Batch]:
+        """Batches past their best-before that are still held (TTL or the sweep will take them away)."""
+        return [b for b in self.batches if b.expired(now)]
+
+    def level(self, now: datetime) -> Level:
+        return Level(self.type_id, sum(b.remaining for b in self.usable(now)), self.version)
+
+    @classmethod
+    def never_delivered(cls, type_id: str) -> Ingredient:
+        return cls(type_id, version=0)
 
 
 @dataclass(frozen=True)
@@ -74,26 +119,12 @@ class Shortfall:
     requested: int
     available: int
 
-    def as_dict(self) -> dict[str, object]:
-        return {"typeId": self.type_id, "requested": self.requested, "available": self.available}
-
-
-@dataclass(frozen=True)
-class Level:
-    """The current level of one ingredient; ``version`` grows by one with every change."""
-
-    type_id: str
-    quantity: int
-    version: int
-
-    def as_dict(self) -> dict[str, object]:
-        return {"typeId": self.type_id, "quantity": self.quantity, "version": self.version}
-
 
 def allocate_oldest_first(type_id: str, requested: int, batches: Iterable[Batch]) -> list[Take] | Shortfall:
     """Takes covering ``requested`` from the batches expiring soonest, or the shortfall if they hold too little.
 
     Every batch before the last one taken is drained, so no batch is used while an older one has stock.
+    The caller passes only usable batches (:meth:`Ingredient.usable`).
     """
     if requested <= 0:
         raise ValueError(f"requested must be positive, got {requested}")

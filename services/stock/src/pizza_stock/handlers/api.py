@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
@@ -16,42 +15,44 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pizza_common.errors import InvalidInput
-from pizza_common.http import install_error_handlers, json_response
+from pizza_common.deadline import current
+from pizza_common.errors import InvalidInput, NotFound
+from pizza_common.http import install_error_handlers, json_body, json_response
 from pizza_common.observability import instrumented, metrics
-from pizza_common.settings import load
-from pizza_stock.adapters.table import StockTable
-from pizza_stock.domain import UseIngredients, is_type_id
-from pizza_stock.settings import TableSettings
-from pizza_stock.use_cases import level_of, use_ingredients
+from pizza_stock import bootstrap
+from pizza_stock.domain import is_type_id
+from pizza_stock.http import UsageRequest, level_body, usage_answer
+from pizza_stock.use_cases import level_of, levels, use_ingredients
 
 app = LambdaFunctionUrlResolver()
 install_error_handlers(app)
 
 
-@cache
-def _table() -> StockTable:
-    return StockTable(load(TableSettings).stock_table)
-
-
 @app.get("/stock")
-def list_levels() -> dict[str, Any]:
-    return {"items": [level.as_dict() for level in _table().all_levels()]}
+def list_levels() -> Response:
+    found = levels(datetime.now(UTC), bootstrap.api().pantry)
+    return json_response(200, {"items": [level_body(level) for level in found]})
 
 
 @app.get("/stock/<type_id>")
-def get_level(type_id: str) -> dict[str, Any]:
+def get_level(type_id: str) -> Response:
     if not is_type_id(type_id):
         raise InvalidInput(f"typeId: {type_id!r} is not a lowercase slug", details=[{"field": "typeId"}])
-    return level_of(type_id, _table()).as_dict()
+    level = level_of(type_id, datetime.now(UTC), bootstrap.api().pantry)
+    if level is None:
+        raise NotFound(f"no ingredient {type_id!r} has ever been delivered", details={"typeId": type_id})
+    return json_response(200, level_body(level))
 
 
 @app.post("/transactions")
 def post_transaction() -> Response:
-    request = UseIngredients.model_validate(app.current_event.json_body)
-    answer = use_ingredients(request, datetime.now(UTC), _table())
-    metrics.add_metric(name=f"Transactions{answer.status}", unit=MetricUnit.Count, value=1)
-    return json_response(answer.status, answer.body)
+    request = UsageRequest.model_validate(json_body(app))
+    usage = use_ingredients(request.command(), datetime.now(UTC), bootstrap.api().pantry, current())
+    status, body = usage_answer(usage.answer)
+    metrics.add_metric(name=f"Transactions{status}", unit=MetricUnit.Count, value=1)
+    if usage.contended:  # another usage changed an ingredient first: re-read and re-planned, not an error
+        metrics.add_metric(name="UsageContention", unit=MetricUnit.Count, value=usage.contended)
+    return json_response(status, body)
 
 
 @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -12,43 +11,31 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented, logger, metrics
-from pizza_common.settings import load
-from pizza_stock.adapters.deliveries_bucket import DeliveryBucket
-from pizza_stock.adapters.table import DeliveriesTable
-from pizza_stock.settings import TableSettings
+from pizza_stock import bootstrap
+from pizza_stock.domain import Delivery, IngestStatus
 from pizza_stock.use_cases import ingest_delivery
-
-
-@cache
-def _table() -> DeliveriesTable:
-    return DeliveriesTable(load(TableSettings).stock_table)
-
-
-@cache
-def _bucket() -> DeliveryBucket:
-    return DeliveryBucket()
 
 
 @instrumented()
 @event_source(data_class=S3Event)
 def handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
+    ports = bootstrap.ingest()
     outcomes = []
     for record in event.records:
         key = unquote_plus(record.s3.get_object.key)  # notifications URL-encode keys
         outcome = ingest_delivery(
-            bucket=record.s3.bucket.name,
-            key=key,
+            Delivery(record.s3.bucket.name, key),
             etag=record.s3.get_object.etag or None,
             version_id=record.s3.get_object.version_id,
             upload=record.s3.get_object.version_id or record.event_time,
             now=datetime.now(UTC),
-            table=_table(),
-            deliveries=_bucket(),
+            log=ports.log,
+            inbox=ports.inbox,
         )
         logger.info("delivery read", extra={"key": key, "outcome": outcome.status, "accepted": outcome.accepted})
         metrics.add_metric(name="RowsAccepted", unit=MetricUnit.Count, value=outcome.accepted)
         metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=outcome.rejected)
-        if outcome.status == "conflict":
-            metrics.add_metric(name="DeliveryConflicts", unit=MetricUnit.Count, value=1)
-        outcomes.append({"key": key, "status": outcome.status, "accepted": outcome.accepted})
+        if outcome.status in (IngestStatus.CONFLICT, IngestStatus.REFUSED):
+            metrics.add_metric(name=f"Deliveries{outcome.status.title()}", unit=MetricUnit.Count, value=1)
+        outcomes.append({"key": key, "status": str(outcome.status), "accepted": outcome.accepted})
     return {"deliveries": outcomes}

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pizza_stock.domain import Rejection, Row, group_for_writing, read_delivery
-from pizza_stock.domain.deliveries import MAX_LINE_BYTES, lines_of
+from pizza_stock.domain import Rejection, Row, read_delivery
+from pizza_stock.domain.deliveries import MAX_LINE_BYTES, MAX_ROW_QUANTITY, lines_of
+from pizza_stock.domain.model import NEVER, removal_instant
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -57,7 +58,8 @@ def test_every_valid_row_becomes_a_row_with_its_line_number_however_the_bytes_ar
     expected = []
     for offset, line in enumerate(lines):
         type_id, quantity, expires = line.split(",")
-        expected.append(Row(first_line + offset, type_id, int(quantity), date.fromisoformat(expires)))
+        best_before = date.fromisoformat(expires)
+        expected.append(Row(first_line + offset, type_id, int(quantity), best_before, removal_instant(best_before)))
     assert parsed == expected
 
 
@@ -117,7 +119,7 @@ def test_the_header_is_only_a_header_on_the_first_line_that_is_not_blank():
 
 def test_fields_may_be_quoted_and_padded():
     [row] = parse(b' "ham", 7 ,2027-01-01 \n')
-    assert row == Row(1, "ham", 7, date(2027, 1, 1))
+    assert row == Row(1, "ham", 7, date(2027, 1, 1), datetime(2027, 1, 2, tzinfo=UTC))
 
 
 def test_a_line_that_is_not_utf8_is_rejected_and_the_next_line_still_read():
@@ -149,11 +151,41 @@ def test_an_empty_file_or_a_lone_bom_has_no_rows():
     assert parse(b"\xef\xbb\xbf") == []
 
 
-@given(st.lists(st.tuples(type_ids, st.integers(1, 5)), max_size=300), st.integers(1, 80), st.integers(2, 100))
-def test_writing_groups_keep_file_order_and_fit_one_transaction(rows, max_rows, max_items):
-    row_objects = [Row(line, type_id, quantity, date(2027, 1, 1)) for line, (type_id, quantity) in enumerate(rows, 1)]
-    groups = list(group_for_writing(row_objects, max_rows, max_items))
-    assert [row for group in groups for row in group] == row_objects
-    for group in groups:
-        assert 1 <= len(group) <= max_rows
-        assert len(group) + len({row.type_id for row in group}) <= max_items
+# --- the limits, at their edges ---------------------------------------------------------------------------
+
+
+def test_the_largest_quantity_is_accepted_and_one_more_is_rejected_with_the_limit_named():
+    parsed = parse(f"ham,{MAX_ROW_QUANTITY},2027-01-01\nham,{MAX_ROW_QUANTITY + 1},2027-01-01\n".encode())
+    assert isinstance(parsed[0], Row) and parsed[0].quantity == MAX_ROW_QUANTITY
+    assert parsed[1] == Rejection(
+        2, f"quantity {MAX_ROW_QUANTITY + 1} is more than 1,000,000,000 (the most one row may hold)"
+    )
+
+
+def test_a_forty_digit_quantity_is_rejected_and_the_rows_after_it_are_read():
+    forty = "9" * 40
+    parsed = parse(f"ham,{forty},2027-01-01\nbasil,3,2027-01-01\nham,{'0' * 39}7,2027-01-01\n".encode())
+    assert isinstance(parsed[0], Rejection) and "more than 1,000,000,000" in parsed[0].reason
+    assert [(r.line, r.type_id, r.quantity) for r in parsed[1:]] == [(2, "basil", 3), (3, "ham", 7)]
+
+
+def test_9999_12_31_means_never_expires_and_is_accepted():
+    [row] = parse(b"salt,5,9999-12-31\n")
+    assert isinstance(row, Row)
+    assert row.removed_at == NEVER
+
+
+def test_times_past_9999_in_utc_or_dates_that_do_not_exist_are_rejected_not_crashed_on():
+    parsed = parse(b"salt,5,9999-12-31T23:00:00-05:00\nsalt,5,10000-01-01\nsalt,5,9999-13-01\nsalt,5,2027-01-01\n")
+    assert [type(result).__name__ for result in parsed] == ["Rejection", "Rejection", "Rejection", "Row"]
+    assert "after 9999-12-31" in parsed[0].reason
+
+
+def test_a_line_of_exactly_the_limit_is_read_and_one_byte_more_is_rejected():
+    padding = MAX_LINE_BYTES - len("ham,1,2027-01-01,")
+    exact = b"ham,1,2027-01-01," + b" " * padding  # 4 columns: read (and rejected for its columns), not "too long"
+    assert len(exact) == MAX_LINE_BYTES
+    parsed = parse(exact + b"\r\n" + exact + b"x\n" + b"ham,2,2027-01-01")
+    assert parsed[0] == Rejection(1, "expected 3 columns (typeId,quantity,expiresAt), found 4")
+    assert parsed[1] == Rejection(2, f"line is longer than {MAX_LINE_BYTES} bytes")
+    assert isinstance(parsed[2], Row) and parsed[2].line == 3

@@ -1,16 +1,17 @@
-"""Each Lambda handler on the events AWS sends it, against moto in process."""
+"""Each Lambda handler on the events AWS sends it, against moto in process: the edge, thin and whole."""
 
 from __future__ import annotations
 
+import base64
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from stock_helpers import BUCKET, LEVELS, TABLE, http_event, s3_event
 
-from pizza_common.dynamodb import to_item
-from pizza_stock.adapters.table import StockTable
+from pizza_common.dynamodb import from_item, to_item
+from pizza_stock.adapters.pantry import DynamoDbPantry
 
 
 def soon(days: int) -> str:
@@ -102,55 +103,145 @@ def stream_record(event_name: str, keys: dict, old: dict | None, new: dict | Non
     return record
 
 
-def oldest_batch_item(type_id: str) -> dict[str, Any]:
-    table = StockTable(TABLE)
-    items = table.client.query(
+def batch_rows(aws, type_id: str) -> list[dict[str, Any]]:
+    items = aws.client("dynamodb").query(
         TableName=TABLE,
         KeyConditionExpression="pk = :pk AND begins_with(sk, :b)",
         ExpressionAttributeValues={":pk": {"S": type_id}, ":b": {"S": "BATCH#"}},
     )["Items"]
-    from pizza_common.dynamodb import from_item
-
-    return from_item(items[0])
+    return [from_item(item) for item in items]
 
 
-def test_only_a_ttl_removal_of_a_batch_reduces_the_level_and_only_once(aws, context):
+def level(type_id: str) -> int:
+    [found] = DynamoDbPantry(TABLE).ingredients([type_id]).values()
+    return found.level(datetime.now(UTC)).quantity
+
+
+def test_only_a_ttl_removal_of_a_batch_takes_it_off_and_only_once(aws, context):
     from pizza_stock.handlers import expire
 
     deliver(aws, context, "c.csv", f"ham,5,{soon(1)}\nham,5,{soon(4)}\n")
-    old = oldest_batch_item("ham")
+    old = batch_rows(aws, "ham")[0]
     keys = {"pk": old["pk"], "sk": old["sk"]}
     by_user = stream_record("REMOVE", keys, old, None, ttl=False)
     by_ttl = stream_record("REMOVE", keys, old, None, ttl=True)
     assert expire.handler({"Records": [by_user]}, context) == {"batchItemFailures": []}
-    assert StockTable(TABLE).level("ham").quantity == 10
+    assert level("ham") == 10
     assert expire.handler({"Records": [by_ttl, by_ttl]}, context) == {"batchItemFailures": []}
-    assert StockTable(TABLE).level("ham").quantity == 5
+    assert level("ham") == 5
+
+
+def test_the_scheduled_sweep_takes_off_batches_past_their_best_before_once(aws, context):
+    from pizza_stock.handlers import expire
+
+    deliver(aws, context, "s.csv", f"ham,5,{soon(4)}\n")
+    dynamodb = aws.client("dynamodb")
+    past = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
+    dynamodb.update_item(  # a batch whose best-before has just passed, that TTL has not removed
+        TableName=TABLE,
+        Key={"pk": {"S": "ham"}, "sk": {"S": "AGGREGATE"}},
+        UpdateExpression="SET batches.#b = :b",
+        ExpressionAttributeNames={"#b": "gone"},
+        ExpressionAttributeValues={":b": {"L": [{"N": "7"}, {"N": str(past)}]}},
+    )
+    scheduled = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+    assert expire.handler(scheduled, context) == {"expired": 1}
+    assert expire.handler(scheduled, context) == {"expired": 0}
+    [ham] = DynamoDbPantry(TABLE).ingredients(["ham"]).values()
+    assert [b.batch_id for b in ham.batches] != ["gone"] and len(ham.batches) == 1
 
 
 def test_a_failing_expiry_record_is_reported_as_a_batch_item_failure(aws, context):
     from pizza_stock.handlers import expire
 
-    ghost = {"pk": "ham", "sk": "BATCH#x", "typeId": "ham", "batchId": "x", "quantity": 9, "remaining": 9}
-    ghost["expiresAtEpoch"] = 1_800_000_000
+    ghost = {"pk": "ham", "sk": "BATCH#x", "type_id": "ham", "quantity": 9}  # no batch_id: a broken image
     record = stream_record("REMOVE", {"pk": "ham", "sk": "BATCH#x"}, ghost, None, ttl=True)
     record["dynamodb"]["SequenceNumber"] = "42"
     ignored = stream_record("REMOVE", {"pk": "ham", "sk": "BATCH#y"}, ghost, None, ttl=False)
     assert expire.handler({"Records": [ignored, record]}, context) == {"batchItemFailures": [{"itemIdentifier": "42"}]}
 
 
-def test_every_level_change_is_broadcast_with_its_version(aws, context):
+def test_every_change_of_an_ingredient_is_broadcast_with_its_version_leaving_out_expired_batches(aws, context):
     from pizza_stock.handlers import broadcast
 
     keys = {"pk": "ham", "sk": "AGGREGATE"}
-    level = {"pk": "ham", "sk": "AGGREGATE", "typeId": "ham", "quantity": 12, "version": 3}
+    later = int((datetime.now(UTC) + timedelta(days=2)).timestamp())
+    past = int((datetime.now(UTC) - timedelta(days=2)).timestamp())
+    ham = {
+        "pk": "ham",
+        "sk": "AGGREGATE",
+        "type_id": "ham",
+        "version": 3,
+        "batches": {"a": [10, later], "b": [4, past]},
+    }
     batch_change = stream_record("MODIFY", {"pk": "ham", "sk": "BATCH#x"}, {}, {"remaining": 1}, ttl=False)
-    records = [stream_record("MODIFY", keys, level, level | {"quantity": 10, "version": 4}, ttl=False), batch_change]
+    created = stream_record("INSERT", keys, None, ham | {"version": 0, "batches": {}}, ttl=False)
+    emptied = stream_record("MODIFY", keys, ham, ham | {"version": 5}, ttl=False)
+    emptied["dynamodb"]["NewImage"]["batches"] = {}  # DynamoDB Local's rendering of an empty map
+    records = [created, stream_record("MODIFY", keys, ham, ham | {"version": 4}, ttl=False), batch_change, emptied]
     assert broadcast.handler({"Records": records}, context) == {"batchItemFailures": []}
     kinesis = aws.client("kinesis")
     shard = kinesis.describe_stream(StreamName=LEVELS)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = kinesis.get_shard_iterator(StreamName=LEVELS, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     got = kinesis.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
     assert [(r["PartitionKey"], json.loads(r["Data"])) for r in got] == [
-        ("ham", {"schemaVersion": 1, "typeId": "ham", "quantity": 10, "version": 4})
+        ("ham", {"schemaVersion": 1, "typeId": "ham", "quantity": 10, "version": 4}),
+        ("ham", {"schemaVersion": 1, "typeId": "ham", "quantity": 0, "version": 5}),
     ]
+
+
+# --- the one error shape, whatever the body -----------------------------------------------------------------
+
+
+def raw_post(context, body: str, base64_encoded: bool = False) -> tuple[int, Any]:
+    from pizza_stock.handlers import api
+
+    event = http_event("POST", "/transactions", raw_body=body)
+    event["isBase64Encoded"] = base64_encoded
+    answer = api.handler(event, context)
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def test_a_body_nested_ten_thousand_deep_is_a_400_in_the_error_shape(aws, context):
+    status, body = raw_post(context, "[" * 10_000 + "]" * 10_000)
+    assert status == 400
+    assert body["error"] == "InvalidInput"
+    assert "nests 10000 levels deep" in body["message"]
+
+
+def test_a_base64_body_that_is_not_utf8_is_a_400_in_the_error_shape(aws, context):
+    status, body = raw_post(context, base64.b64encode(b"\xff\xfe{}").decode(), base64_encoded=True)
+    assert (status, body["error"]) == (400, "InvalidInput")
+    assert "not UTF-8" in body["message"]
+    status, body = raw_post(context, "not base64!", base64_encoded=True)
+    assert (status, body["error"]) == (400, "InvalidInput")
+
+
+def test_a_base64_body_that_is_valid_json_is_read(aws, context):
+    deliver(aws, context, "b64.csv", f"ham,3,{soon(2)}\n")
+    payload = json.dumps({"transactionId": "b64", "items": [{"typeId": "ham", "quantity": 1}]}).encode()
+    status, body = raw_post(context, base64.b64encode(payload).decode(), base64_encoded=True)
+    assert (status, body["levels"]) == (201, [{"typeId": "ham", "quantity": 2, "version": 2}])
+
+
+def test_an_unexpected_error_is_a_500_in_the_error_shape_without_the_exception(aws, context, monkeypatch):
+    from pizza_stock.adapters import pantry
+
+    def broken(self, type_ids):  # type: ignore[no-untyped-def]
+        raise KeyError("secret-internal-detail")
+
+    monkeypatch.setattr(pantry.DynamoDbPantry, "all_ingredients", broken)
+    status, body = call_api(context, "GET", "/stock")
+    assert status == 500
+    assert body["error"] == "InternalError"
+    assert set(body) == {"error", "message", "details"}
+    assert "secret" not in json.dumps(body)
+
+
+def test_a_route_that_does_not_exist_is_a_404_in_the_error_shape(aws, context):
+    from pizza_stock.handlers import api
+
+    event = http_event("GET", "/nowhere")
+    answer = api.handler(event, context)
+    assert answer["statusCode"] == 404
+    assert json.loads(answer["body"])["error"] == "NotFound"

@@ -1,4 +1,4 @@
-"""Usage is taken oldest best-before first, and a usage is taken whole or refused whole."""
+"""Usage is taken oldest best-before first from batches still usable, and a usage is taken whole or refused whole."""
 
 from __future__ import annotations
 
@@ -11,19 +11,22 @@ from pydantic import ValidationError
 
 from pizza_stock.domain import (
     Batch,
+    Ingredient,
+    Level,
     OutOfStock,
     Shortfall,
-    TooManyBatches,
+    UsagePlan,
     UseIngredients,
     allocate_oldest_first,
     plan_usage,
 )
+from pizza_stock.http import UsageRequest
 
 START = datetime(2027, 1, 1, tzinfo=UTC)
 
 
 def batch(batch_id: str, remaining: int, days: int, type_id: str = "ham") -> Batch:
-    return Batch(type_id, batch_id, quantity=remaining, remaining=remaining, removed_at=START + timedelta(days=days))
+    return Batch(type_id, batch_id, remaining=remaining, removed_at=START + timedelta(days=days))
 
 
 batches = st.lists(
@@ -70,25 +73,57 @@ def test_allocation_takes_exactly_what_was_asked_oldest_first_or_reports_the_sho
 
 
 def request(*items: tuple[str, int], transaction_id: str = "t-1") -> UseIngredients:
-    return UseIngredients.model_validate(
+    return UsageRequest.model_validate(
         {"transactionId": transaction_id, "items": [{"typeId": t, "quantity": q} for t, q in items]}
-    )
+    ).command()
+
+
+def stock(**batches: list[Batch]) -> dict[str, Ingredient]:
+    return {type_id: Ingredient(type_id, 3, tuple(held)) for type_id, held in batches.items()}
+
+
+BEFORE = START - timedelta(days=1)
 
 
 def test_a_plan_refuses_every_short_item_at_once():
-    stock = {"ham": [batch("a", 5, 1)], "basil": [batch("b", 1, 1, "basil")]}
-    with pytest.raises(OutOfStock) as refused:
-        plan_usage(request(("ham", 6), ("basil", 1), ("olive", 1)), stock)
-    assert refused.value.details["shortfalls"] == [
-        {"typeId": "ham", "requested": 6, "available": 5},
-        {"typeId": "olive", "requested": 1, "available": 0},
+    refused = plan_usage(
+        request(("ham", 6), ("basil", 1), ("olive", 1)),
+        stock(ham=[batch("a", 5, 1)], basil=[batch("b", 1, 1, "basil")]),
+        BEFORE,
+    )
+    assert refused == OutOfStock("t-1", (Shortfall("ham", 6, 5), Shortfall("olive", 1, 0)))
+
+
+def test_a_plan_says_what_each_ingredient_holds_after_it_at_the_next_version():
+    plan = plan_usage(request(("ham", 6)), stock(ham=[batch("a", 5, 1), batch("b", 5, 2)]), BEFORE)
+    assert isinstance(plan, UsagePlan)
+    assert plan.outcome.levels == (Level("ham", 4, 4),)
+    assert [(take.batch.batch_id, take.quantity, take.drains) for take in plan.changes[0].takes] == [
+        ("a", 5, True),
+        ("b", 1, False),
     ]
 
 
-def test_a_plan_that_would_change_more_than_one_transaction_holds_is_refused():
-    stock = {"ham": [batch(f"b{i}", 1, i) for i in range(120)]}
-    with pytest.raises(TooManyBatches):
-        plan_usage(request(("ham", 99)), stock)
+def test_a_batch_past_its_best_before_is_never_sold_nor_counted_though_still_held():
+    held = stock(ham=[batch("old", 10, 1), batch("new", 3, 5)])
+    after_the_first = START + timedelta(days=1)
+    assert held["ham"].level(after_the_first) == Level("ham", 3, 3)
+    assert plan_usage(request(("ham", 4)), held, after_the_first) == OutOfStock("t-1", (Shortfall("ham", 4, 3),))
+    plan = plan_usage(request(("ham", 3)), held, after_the_first)
+    assert isinstance(plan, UsagePlan)
+    assert [take.batch.batch_id for take in plan.changes[0].takes] == ["new"]
+
+
+def test_a_batch_is_usable_until_the_instant_of_its_best_before():
+    held = stock(ham=[batch("a", 2, 1)])
+    assert held["ham"].level(START + timedelta(days=1, microseconds=-1)).quantity == 2
+    assert held["ham"].level(START + timedelta(days=1)).quantity == 0
+
+
+def test_a_usage_of_hundreds_of_batches_is_one_plan_no_transaction_limit_in_the_domain():
+    plan = plan_usage(request(("ham", 150)), stock(ham=[batch(f"b{i}", 1, 1 + i) for i in range(200)]), BEFORE)
+    assert isinstance(plan, UsagePlan)
+    assert len(plan.changes[0].takes) == 150
 
 
 @pytest.mark.parametrize(
@@ -102,6 +137,7 @@ def test_a_plan_that_would_change_more_than_one_transaction_holds_is_refused():
         ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": 1.5}]}, "items.0.quantity"),
         ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": "2"}]}, "items.0.quantity"),
         ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": True}]}, "items.0.quantity"),
+        ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": 10**40}]}, "items.0.quantity"),
         ({"transactionId": "t", "items": [{"typeId": "Ham", "quantity": 1}]}, "items.0.typeId"),
         ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": q} for q in (1, 2)]}, "items"),
         ({"transactionId": "t", "items": [{"typeId": "ham", "quantity": 1}], "extra": 1}, "extra"),
@@ -109,7 +145,7 @@ def test_a_plan_that_would_change_more_than_one_transaction_holds_is_refused():
 )
 def test_an_invalid_usage_names_the_wrong_field_and_only_it(body, field):
     with pytest.raises(ValidationError) as invalid:
-        UseIngredients.model_validate(body)
+        UsageRequest.model_validate(body)
     assert [".".join(str(part) for part in error["loc"]) for error in invalid.value.errors()] == [field]
 
 

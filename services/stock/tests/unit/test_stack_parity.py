@@ -8,7 +8,7 @@ import pytest
 
 from pizza_stock.stack import stack
 
-MODULE = Path(__file__).resolve().parents[3] / "terraform" / "modules" / "stock"
+MODULE = Path(__file__).resolve().parents[4] / "terraform" / "modules" / "stock"
 
 
 def test_the_local_stack_and_the_terraform_module_describe_the_same_resources():

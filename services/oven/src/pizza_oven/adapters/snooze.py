@@ -1,0 +1,25 @@
+"""The :class:`~pizza_oven.ports.Snooze` port: the wake-ups a failed baker received come back after a backoff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["SqsSnooze"]
+
+
+class SqsSnooze:
+    """Changes the visibility of received wake-ups, so they return in seconds, not the visibility timeout."""
+
+    def __init__(self, queue_url: str, client: Any) -> None:
+        self.queue_url = queue_url
+        self.client = client
+
+    def snooze(self, receipts: list[str], seconds: int) -> None:
+        for start in range(0, len(receipts), 10):
+            self.client.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": receipt, "VisibilityTimeout": seconds}
+                    for index, receipt in enumerate(receipts[start : start + 10])
+                ],
+            )

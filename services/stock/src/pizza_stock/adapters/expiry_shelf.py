@@ -1,0 +1,68 @@
+"""The :class:`~pizza_stock.ports.ExpiryShelf` on the stock table (the expire function): batches past their
+best-before leave their ingredient's row, each once. Layout: :mod:`pizza_stock.adapters.items`."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from pizza_common import aws
+from pizza_common.deadline import current
+from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
+from pizza_common.dynamodb import Update, from_item, get, retrying, write
+from pizza_stock.adapters.items import LEVELS_INDEX, LEVELS_PARTITION, ingredient_from, ingredient_key
+from pizza_stock.domain import Batch, Ingredient
+
+__all__ = ["DynamoDbExpiryShelf"]
+
+
+class DynamoDbExpiryShelf:
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.name = table_name
+        self.client = client or aws.client("dynamodb")
+
+    def ingredients_holding_expired(self, now: datetime) -> list[Ingredient]:
+        """From the levels index: one row per ingredient, so a sweep reads as many rows as there are ingredients."""
+        query: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": LEVELS_INDEX,
+            "KeyConditionExpression": "levels_partition = :levels",
+            "ExpressionAttributeValues": {":levels": {"S": LEVELS_PARTITION}},
+        }
+        holding: list[Ingredient] = []
+        while True:
+            page = retrying(lambda: self.client.query(**query))
+            for item in page.get("Items", []):
+                ingredient = ingredient_from(from_item(item))
+                if ingredient.expired(now):
+                    holding.append(ingredient)
+            if "LastEvaluatedKey" not in page:
+                return holding
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def remove(self, type_id: str, batch_ids: Collection[str]) -> list[Batch]:
+        """Read the ingredient, remove those of the batches it still holds, only if it did not change meanwhile."""
+        deadline = current()
+        attempt = 0
+        while True:
+            found = get(self.client, self.name, ingredient_key(type_id))
+            if found is None:
+                return []
+            ingredient = ingredient_from(found)
+            held = [batch for batch in ingredient.batches if batch.batch_id in set(batch_ids)]
+            if not held:
+                return []
+            removal = Update(
+                self.name,
+                ingredient_key(type_id),
+                "SET #version = :next REMOVE " + ", ".join(f"#batches.#b{n}" for n in range(len(held))),
+                condition="#version = :read",
+                values={":read": ingredient.version, ":next": ingredient.version + 1},
+                names={f"#b{n}": batch.batch_id for n, batch in enumerate(held)},
+            )
+            if not isinstance(write(self.client, removal), WriteConditionFailed):
+                return held
+            if not deadline.pause(attempt):  # usage kept changing the ingredient: the event source retries
+                raise TimeoutError(f"{type_id} kept changing while its expired batches were removed")
+            attempt += 1
