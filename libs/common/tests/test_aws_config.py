@@ -38,9 +38,7 @@ def test_clients_take_the_function_timeout_from_the_environment(monkeypatch):
 
 def test_an_instrumented_handler_runs_within_its_invocations_remaining_time(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    from pizza_common.observability import instrumented, metrics
-
-    monkeypatch.setattr(metrics.provider, "namespace", "Test")  # the cold-start metric needs one
+    from pizza_common.observability import instrumented
 
     class Context:
         function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id = "f", 128, "arn", "r"
