@@ -47,11 +47,12 @@ def main() -> int:
     from pizza_reservations.client import ReservationsClient
     from pizza_reservations.orders.client import OrdersClient
     from pizza_reservations.orders.stack import stack as orders_stack
+    from pizza_place.shared_stack import stack as shared_stack
     from pizza_reservations.stack import stack as reservations_stack
 
     with (
         tempfile.TemporaryDirectory() as state_dir,
-        LocalCloud([reservations_stack(), orders_stack()], state_dir=state_dir) as cloud,
+        LocalCloud([shared_stack(), reservations_stack(), orders_stack()], state_dir=state_dir) as cloud,
     ):
         os.environ.update(
             AWS_ENDPOINT_URL=cloud.endpoint,

@@ -34,7 +34,7 @@ variable "deletion_protection_enabled" {
   default     = true
 }
 
-variable "archive_force_destroy" {
+variable "force_destroy" {
   description = "Let `terraform destroy` empty and delete the archive bucket (test environments only)."
   type        = bool
   default     = false

@@ -19,7 +19,7 @@ locals {
   order_book_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
   # The purchase orders (adapters/purchase_orders.py): the order and its OPEN# guard put, updated and
   # deleted in transactions, items' stock statuses updated, the list scanned.
-  purchase_order_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Scan"]
+  purchase_order_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
 }
 
 data "aws_iam_policy_document" "intake" {
@@ -123,7 +123,7 @@ data "aws_iam_policy_document" "steps" {
 
   statement {
     sid       = "AppendReservationEvents"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [local.reservations_table_arn.events, local.reservations_table_arn.requests]
   }
 
