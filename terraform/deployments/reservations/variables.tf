@@ -5,7 +5,7 @@ variable "region" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every physical name (`{prefix}-reservations-{thing}`); one prefix per environment, unique per account (S3 bucket names are global)."
+  description = "Prefix of every physical name (`{prefix}-reservations-{thing}`); one prefix per environment (the archive bucket adds account and region)."
   type        = string
   default     = "pizza"
 }
