@@ -44,10 +44,10 @@ def main() -> int:
 
     from localcloud.cloud import LocalCloud
     from localcloud.polling import eventually
+    from pizza_place.shared_stack import stack as shared_stack
     from pizza_reservations.client import ReservationsClient
     from pizza_reservations.orders.client import OrdersClient
     from pizza_reservations.orders.stack import stack as orders_stack
-    from pizza_place.shared_stack import stack as shared_stack
     from pizza_reservations.stack import stack as reservations_stack
 
     with (

@@ -156,7 +156,6 @@ data "aws_iam_policy_document" "projection" {
     actions = [
       "dynamodb:GetItem",
       "dynamodb:PutItem",
-      "dynamodb:Scan",
       "dynamodb:UpdateItem",
     ]
     resources = [aws_dynamodb_table.items.arn]
