@@ -119,7 +119,7 @@ down: ## stop the local cloud started by `make up`
 # integration tests read (LOCALCLOUD_OUTPUTS=$(OUTPUTS) make test-integration); see terraform/README.md.
 OUTPUTS_DIR ?= build/terraform-outputs
 OUTPUTS ?= build/outputs.json
-DEPLOYMENTS ?= shared stock oven
+DEPLOYMENTS ?= shared stock oven reservations orders
 ENDPOINT ?=
 REGION ?= $(or $(AWS_REGION),us-east-1)
 outputs: install ## the integration tests' outputs file from `terraform output -json` of each root (OUTPUTS_DIR, ENDPOINT)

@@ -44,6 +44,7 @@ def main() -> int:
 
     from localcloud.cloud import LocalCloud
     from localcloud.polling import eventually
+    from pizza_place.shared_stack import stack as shared_stack
     from pizza_reservations.client import ReservationsClient
     from pizza_reservations.orders.client import OrdersClient
     from pizza_reservations.orders.stack import stack as orders_stack
@@ -51,7 +52,7 @@ def main() -> int:
 
     with (
         tempfile.TemporaryDirectory() as state_dir,
-        LocalCloud([reservations_stack(), orders_stack()], state_dir=state_dir) as cloud,
+        LocalCloud([shared_stack(), reservations_stack(), orders_stack()], state_dir=state_dir) as cloud,
     ):
         os.environ.update(
             AWS_ENDPOINT_URL=cloud.endpoint,

@@ -49,11 +49,13 @@ READS = ("GetItem", "Query", "BatchGetItem", "Scan")
 
 @contextmanager
 def reservations_cloud(state_dir: str) -> Any:
-    """A LocalCloud with the reservations stack, no event sources (only the synchronous path is measured)."""
+    """A LocalCloud with the shared and reservations stacks, no event sources (only the synchronous path is
+    measured)."""
     from localcloud.cloud import LocalCloud
+    from pizza_place.shared_stack import stack as shared_stack
     from pizza_reservations.stack import stack
 
-    with LocalCloud([stack()], state_dir=state_dir, start_sources=False) as cloud:
+    with LocalCloud([shared_stack(), stack()], state_dir=state_dir, start_sources=False) as cloud:
         os.environ.update(
             AWS_ENDPOINT_URL=cloud.endpoint,
             AWS_REGION=cloud.region,

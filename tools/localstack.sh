@@ -12,8 +12,9 @@ set -euo pipefail
 
 action=${1:?usage: tools/localstack.sh apply|destroy}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-# The order of applies: the shared bus and alarm topic first, the services after (they look them up).
-roots=(shared stock oven)
+# The order of applies: the shared bus and alarm topic first, the services after (they look them up);
+# orders after reservations, whose outputs it takes (and destroyed before it: the reverse order).
+roots=(shared stock oven reservations orders)
 
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test}
 export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
@@ -35,13 +36,30 @@ in_root() {
   (cd "$repo/terraform/deployments/$root" && "$@")
 }
 
+# The variables a root takes from another root's outputs, as -var arguments (read from that root's state).
+# On destroy a missing output (reservations never applied) gives an empty value: there is nothing to destroy.
+root_vars=()
+output_of() {
+  in_root "$1" tflocal output -raw "$2" 2>/dev/null || [[ $action == destroy ]]
+}
+outputs_of() {
+  local root=$1
+  root_vars=()
+  if [[ $root == orders ]]; then
+    in_root reservations tflocal init -input=false -reconfigure -backend-config=backend.localstack.hcl >/dev/null
+    root_vars+=("-var=reservations_commands_queue_url=$(output_of reservations commands_queue_url)")
+    root_vars+=("-var=reservations_archive_bucket=$(output_of reservations archive_bucket)")
+  fi
+}
+
 case $action in
   apply)
     mkdir -p "$repo/build/terraform-outputs"
     for root in "${roots[@]}"; do
       # Its own backend config, always: without it tflocal gives every root the same state.
+      outputs_of "$root"
       in_root "$root" tflocal init -input=false -reconfigure -backend-config=backend.localstack.hcl
-      in_root "$root" tflocal apply -input=false -auto-approve -var-file=localstack.tfvars
+      in_root "$root" tflocal apply -input=false -auto-approve -var-file=localstack.tfvars "${root_vars[@]}"
       in_root "$root" tflocal output -json > "$repo/build/terraform-outputs/$root.json"
     done
     make -C "$repo" --no-print-directory outputs ENDPOINT="$AWS_ENDPOINT_URL" REGION="$AWS_REGION" \
@@ -50,8 +68,9 @@ case $action in
   destroy)
     for ((i = ${#roots[@]} - 1; i >= 0; i--)); do
       root=${roots[i]}
+      outputs_of "$root"
       in_root "$root" tflocal init -input=false -reconfigure -backend-config=backend.localstack.hcl
-      in_root "$root" tflocal destroy -input=false -auto-approve -var-file=localstack.tfvars
+      in_root "$root" tflocal destroy -input=false -auto-approve -var-file=localstack.tfvars "${root_vars[@]}"
     done
     ;;
   *)

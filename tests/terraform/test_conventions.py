@@ -109,3 +109,26 @@ def test_the_local_clouds_shared_stack_is_what_deployments_shared_makes() -> Non
     shared = _stacks()["shared"]
     assert compare(shared("pizza"), TERRAFORM / "deployments" / "shared") == []  # type: ignore[operator]
     assert compare(shared("acme"), TERRAFORM / "deployments" / "shared", {"name_prefix": "acme"}) == []  # type: ignore[operator]
+
+
+def test_every_resource_a_stack_names_is_declared_by_exactly_one_installed_stack() -> None:
+    """The local cloud starts every entry point together, as the roots are applied together: a stack naming
+    the shared bus (`${bus.pizza-shared-events.name}`, a rule on it) finds it declared once, by the shared
+    stack only, as terraform/deployments/shared alone makes it."""
+    import re
+
+    stacks = [build("pizza") for build in _stacks().values()]  # type: ignore[operator]
+    kinds = {"bucket": "buckets", "table": "tables", "stream": "streams", "queue": "queues", "topic": "topics",
+             "bus": "event_buses", "function": "functions", "state_machine": "state_machines"}  # fmt: skip
+    declared: dict[tuple[str, str], list[str]] = {}
+    for stack in stacks:
+        for kind, field in kinds.items():
+            for resource in getattr(stack, field):
+                declared.setdefault((kind, resource.name), []).append(stack.name)
+    assert {key: names for key, names in declared.items() if len(names) > 1} == {}
+    for stack in stacks:
+        text = stack.model_dump_json()
+        named = set(re.findall(r"\$\{(\w+)\.([^.}]+)\.\w+\}", text))
+        named |= {("bus", rule.event_bus) for rule in stack.rules if rule.event_bus != "default"}
+        assert {key for key in named if key not in declared} == set(), stack.name
+    assert declared[("bus", "pizza-shared-events")] == ["shared"]

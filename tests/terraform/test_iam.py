@@ -74,6 +74,62 @@ def test_a_new_call_in_the_code_without_its_grant_is_reported(bakery: Bakery) ->
     ]
 
 
+def test_a_method_of_a_reached_class_that_nothing_names_calls_nothing(bakery: Bakery) -> None:
+    """Methods are reached by name: a class's unused method does not count (an intake reading its order book
+    through `get` never needs the book's `place`)."""
+    bakery.edit(
+        "src/pizza_bakery/adapters.py",
+        "    def add(self, loaf_id: str, count: int) -> None:\n",
+        "    def forget(self, loaf_id: str) -> None:\n"
+        "        self._dynamodb.delete_item(TableName=self._table, Key={})\n\n"
+        "    def add(self, loaf_id: str, count: int) -> None:\n",
+    )
+    assert "dynamodb:DeleteItem" not in analyse("pizza_bakery.handlers.receive.handler", bakery.roots).actions()
+    assert _iam(bakery) == []
+    bakery.edit(
+        "src/pizza_bakery/handlers/receive.py",
+        "        Loaves().add(",
+        "        Loaves().forget(s3['object']['key'])\n        Loaves().add(",
+    )
+    assert _iam(bakery) == [
+        "module.receive (pizza-bakery-receive): the code calls dynamodb.delete_item "
+        "but the policy does not grant dynamodb:DeleteItem"
+    ]
+
+
+def test_a_transaction_through_pizza_common_dynamodb_needs_each_kind_of_item_it_holds(bakery: Bakery) -> None:
+    """pizza_common.dynamodb.transact with a ConditionCheck needs dynamodb:ConditionCheckItem; one without
+    needs only what its items are (here an Update)."""
+    raw = bakery.root / "src" / "pizza_bakery" / "adapters.py"
+    start = raw.read_text().index("        self._dynamodb.transact_write_items(")
+    end = raw.read_text().index("\n\n\ndef delivery")
+    toolkit = (
+        "        transact(\n"
+        "            self._dynamodb,\n"
+        "            [Update(self._table, {'loafId': loaf_id}, 'ADD n :n', values={':n': count}),\n"
+        "             ConditionCheck(self._table, {'loafId': 'oven'}, 'attribute_exists(loafId)')],\n"
+        "        )"
+    )
+    bakery.edit("src/pizza_bakery/adapters.py", raw.read_text()[start:end], toolkit)
+    bakery.edit(
+        "src/pizza_bakery/adapters.py",
+        "from pizza_common import aws\n",
+        "from pizza_common import aws\nfrom pizza_common.dynamodb import ConditionCheck, Update, transact\n",
+    )
+    actions = analyse("pizza_bakery.handlers.receive.handler", bakery.roots).actions()
+    assert {a for a in actions if a.startswith("dynamodb:")} == {"dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"}
+    assert _iam(bakery) == []
+    bakery.edit(
+        "src/pizza_bakery/adapters.py",
+        ",\n             ConditionCheck(self._table, {'loafId': 'oven'}, 'attribute_exists(loafId)')",
+        "",
+    )
+    assert _iam(bakery) == [
+        "module.receive (pizza-bakery-receive): the policy grants dynamodb:ConditionCheckItem, which nothing calls "
+        "(not the code, not its event sources, not tests/terraform/iam_allowlist.yaml)"
+    ]
+
+
 def test_an_action_granted_that_nothing_calls_is_reported(bakery: Bakery) -> None:
     bakery.edit("terraform/iam.tf", '["states:StartExecution"]', '["states:StartExecution", "states:StopExecution"]')
     [problem] = _iam(bakery)

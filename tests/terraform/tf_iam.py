@@ -1,9 +1,10 @@
 """Each function's IAM policy grants every action its code calls, and nothing that nothing calls.
 
 What the code calls: from a function's handler, follow (by AST, without running anything) the names it uses
-into the modules of its own service package and pizza_common, at the level of top-level functions and
-classes. In what is reachable, ``client("dynamodb")`` (``aws.client``, ``boto3.client``) names a service
-and ``<anything>.update_item(...)`` an operation of it; botocore's service model turns the method into its
+into the modules of its own service package and pizza_common, at the level of top-level functions and of
+classes' methods (a method is reached when something reached names it: ``book.get(...)`` reaches ``get``).
+In what is reachable, ``client("dynamodb")`` (``aws.client``, ``boto3.client``) names a service and
+``<anything>.update_item(...)`` an operation of it; botocore's service model turns the method into its
 operation and its IAM action (``dynamodb:UpdateItem``), with the exceptions IAM makes listed below.
 
 What the wiring needs: the actions Lambda's pollers take with the function's role for its event source
@@ -259,18 +260,34 @@ def analyse(handler: str, roots: Iterable[Path] = SOURCE_ROOTS, follow: tuple[st
     if function in entry.definitions:
         pending.append((entry, entry.definitions[function]))
 
+    # A class's methods are reached by name: a method runs only if something reached names it (`book.get`
+    # reaches every reached class's `get`, never its `place`). Dunder methods run implicitly: always reached.
+    methods: dict[str, list[tuple[_ModuleInfo, ast.AST]]] = {}
+
+    def name_used(name: str) -> None:
+        code.names.add(name)
+        pending.extend(methods.pop(name, []))
+
     while pending:
         module, node = pending.pop()
         if id(node) in visited:
             continue
         visited.add(id(node))
+        if isinstance(node, ast.ClassDef):
+            for method in _methods(node):
+                # A decorated method (`@field_validator(...)`) may be called by the library it registers with.
+                called_by_library = any(isinstance(d, ast.Call) for d in method.decorator_list)
+                if method.name.startswith("__") or called_by_library or method.name in code.names:
+                    pending.append((module, method))
+                else:
+                    methods.setdefault(method.name, []).append((module, method))
         # Annotations call nothing: `operation: Put | Update | Delete` must not reach Delete's actions.
         annotations = {id(part) for note in _annotations(node) for part in ast.walk(note)}
-        for inner in ast.walk(node):
+        for inner in _walk(node):
             if id(inner) in annotations:
                 continue
             if isinstance(inner, ast.Name):
-                code.names.add(inner.id)
+                name_used(inner.id)
                 if inner.id in module.definitions:
                     pending.append((module, module.definitions[inner.id]))
                 elif inner.id in module.imports:
@@ -280,7 +297,7 @@ def analyse(handler: str, roots: Iterable[Path] = SOURCE_ROOTS, follow: tuple[st
                     else:
                         reach_module(source)
             elif isinstance(inner, ast.Attribute):
-                code.names.add(inner.attr)
+                name_used(inner.attr)
                 chain = _dotted(inner)
                 if chain and chain[0] in module.imports:
                     source, symbol = module.imports[chain[0]]
@@ -304,6 +321,28 @@ def analyse(handler: str, roots: Iterable[Path] = SOURCE_ROOTS, follow: tuple[st
 
 
 _METHOD = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
+
+
+def _methods(node: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [part for part in node.body if isinstance(part, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def _walk(node: ast.AST) -> list[ast.AST]:
+    """``ast.walk`` of a reached node; of a class, all but its methods' bodies (reached by name, see analyse)."""
+    if not isinstance(node, ast.ClassDef):
+        return list(ast.walk(node))
+    method_ids = {id(method) for method in _methods(node)}
+    found: list[ast.AST] = [node]
+    for part in [*node.bases, *node.keywords, *node.decorator_list, *node.body]:
+        if id(part) in method_ids:
+            # Its decorators and defaults are evaluated when the class is made.
+            assert isinstance(part, ast.FunctionDef | ast.AsyncFunctionDef)
+            for outer in [*part.decorator_list, *part.args.defaults, *part.args.kw_defaults]:
+                if outer is not None:
+                    found.extend(ast.walk(outer))
+        else:
+            found.extend(ast.walk(part))
+    return found
 
 
 def _is_type_union(node: ast.AST) -> bool:

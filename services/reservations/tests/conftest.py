@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from localcloud.stack import EventBus, Stack
 from localcloud.testing import moto_stack
 
 # tests/fakes.py is imported as a plain module by the test files below it.
@@ -20,15 +21,18 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 @pytest.fixture
 def aws(monkeypatch):
-    """moto in process with what ``stack("test")`` declares (tables, bucket, queues, stream, bus), every
-    function's variables set, and the composition roots and clients made afresh (so they reach moto)."""
+    """moto in process with what ``stack("test")`` declares (tables, bucket, queues, stream) and the shared bus
+    it names, every function's variables set, and the composition roots and clients made afresh (so they
+    reach moto)."""
     from pizza_common import aws as common_aws
     from pizza_common.settings import load
     from pizza_reservations import bootstrap
     from pizza_reservations.stack import stack
 
     roots = (bootstrap.settings, bootstrap.inventory, bootstrap.api, bootstrap.archiving, bootstrap.projecting)
-    with moto_stack(stack("test")) as cloud:
+    # The shared bus is the shared stack's (apps/pizza, not a dependency of this package): the same bus here.
+    shared = Stack(name="shared", event_buses=(EventBus(name="test-shared-events"),))
+    with moto_stack(shared, stack("test")) as cloud:
         cloud.use_environment(monkeypatch, "test-reservations-api")
         for cached in (load, common_aws.client, *roots):
             cached.cache_clear()

@@ -10,6 +10,7 @@ module "order_workflows" {
   purchase_order_definition_file  = "${path.root}/../../../services/reservations/statemachines/create-purchase-order.asl.json"
   event_bus_name                  = var.event_bus_name
   reservations_commands_queue_url = var.reservations_commands_queue_url
+  reservations_archive_bucket     = var.reservations_archive_bucket
   approval_timeout_seconds        = var.approval_timeout_seconds
   order_generator_enabled         = var.order_generator_enabled
   log_level                       = var.log_level

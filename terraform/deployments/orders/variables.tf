@@ -21,6 +21,11 @@ variable "reservations_commands_queue_url" {
   type        = string
 }
 
+variable "reservations_archive_bucket" {
+  description = "The `archive_bucket` output of terraform/deployments/reservations."
+  type        = string
+}
+
 variable "approval_timeout_seconds" {
   description = "How long a purchase order waits for approval before it is recorded TIMED_OUT."
   type        = number

@@ -9,6 +9,6 @@ module "reservations" {
   log_level                   = var.log_level
   log_retention_days          = var.log_retention_days
   deletion_protection_enabled = var.deletion_protection_enabled
-  archive_force_destroy       = var.archive_force_destroy
+  force_destroy               = var.force_destroy
   alarm_topic_arn             = var.alarm_topic_arn
 }

@@ -5,7 +5,7 @@ variable "region" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every physical name (`{prefix}-reservations-{thing}`); one prefix per environment, unique per account (S3 bucket names are global)."
+  description = "Prefix of every physical name (`{prefix}-reservations-{thing}`); one prefix per environment (the archive bucket adds account and region)."
   type        = string
   default     = "pizza"
 }
@@ -34,7 +34,7 @@ variable "deletion_protection_enabled" {
   default     = true
 }
 
-variable "archive_force_destroy" {
+variable "force_destroy" {
   description = "Let `terraform destroy` empty and delete the archive bucket (test environments only)."
   type        = bool
   default     = false

@@ -17,9 +17,10 @@ locals {
   receive            = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
   # The order book (adapters/order_book.py): read, place (conditional put), decide (conditional update).
   order_book_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
-  # The purchase orders (adapters/purchase_orders.py): the order and its OPEN# guard put, updated and
-  # deleted in transactions, items' stock statuses updated, the list scanned.
-  purchase_order_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Scan"]
+  # The purchase orders (adapters/purchase_orders.py), each function for what it does with them: raise one
+  # (the order and its OPEN# guard put in one transaction), mark an item's stock status, wait for and note
+  # a decision (conditional updates), close one (updated, its guard deleted, in one transaction), list them.
+  raise_purchase_order_actions = ["dynamodb:GetItem", "dynamodb:PutItem"]
 }
 
 data "aws_iam_policy_document" "intake" {
@@ -58,8 +59,8 @@ data "aws_iam_policy_document" "purchasing" {
   }
 
   statement {
-    sid       = "KeepPurchaseOrders"
-    actions   = local.purchase_order_actions
+    sid       = "RaisePurchaseOrders"
+    actions   = local.raise_purchase_order_actions
     resources = [aws_dynamodb_table.purchase_orders.arn]
   }
 
@@ -72,8 +73,8 @@ data "aws_iam_policy_document" "purchasing" {
 
 data "aws_iam_policy_document" "inventory" {
   statement {
-    sid       = "KeepPurchaseOrders"
-    actions   = local.purchase_order_actions
+    sid       = "RaisePurchaseOrdersAndMarkItems"
+    actions   = concat(local.raise_purchase_order_actions, ["dynamodb:UpdateItem"])
     resources = [aws_dynamodb_table.purchase_orders.arn]
   }
 
@@ -103,9 +104,10 @@ data "aws_iam_policy_document" "steps" {
     resources = [aws_dynamodb_table.orders.arn]
   }
 
+  # Keep the token and wait, supply, close (the guard deleted with it): never raise nor list.
   statement {
-    sid       = "KeepPurchaseOrders"
-    actions   = local.purchase_order_actions
+    sid       = "ClosePurchaseOrders"
+    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.purchase_orders.arn]
   }
 
@@ -123,7 +125,7 @@ data "aws_iam_policy_document" "steps" {
 
   statement {
     sid       = "AppendReservationEvents"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [local.reservations_table_arn.events, local.reservations_table_arn.requests]
   }
 
@@ -150,14 +152,15 @@ data "aws_iam_policy_document" "steps" {
 
 data "aws_iam_policy_document" "api" {
   statement {
-    sid       = "KeepOrders"
-    actions   = local.order_book_actions
+    sid       = "ReadOrders"
+    actions   = ["dynamodb:GetItem"]
     resources = [aws_dynamodb_table.orders.arn]
   }
 
+  # Read and list purchase orders, note a decision (a conditional update).
   statement {
-    sid       = "KeepPurchaseOrders"
-    actions   = local.purchase_order_actions
+    sid       = "DecidePurchaseOrders"
+    actions   = ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.purchase_orders.arn]
   }
 

@@ -31,13 +31,14 @@ locals {
     APPROVAL_TIMEOUT_SECONDS         = tostring(var.approval_timeout_seconds)
   })
   # The steps reserve and adjust through the reservations use cases, on that service's resources (named
-  # by the reservations module's convention, `{prefix}-reservations-{thing}`).
+  # by the reservations module's convention, `{prefix}-reservations-{thing}`; the archive bucket's name is
+  # unique per account and region, so it comes from that deployment's output).
   reservations = {
     events    = "${var.name_prefix}-reservations-events"
     requests  = "${var.name_prefix}-reservations-requests"
     snapshots = "${var.name_prefix}-reservations-snapshots"
     items     = "${var.name_prefix}-reservations-items"
-    archive   = "${var.name_prefix}-reservations-archive"
+    archive   = var.reservations_archive_bucket
     changes   = "${var.name_prefix}-reservations-changes"
   }
   reserving_environment = merge(local.environment, {

@@ -45,6 +45,11 @@ variable "reservations_commands_queue_url" {
   type        = string
 }
 
+variable "reservations_archive_bucket" {
+  description = "Name of the reservations archive bucket (`archive_bucket` output of terraform/deployments/reservations): the reservations settings the steps load name it."
+  type        = string
+}
+
 variable "hold_seconds" {
   description = "How long an order's lines are held (1-86400 s): long enough to be made and baked."
   type        = number

@@ -18,13 +18,12 @@ locals {
     data.aws_caller_identity.current.account_id, "execution", "${var.name_prefix}-oven-baking", "*",
   ])
   # Every function's ledger reads the load (BatchGetItem, GetItem) and changes pizzas and the load in
-  # transactions made of Put, Update, Delete and ConditionCheck items.
+  # transactions of Update items checked against the capacity (ConditionCheck). Only bake puts a new pizza
+  # (allocate, join the line) and only bake and reconcile delete one (a discard, a direct arrival given back).
   ledger_actions = [
     "dynamodb:BatchGetItem",
     "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
     "dynamodb:GetItem",
-    "dynamodb:PutItem",
     "dynamodb:UpdateItem",
   ]
 }
@@ -32,7 +31,7 @@ locals {
 data "aws_iam_policy_document" "bake" {
   statement {
     sid       = "KeepTheOvensBooks"
-    actions   = local.ledger_actions
+    actions   = concat(local.ledger_actions, ["dynamodb:PutItem", "dynamodb:DeleteItem"])
     resources = [aws_dynamodb_table.oven.arn]
   }
 
@@ -141,7 +140,7 @@ data "aws_iam_policy_document" "remove" {
 data "aws_iam_policy_document" "reconcile" {
   statement {
     sid       = "KeepTheOvensBooks"
-    actions   = local.ledger_actions
+    actions   = concat(local.ledger_actions, ["dynamodb:DeleteItem"])
     resources = [aws_dynamodb_table.oven.arn]
   }
 

@@ -27,8 +27,6 @@ data "aws_iam_policy_document" "inventory" {
     actions = [
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:ConditionCheckItem",
     ]
     resources = local.guarded_write_tables
   }
@@ -126,8 +124,6 @@ data "aws_iam_policy_document" "snapshots" {
     actions = [
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:BatchWriteItem",
     ]
     resources = [aws_dynamodb_table.snapshots.arn, aws_dynamodb_table.events.arn]
@@ -160,10 +156,7 @@ data "aws_iam_policy_document" "projection" {
     actions = [
       "dynamodb:GetItem",
       "dynamodb:PutItem",
-      "dynamodb:Scan",
       "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:ConditionCheckItem",
     ]
     resources = [aws_dynamodb_table.items.arn]
   }

@@ -2,6 +2,7 @@
 # and alarms in queues.tf, IAM in iam.tf; the functions, their event sources and the API here.
 
 data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
 
 # The shared bus, made by terraform/deployments/shared: plan fails here, naming it, if that was not applied.
 data "aws_cloudwatch_event_bus" "shared" {
@@ -140,6 +141,9 @@ resource "aws_lambda_event_source_mapping" "commands" {
   batch_size                         = 10
   maximum_batching_window_in_seconds = 0
   function_response_types            = ["ReportBatchItemFailures"]
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.commands]
 }
 
 # New events only: the re-writes that set an event's TTL (MODIFY) and TTL's removals (REMOVE) are not changes.
@@ -163,6 +167,9 @@ resource "aws_lambda_event_source_mapping" "fanout" {
       destination_arn = module.fanout_failures.arn
     }
   }
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.fanout]
 }
 
 resource "aws_lambda_event_source_mapping" "snapshots" {
@@ -179,6 +186,9 @@ resource "aws_lambda_event_source_mapping" "snapshots" {
       destination_arn = module.snapshots_failures.arn
     }
   }
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.snapshots]
 }
 
 resource "aws_lambda_event_source_mapping" "projection" {
@@ -195,6 +205,9 @@ resource "aws_lambda_event_source_mapping" "projection" {
       destination_arn = module.projection_failures.arn
     }
   }
+
+  # Lambda checks the role may read the source when the mapping is created: wait for its policies.
+  depends_on = [module.projection]
 }
 
 # The expiry sweep, every minute. Availability never waits for it: it only records what expired.

@@ -64,9 +64,17 @@ resource "aws_dynamodb_table" "requests" {
 
   global_secondary_index {
     name            = "expiring-holds"
-    hash_key        = "hold_bucket"
-    range_key       = "hold_expires"
     projection_type = "ALL"
+
+    key_schema {
+      attribute_name = "hold_bucket"
+      key_type       = "HASH"
+    }
+
+    key_schema {
+      attribute_name = "hold_expires"
+      key_type       = "RANGE"
+    }
   }
 
   # A request id is remembered 30 days: a replay within that gets the first answer.
@@ -151,10 +159,16 @@ resource "aws_kinesis_stream" "changes" {
   tags = var.tags
 }
 
+locals {
+  # Bucket names are global across every AWS account: the account and region make the default unique.
+  archive_bucket_name = var.archive_bucket_name != null ? var.archive_bucket_name : "${var.name_prefix}-reservations-archive-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.region}"
+}
+
 # Cold storage: items/<item>/<first version>-<last version>.jsonl, each line an event as appended.
 resource "aws_s3_bucket" "archive" {
-  bucket        = "${var.name_prefix}-reservations-archive"
-  force_destroy = var.archive_force_destroy
+  bucket = local.archive_bucket_name
+  # true lets `terraform destroy` delete an archive that still holds events (and their old versions).
+  force_destroy = var.force_destroy
   tags          = var.tags
 }
 

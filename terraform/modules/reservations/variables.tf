@@ -1,7 +1,18 @@
 variable "name_prefix" {
-  description = "Prefix of every physical name (`{prefix}-reservations-{thing}`); S3 bucket names are global, so make it unique per account."
+  description = "Prefix of every physical name (`{prefix}-reservations-{thing}`); one prefix per environment (the bucket adds account and region)."
   type        = string
   default     = "pizza"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,15}$", var.name_prefix))
+    error_message = "name_prefix is 1 to 16 lowercase letters, digits or hyphens, starting with a letter (it begins S3 bucket and queue names)."
+  }
+}
+
+variable "archive_bucket_name" {
+  description = "Name of the archive bucket; null makes `{prefix}-reservations-archive-{account}-{region}`, unique across AWS."
+  type        = string
+  default     = null
 }
 
 variable "lambda_zip" {
@@ -65,6 +76,11 @@ variable "log_level" {
   description = "LOG_LEVEL of every reservations function (DEBUG, INFO, WARNING, ERROR)."
   type        = string
   default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level is one of DEBUG, INFO, WARNING, ERROR."
+  }
 }
 
 variable "log_retention_days" {
@@ -79,7 +95,7 @@ variable "deletion_protection_enabled" {
   default     = true
 }
 
-variable "archive_force_destroy" {
+variable "force_destroy" {
   description = "Let `terraform destroy` empty and delete the archive bucket (only for test environments)."
   type        = bool
   default     = false

@@ -6,12 +6,13 @@ Resources, with prefix ``pizza``:
 - tables ``pizza-reservations-events`` (``pk`` item, ``sk`` version; stream NEW_IMAGE; TTL ``purge_at``),
   ``-requests`` (``pk``; TTL ``purge_at``; sparse index ``expiring-holds``), ``-snapshots``, ``-items``;
 - Kinesis stream ``pizza-reservations-changes``: every event, partition key = item (the fan-out);
-- bucket ``pizza-reservations-archive``: events as JSON Lines;
+- bucket ``pizza-reservations-archive``: events as JSON Lines (Terraform adds the account and region);
 - queue ``pizza-reservations-commands`` (DLQ ``-commands-dlq``) and one failure queue per stream consumer;
 - functions ``-api``, ``-commands``, ``-sweep`` (every minute), ``-fanout`` (the events table's one stream
   reader), ``-snapshots`` and ``-projection`` (the changes stream's readers);
 - the function URL of ``pizza-reservations-api`` (AWS_IAM), routed by the function (``ROUTES``);
-  ``inventory-changed`` on the shared bus.
+  ``inventory-changed`` on the shared bus ``pizza-shared-events``, which the shared stack declares
+  (``pizza_place.shared_stack``, as ``terraform/deployments/shared`` makes it): named here by reference.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from localcloud.stack import (
     Attribute,
     Bucket,
     DestinationConfig,
-    EventBus,
     Function,
     FunctionUrl,
     GlobalSecondaryIndex,
@@ -121,7 +121,6 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
             Table(name=items, hash_key=Attribute(name="pk")),
         ),
         streams=(KinesisStream(name=changes, shard_count=1, retention_hours=24),),
-        event_buses=(EventBus(name=bus),),
         queues=(
             Queue(
                 name=commands,
