@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from localcloud.stack import Attribute, Function, GlobalSecondaryIndex, Queue, Stack, Table
-from localcloud.testing import lambda_context, moto_stack
+from localcloud.testing import lambda_context
 
 SAMPLE = Stack(
     name="bakery",
@@ -33,24 +37,44 @@ SAMPLE = Stack(
 )
 
 
-def test_the_stack_is_built_in_moto_as_declared(monkeypatch):
-    with moto_stack(SAMPLE) as cloud:
-        table = cloud.client("dynamodb").describe_table(TableName="bakery-loaves")["Table"]
-        assert [key["AttributeName"] for key in table["KeySchema"]] == ["pk", "sk"]
-        assert table["GlobalSecondaryIndexes"][0]["IndexName"] == "by_kind"
-        assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
-        seeded = cloud.client("dynamodb").get_item(
-            TableName="bakery-loaves", Key={"pk": {"S": "OVEN"}, "sk": {"S": "CAPACITY"}}
-        )
-        assert seeded["Item"]["capacity"] == {"N": "3"}
-        attributes = cloud.client("sqs").get_queue_attributes(
-            QueueUrl=cloud.queue_url("bakery-orders.fifo"), AttributeNames=["All"]
-        )["Attributes"]
-        assert attributes["FifoQueue"] == "true" and "bakery-orders-dlq.fifo" in attributes["RedrivePolicy"]
+# mock_aws resets moto's process-wide backends when it stops, and this session's local cloud runs moto in this
+# very process: building the sample in a child process keeps the session cloud's functions and tables alive.
+_BUILD_THE_SAMPLE = """
+import pytest
+from tests.test_testing import SAMPLE
+from localcloud.testing import moto_stack
 
-        environment = cloud.use_environment(monkeypatch, "bakery-bake")
-        assert environment["ORDERS_URL"] == cloud.outputs["bakery"]["orders_queue_url"]
-        assert environment["TABLE"] == "bakery-loaves"
+with pytest.MonkeyPatch.context() as monkeypatch, moto_stack(SAMPLE) as cloud:
+    table = cloud.client("dynamodb").describe_table(TableName="bakery-loaves")["Table"]
+    assert [key["AttributeName"] for key in table["KeySchema"]] == ["pk", "sk"]
+    assert table["GlobalSecondaryIndexes"][0]["IndexName"] == "by_kind"
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    seeded = cloud.client("dynamodb").get_item(
+        TableName="bakery-loaves", Key={"pk": {"S": "OVEN"}, "sk": {"S": "CAPACITY"}}
+    )
+    assert seeded["Item"]["capacity"] == {"N": "3"}
+    attributes = cloud.client("sqs").get_queue_attributes(
+        QueueUrl=cloud.queue_url("bakery-orders.fifo"), AttributeNames=["All"]
+    )["Attributes"]
+    assert attributes["FifoQueue"] == "true" and "bakery-orders-dlq.fifo" in attributes["RedrivePolicy"]
+
+    environment = cloud.use_environment(monkeypatch, "bakery-bake")
+    assert environment["ORDERS_URL"] == cloud.outputs["bakery"]["orders_queue_url"]
+    assert environment["TABLE"] == "bakery-loaves"
+print("built as declared")
+"""
+
+
+def test_the_stack_is_built_in_moto_as_declared() -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", _BUILD_THE_SAMPLE],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == "built as declared"
 
 
 def test_the_fake_context_answers_what_handlers_read():

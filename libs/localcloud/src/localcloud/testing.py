@@ -248,7 +248,8 @@ class MotoStack:
 def moto_stack(*stacks: Stack, region: str = REGION) -> Iterator[MotoStack]:
     """moto in process (``mock_aws``) holding the stacks' tables (seeded), queues, buckets, streams, buses and
     state machines. Clients made inside (``pizza_common.aws.client`` included, once its cache is cleared)
-    reach moto."""
+    reach moto. Not beside a local cloud in the same process: ``mock_aws`` resets moto's process-wide backends
+    when it stops, which wipes that cloud's resources (run it in a child process there)."""
     from moto import mock_aws
 
     with mock_aws():
