@@ -46,6 +46,16 @@ class StockClient:
             kinesis=target.client("kinesis"),
         )
 
+    @property
+    def bucket(self) -> str:
+        """The deliveries bucket suppliers drop their CSV files into."""
+        return self.doors.outputs.deliveries_bucket
+
+    @property
+    def stream(self) -> str:
+        """The Kinesis stream of stock levels (the dashboard reads it)."""
+        return self.doors.outputs.stock_levels_stream
+
     # --- deliveries -------------------------------------------------------------------------------------
 
     def deliver(self, key: str, csv: bytes) -> None:
