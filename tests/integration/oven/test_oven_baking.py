@@ -16,13 +16,6 @@ from oven_target import LoadSampler, OvenTarget, run_ids
 from localcloud.polling import eventually
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="harsh cloud (transaction conflicts): removals' TransactWriteItems on the one OVEN#LOAD item are "
-    "cancelled with TransactionConflict more often than the ledger's 8 jittered attempts absorb; a failed removal "
-    "waits for the bake workflow's Retry (1 s to 60 s backoff), so 100 pizzas are not out within 180 s "
-    "(issue 11: removal retries, hand-off latency; fixed on the oven branch)",
-)
 def test_a_hundred_pizzas_come_out_once_each_and_never_more_than_fit_in_the_oven(oven: OvenTarget, localcloud):
     capacity = oven.client.load()["capacity"]
     ids = run_ids(100, "hundred")
@@ -48,15 +41,6 @@ def test_a_hundred_pizzas_come_out_once_each_and_never_more_than_fit_in_the_oven
         assert any(f'"pizza":"{pizza_id}","outcome":"duplicate"' in log for pizza_id in ids)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "under `make test-chaos` (--localcloud-chaos=throttle=0.05) throttling that outlasts the SDK's "
-        "retries reaches the oven's take-waiting and remove functions (UpdateItem, BatchGetItem) and the "
-        "test's own oven_target.pizzas BatchGetItem, none of which retries it: pizzas stall (issue 11: every "
-        "throttling path handled; fixed on the oven branch)"
-    ),
-)
 def test_waiting_pizzas_are_baked_before_later_arrivals_and_in_the_order_they_joined(oven: OvenTarget):
     """Slow pizzas fill the oven; early pizzas then wait; late pizzas arrive one by one behind them.
 
@@ -100,12 +84,6 @@ def _dead_letter_queue_url(oven: OvenTarget) -> str:
     return sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="under `make test-chaos` (--localcloud-chaos=throttle=0.05) and transaction conflicts, the oven's remove "
-    "and take-waiting functions fail on surfaced ProvisionedThroughputExceededException and TransactionConflict on "
-    "OVEN#LOAD: the pizzas behind the invalid one are not out within 180 s (issue 11; fixed on the oven branch)",
-)
 @pytest.mark.parametrize(
     ("body", "reason"),
     [

@@ -46,12 +46,6 @@ def _oven_that_cannot_start_baking():
 
 
 @pytest.mark.localcloud_only
-@pytest.mark.xfail(
-    strict=False,
-    reason="harsh cloud (transaction conflicts): a failed start's give-back TransactWriteItems on the OVEN#LOAD "
-    "item meets TransactionConflict from the other starts; when the ledger's attempts run out the slot is never "
-    "given back (load in_use stays 1) (issue 11: oven slots can leak; fixed on the oven branch)",
-)
 def test_a_pizza_whose_baking_cannot_start_leaks_no_slot_and_ends_in_the_dead_letter_queue(tmp_path):
     with localcloud.start([_oven_that_cannot_start_baking()], region=REGION, state_dir=tmp_path) as cloud:
         sqs, dynamodb = cloud.client("sqs"), cloud.client("dynamodb")

@@ -11,14 +11,6 @@ from localcloud.polling import eventually
 
 
 @pytest.mark.localcloud_only
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "under `make test-chaos` (--localcloud-chaos=throttle=0.05) a GetItem/Query throttled through every "
-        "SDK retry makes GET /stock/{typeId} answer 500 (issue 11: every throttling path handled; fixed on "
-        "the stock branch)"
-    ),
-)
 def test_expiry_takes_off_only_what_usage_left_in_the_batch(stock, localcloud):
     ham = unique("ham")
     today = date.today().isoformat()  # usable through today (UTC): TTL removes it at midnight

@@ -7,7 +7,6 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from stock_target import FAR_BEST_BEFORE, unique
 
 from localcloud.polling import eventually
@@ -82,14 +81,6 @@ def test_a_replayed_transaction_gets_its_first_answer_and_changes_nothing(stock)
     assert stock.level(ham)["quantity"] == 6
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "under `make test-chaos` (--localcloud-chaos=throttle=0.05) a Query/PutItem throttled through every "
-        "SDK retry makes POST /transactions answer 500 (issue 11: contention and throttling are not errors; "
-        "fixed on the stock branch)"
-    ),
-)
 def test_concurrent_clients_on_the_same_ingredients_leave_exact_totals_and_never_a_negative_level(stock):
     dough, cheese = unique("dough"), unique("cheese")
     key = f"{unique('setup')}.csv"
