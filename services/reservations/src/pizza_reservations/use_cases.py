@@ -111,7 +111,7 @@ def load_state(item_id: str, *, store: EventStore, snapshots: Snapshots) -> Item
 # items for tens of milliseconds; the local cloud 20 ms after DynamoDB Local answers) plus full jitter doubling
 # per conflict, then read the tail. Retrying the same version sooner only meets the holder again.
 BACKOFF_BASE_SECS = 0.02
-BACKOFF_CAP_SECS = 0.25
+BACKOFF_CAP_SECS = 1.0
 
 
 class _Retry:
