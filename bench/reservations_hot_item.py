@@ -7,8 +7,9 @@ Figures (printed, and written to bench/results/reservations_hot_item.json):
   TransactWriteItems, BatchWriteItem answered by the emulator), ``*_reads_per_success``,
   ``*_conflicts_per_success`` (appends that lost the version race), ``*_oversold`` (must be 0);
   ``naive`` retries at once and re-reads the tail after every lost race; ``chosen`` (the service's) folds the
-  winning event the failed append answered with (ALL_OLD, no read) and backs off with full jitter
-  (5 ms doubling to 1 s), bounded by the deadline;
+  winning event the failed append answered with (ALL_OLD, no read) and tries the next version at once; after a
+  transaction conflict (no winner named) it pauses the conflict window plus full jitter (20 ms + up to 20 ms
+  doubling to 1 s), then reads; both use the service's adapter, whose append no longer retries conflicts;
 - ``gateway_64_clients_reservations_per_s``: the same item through the gateway (its workers cap the race);
 - ``many_items_reservations_per_s`` and ``many_items_writes_per_success``: 64 clients on 64 items;
 - ``long_history_p50_ms`` / ``short_history_p50_ms`` and their ratio: an item with 10,000 events (and its

@@ -225,6 +225,24 @@ def test_a_transaction_still_contended_at_the_deadline_comes_back_cancelled_by_c
     assert len(scripted.calls["transact_write_items"]) > 3
 
 
+def test_without_conflict_retries_a_conflict_comes_back_at_once_and_throttling_is_still_retried(dynamodb):
+    clock = FakeClock()
+    scripted = Scripted(
+        dynamodb,
+        {"transact_write_items": [cancelled("None", "ThrottlingError"), cancelled("TransactionConflict", "None")]},
+    )
+
+    outcome = transact(
+        scripted,
+        [Update(TABLE, {"pk": "A"}, "SET x = :x", values={":x": 1})] * 2,
+        deadline=deadline_in(5, clock),
+        retry_conflicts=False,
+    )
+
+    assert isinstance(outcome, Cancelled) and outcome.conflicted and outcome.contended
+    assert len(scripted.calls["transact_write_items"]) == 2 and len(clock.pauses) == 1
+
+
 def test_the_pauses_grow_and_are_jittered(dynamodb):
     clock = FakeClock()
     scripted = Scripted(dynamodb, {"transact_write_items": [cancelled("TransactionConflict")] * 200})

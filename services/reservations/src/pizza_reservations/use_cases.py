@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pizza_common.deadline import Deadline, current
+from pizza_common.deadline import Deadline, current, full_jitter
 from pizza_common.errors import Conflict, NotFound
 from pizza_reservations.domain.events import Adjusted, InventoryChanged, ItemEvent, Released
 from pizza_reservations.domain.model import (
@@ -104,23 +104,35 @@ def load_state(item_id: str, *, store: EventStore, snapshots: Snapshots) -> Item
     return fold(store.read(item_id, start.version), start)
 
 
-# The pause before retry n after a lost race: uniform in [0, min(cap, base * 2**n)] (full jitter). Contenders
-# spread out at once, so each round has fewer of them: the hot-item strategy (docs/decisions.md, 2026-11-27).
-BACKOFF_BASE_SECS = 0.005
+# After a lost race the loser's next step depends on what its failed append returned (docs/decisions.md,
+# 2026-11-27, hot items). The winner named (ALL_OLD): it is folded and the next version tried at once, no pause,
+# no read; a reservation that no longer fits is refused there and then. A transaction conflict (another writer
+# holds the version right now, winner unknown): pause at least the conflict window (AWS holds a transaction's
+# items for tens of milliseconds; the local cloud 20 ms after DynamoDB Local answers) plus full jitter doubling
+# per conflict, then read the tail. Retrying the same version sooner only meets the holder again.
+BACKOFF_BASE_SECS = 0.02
 BACKOFF_CAP_SECS = 1.0
 
 
 class _Retry:
-    """Full-jitter pauses between attempts on a contended item, bounded by the deadline (by default the
-    invocation's remaining time, :func:`pizza_common.deadline.current`)."""
+    """What a writer does after a lost race, bounded by the deadline (by default the invocation's remaining
+    time, :func:`pizza_common.deadline.current`)."""
 
     def __init__(self, deadline: Deadline | None) -> None:
-        self.deadline, self.conflicts = deadline or current(), 0
+        self.deadline, self.conflicts, self.waits = deadline or current(), 0, 0
 
-    def again(self) -> None:
-        if not self.deadline.pause(self.conflicts, base=BACKOFF_BASE_SECS, cap=BACKOFF_CAP_SECS):
-            raise Contended(f"the item kept changing ({self.conflicts + 1} conflicts)")
+    def again(self, lost: object) -> None:
+        """Pause as ``lost`` requires, or raise :class:`Contended` when the deadline leaves no time for it."""
         self.conflicts += 1
+        if isinstance(lost, VersionTaken) and lost.winner is not None:
+            pause = 0.0  # the winner is known and folded: the next version at once
+        else:
+            pause = BACKOFF_BASE_SECS + full_jitter(self.waits, base=BACKOFF_BASE_SECS, cap=BACKOFF_CAP_SECS)
+            self.waits += 1
+        if pause >= self.deadline.remaining() or self.deadline.expired:
+            raise Contended(f"the item kept changing ({self.conflicts} conflicts)")
+        if pause:
+            self.deadline.sleep(pause)
 
 
 def _refresh(state: ItemState, store: EventStore, lost: VersionTaken | None = None) -> ItemState:
@@ -173,7 +185,7 @@ def reserve(
             return Granted(record, conflicts=retry.conflicts)
         if isinstance(outcome, ClaimTaken):
             return _replay(command, requests)
-        retry.again()
+        retry.again(outcome)
         state = _refresh(state, store, outcome if isinstance(outcome, VersionTaken) else None)
 
 
@@ -269,7 +281,7 @@ def _settle(
         outcome = store.append(event, settle=settle)
         if isinstance(outcome, Appended | NotSettled):
             return
-        retry.again()
+        retry.again(outcome)
         state = _refresh(state, store, outcome if isinstance(outcome, VersionTaken) else None)
 
 
@@ -327,7 +339,7 @@ def adjust(
             if known is None:
                 raise RuntimeError(f"adjustment {command.adjustment_id} was claimed but cannot be read")
             return known if known.same_request(command) else IdReused(known)
-        retry.again()
+        retry.again(outcome)
         state = _refresh(state, store, outcome if isinstance(outcome, VersionTaken) else None)
 
 

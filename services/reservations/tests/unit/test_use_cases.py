@@ -100,6 +100,57 @@ def test_a_writer_that_loses_the_version_reads_the_tail_and_decides_again(world)
     assert isinstance(outcome, use_cases.Refused) and outcome.record.available == 0 and outcome.conflicts == 1
 
 
+def test_a_loser_whose_failed_append_names_a_winner_that_sold_out_is_refused_at_once(world):
+    world.stock("cola", 2)
+    original_append, original_read = world.store.append, world.store.read
+    appends, reads, pauses = [], [], []
+
+    def append_after_a_rival(event, **kwargs):
+        appends.append(event.version)
+        if len(appends) == 1:  # the rival takes the last units at this very version
+            assert isinstance(world.reserve("rival", 2), use_cases.Granted)
+        return original_append(event, **kwargs)
+
+    world.store.append = append_after_a_rival  # type: ignore[method-assign]
+    world.store.read = lambda *a, **k: reads.append(a) or original_read(*a, **k)  # type: ignore[method-assign]
+    command = Reserve(reservation_id="r1", item_id="cola", quantity=1, hold_seconds=60)
+    ports = {**world.ports, "deadline": Deadline(float("inf"), sleep=pauses.append)}
+    reads.clear()
+    outcome = use_cases.reserve(command, **ports)
+    # the load is the one read; the rival's own append is the second; the loser's 409 comes from the winner it
+    # was handed: no read of the tail, no pause, no other attempt
+    assert isinstance(outcome, use_cases.Refused) and outcome.record.available == 0 and outcome.conflicts == 1
+    assert (appends, len(reads), pauses) == ([2, 2], 2, [])
+
+
+def test_a_conflicted_append_waits_out_the_conflict_window_then_reads_the_winner(world):
+    world.stock("cola", 5)
+    original_append = world.store.append
+    pauses: list[float] = []
+    raced: list[bool] = []
+
+    def conflicted_once(event, **kwargs):
+        if not raced:  # another writer holds the version right now: the store cannot name it yet
+            raced.append(True)
+            assert isinstance(world.reserve("rival", 1), use_cases.Granted)
+            return VersionTaken(None)
+        return original_append(event, **kwargs)
+
+    world.store.append = conflicted_once  # type: ignore[method-assign]
+    command = Reserve(reservation_id="r1", item_id="cola", quantity=1, hold_seconds=60)
+    outcome = use_cases.reserve(command, **{**world.ports, "deadline": Deadline(float("inf"), sleep=pauses.append)})
+    assert isinstance(outcome, use_cases.Granted) and outcome.record.version == 3 and outcome.conflicts == 1
+    assert len(pauses) == 1 and pauses[0] >= use_cases.BACKOFF_BASE_SECS
+
+
+def test_a_writer_out_of_time_is_contended_not_stuck(world):
+    world.stock("cola", 5)
+    world.store.append = lambda event, **kwargs: VersionTaken(None)  # type: ignore[method-assign]
+    command = Reserve(reservation_id="r1", item_id="cola", quantity=1, hold_seconds=60)
+    with pytest.raises(use_cases.Contended):
+        use_cases.reserve(command, **{**world.ports, "deadline": Deadline(0.0, clock=lambda: 0.0)})
+
+
 def test_release_is_recorded_once_and_confirm_after_it_is_refused_with_its_reason(world):
     world.stock("cola", 3)
     world.reserve("r1", 2)

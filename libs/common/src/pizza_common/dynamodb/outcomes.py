@@ -124,6 +124,11 @@ class Cancelled:
         )
 
     @property
+    def conflicted(self) -> bool:
+        """Some item was held by another in-flight transaction (``TransactionConflict``)."""
+        return any(isinstance(reason, Conflicted) for reason in self.reasons)
+
+    @property
     def refused(self) -> list[Refused]:
         return [reason for reason in self.reasons if isinstance(reason, Refused)]
 

@@ -72,8 +72,13 @@ def transact(
     *,
     token: str | None = None,
     deadline: Deadline | None = None,
+    retry_conflicts: bool = True,
 ) -> Committed | Cancelled:
-    """Apply ``operations`` all together or not at all; see the module docstring."""
+    """Apply ``operations`` all together or not at all; see the module docstring.
+
+    ``retry_conflicts=False``: a cancellation by ``TransactionConflict`` comes back at once (throttling is still
+    retried), for a caller whose conflict means another writer is taking the same key (an optimistic append:
+    retrying the same write only queues behind the winner and learns the loss a window later)."""
     deadline = deadline or current()
     arguments: dict[str, Any] = {"TransactItems": [operation.transact_item() for operation in operations]}
     if token is not None:
@@ -89,7 +94,7 @@ def transact(
                 cancelled = Cancelled.of(error.response.get("CancellationReasons", []))
                 if cancelled.refused and not cancelled.condition_failed:
                     raise TransactionRefused(cancelled) from error
-                if not cancelled.contended:
+                if not cancelled.contended or (not retry_conflicts and cancelled.conflicted):
                     return cancelled
                 if not deadline.pause(attempt):
                     return cancelled

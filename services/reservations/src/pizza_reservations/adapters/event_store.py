@@ -90,12 +90,14 @@ class DynamoDbEventStore:
         else:
             assert settle is not None
             second = settle_update(self.requests_table, settle.reservation_id, settle.status, settle.confirm_refusal)
-        outcome = transact(self.client, [put, second])
+        # A conflict means another writer's transaction holds this version right now: answer at once (the use
+        # case waits out the window and reads the winner) rather than queue behind it on a version it has taken.
+        outcome = transact(self.client, [put, second], retry_conflicts=False)
         if not isinstance(outcome, Cancelled):
             return Appended(event.version)
         if outcome.failed(1):
             return ClaimTaken() if claim is not None else NotSettled()
-        # The version is taken (by the winner), or the item stayed contended until the deadline.
+        # The version is taken (the winner named, ALL_OLD), or another writer holds it (a conflict: no winner yet).
         return VersionTaken(_winner(outcome.old_item(0)))
 
 
