@@ -12,10 +12,11 @@ What runs, each on its own thread:
 
 The demo keeps its own ledger of the stock (:mod:`pizza_place.ledger`). Which batches an order draws on
 depends on which batches exist when it runs, so orders pass a gate that the kitchen closes while a
-delivery is ingested (from the upload until its report is written) and while a TTL sweep deletes batches
-(the sweep itself is synchronous; the expired quantity leaves the level later, through the table's stream
-and the expire function, and orders may run meanwhile: they only ever draw on batches that exist). At the
-end, with nothing in flight, every level must equal the ledger's, within a deadline.
+delivery is ingested (from the upload until its report is written) and while a TTL sweep deletes batches,
+until the expired quantity has left the levels (through the table's stream and the expire function): the
+sweep runs on the kitchen's clock, the stock service judges best-before on the real one, so until the
+expire function takes a swept batch off its ingredient the service still sells from it, first (FEFO). At
+the end, with nothing in flight, every level must equal the ledger's, within a deadline.
 """
 
 from __future__ import annotations
@@ -354,6 +355,11 @@ class PizzaPlace:
             deleted = self.sweep(now)
             with self.ledger_lock:
                 gone = self.ledger.expire(now)
+                expected = {batch.type_id: self.ledger.expected_level(batch.type_id) for batch in gone}
+            # Orders stay out until the expiry reached the levels: the stock service judges best-before by
+            # the real clock, where these batches are still good, and sells from them first (FEFO) until the
+            # expire function takes them off their ingredient; the ledger has written them off already.
+            self._await_levels(expected, "the expiry")
         expired: Counter[str] = Counter()
         for batch in gone:
             expired[batch.type_id] += batch.remaining
@@ -362,6 +368,20 @@ class PizzaPlace:
         what = ", ".join(f"{q} {t}" for t, q in sorted(expired.items()) if q) or "nothing left in them"
         swept = sum(deleted.values()) if isinstance(deleted, dict) else "?"
         self._say(f"{len(gone)} batches passed their best-before at {now:%a %H:%M} (TTL took {swept}): expired {what}")
+
+    def _await_levels(self, expected: Mapping[str, int], what: str) -> None:
+        """Poll GET /stock until these levels are as expected, or report a problem after settle_timeout."""
+        if not expected:
+            return
+        deadline = time.monotonic() + self.settings.settle_timeout
+        levels = self.stock.levels()
+        while any(levels.get(t, 0) != q for t, q in expected.items()):
+            if time.monotonic() >= deadline:
+                differ = ", ".join(f"{t} {levels.get(t, 0)} (ledger {q})" for t, q in sorted(expected.items()))
+                self._problem(f"{what} did not reach the levels within {self.settings.settle_timeout:.0f} s: {differ}")
+                return
+            time.sleep(0.1)
+            levels = self.stock.levels()
 
     # --- the customers ----------------------------------------------------------------------------------
 
