@@ -3,9 +3,10 @@ and the moto resources come from ``localcloud.testing``)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from localcloud.testing import function_url_event
 
 TABLE = "pizza-stock-batches"
 BUCKET = "pizza-stock-deliveries"
@@ -34,27 +35,8 @@ def s3_event(bucket: str, key: str, etag: str | None) -> dict[str, Any]:
 
 
 def http_event(method: str, path: str, body: Any = None, raw_body: str | None = None) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload 2.0) event."""
-    route = "/stock/{typeId}" if path.startswith("/stock/") else path
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": f"{method} {route}",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
-            "requestId": "request-1",
-            "routeKey": f"{method} {route}",
-            "stage": "$default",
-        },
-        "isBase64Encoded": False,
-    }
-    if path.startswith("/stock/"):
-        event["pathParameters"] = {"typeId": path.removeprefix("/stock/")}
-    if raw_body is not None or body is not None:
-        event["body"] = raw_body if raw_body is not None else json.dumps(body)
-    return event
+    """The stock API's function URL event."""
+    return function_url_event(method, path, body=body, raw_body=raw_body)
 
 
 OPENAPI = Path(__file__).resolve().parents[1] / "openapi.yaml"

@@ -35,7 +35,16 @@ from localcloud.stack import REFERENCE, Queue, Stack, Table
 if TYPE_CHECKING:
     import pytest
 
-__all__ = ["ACCOUNT", "REGION", "FakeLambdaContext", "MotoStack", "lambda_context", "moto_stack", "table_arguments"]
+__all__ = [
+    "ACCOUNT",
+    "REGION",
+    "FakeLambdaContext",
+    "MotoStack",
+    "function_url_event",
+    "lambda_context",
+    "moto_stack",
+    "table_arguments",
+]
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -61,6 +70,28 @@ class FakeLambdaContext:
 def lambda_context(**overrides: Any) -> FakeLambdaContext:
     """One fake Lambda context (30 s remaining unless told otherwise)."""
     return FakeLambdaContext(**overrides)
+
+
+def function_url_event(method: str, path: str, *, body: Any = None, raw_body: str | None = None) -> dict[str, Any]:
+    """The payload 2.0 event a Lambda function URL sends (the local gateway's shape): ``body`` as JSON, or
+    ``raw_body`` as it is. The handler's resolver routes on ``rawPath``."""
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+            "requestId": "request-1",
+            "routeKey": "$default",
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
+    if raw_body is not None or body is not None:
+        event["body"] = raw_body if raw_body is not None else json.dumps(body)
+    return event
 
 
 def table_arguments(table: Table) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from localcloud.testing import lambda_context
+from localcloud.testing import function_url_event, lambda_context
 
 REGION = "eu-west-1"
 OPENAPI = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8"))
@@ -28,30 +28,8 @@ def Context():
 
 
 def http_event(method: str, path: str, route: str, body: Any = None) -> dict[str, Any]:
-    parameters = {
-        name.strip("{}"): value
-        for name, value in zip(route.split("/"), path.split("/"), strict=True)
-        if name.startswith("{")
-    }
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": f"{method} {route}",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
-            "requestId": "request-1",
-            "routeKey": f"{method} {route}",
-            "stage": "$default",
-        },
-        "isBase64Encoded": False,
-    }
-    if parameters:
-        event["pathParameters"] = parameters
-    if body is not None:
-        event["body"] = json.dumps(body)
-    return event
+    """The reservations API's function URL event (``route`` names the documented path it matches)."""
+    return function_url_event(method, path, body=body)
 
 
 def check(route: str, method: str, answer: dict[str, Any]) -> int:
