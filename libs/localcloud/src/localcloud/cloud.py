@@ -36,7 +36,7 @@ from localcloud.dynamodb_front import DEFAULT_TRANSACTION_HOLD_SECONDS, DynamoDB
 from localcloud.emulator import Emulator, Harshness, route_lambda_invocations
 from localcloud.gateway import FunctionUrlGateway
 from localcloud.runtime import DEFAULT_CONCURRENCY, FunctionRuntime, FunctionSpec
-from localcloud.stack import REFERENCE, Queue, Stack, StateMachine, Table
+from localcloud.stack import REFERENCE, Queue, Stack, StateMachine, Table, table_arguments
 
 __all__ = [
     "ACCOUNT",
@@ -436,32 +436,7 @@ class LocalCloud:
 
     def _create_table(self, table: Table) -> None:
         dynamodb = self.client("dynamodb")
-        attributes = {table.hash_key.name: table.hash_key.type}
-        keys = [{"AttributeName": table.hash_key.name, "KeyType": "HASH"}]
-        if table.range_key is not None:
-            attributes[table.range_key.name] = table.range_key.type
-            keys.append({"AttributeName": table.range_key.name, "KeyType": "RANGE"})
-        indexes = []
-        for index in table.global_secondary_indexes:
-            attributes[index.hash_key.name] = index.hash_key.type
-            schema = [{"AttributeName": index.hash_key.name, "KeyType": "HASH"}]
-            if index.range_key is not None:
-                attributes[index.range_key.name] = index.range_key.type
-                schema.append({"AttributeName": index.range_key.name, "KeyType": "RANGE"})
-            indexes.append(
-                {"IndexName": index.name, "KeySchema": schema, "Projection": {"ProjectionType": index.projection}}
-            )
-        arguments: dict[str, Any] = {
-            "TableName": table.name,
-            "KeySchema": keys,
-            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-        if indexes:
-            arguments["GlobalSecondaryIndexes"] = indexes
-        if table.stream_view is not None:
-            arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream_view}
-        description = dynamodb.create_table(**arguments)["TableDescription"]
+        description = dynamodb.create_table(**table_arguments(table))["TableDescription"]
         if table.stream_view is not None:
             self._table_streams[table.name] = description["LatestStreamArn"]
         if table.ttl_attribute is not None:

@@ -263,3 +263,33 @@ class Stack(_Model):
         for machine in self.state_machines:
             texts.extend(machine.substitutions.values())
         return {match.groups() for text in texts for match in REFERENCE.finditer(text)}  # type: ignore[misc]
+
+
+def table_arguments(table: Table) -> dict[str, Any]:
+    """``CreateTable`` arguments for a declared table (keys, indexes, stream; on-demand billing)."""
+    attributes = {table.hash_key.name: table.hash_key.type}
+    keys = [{"AttributeName": table.hash_key.name, "KeyType": "HASH"}]
+    if table.range_key is not None:
+        attributes[table.range_key.name] = table.range_key.type
+        keys.append({"AttributeName": table.range_key.name, "KeyType": "RANGE"})
+    indexes = []
+    for index in table.global_secondary_indexes:
+        attributes[index.hash_key.name] = index.hash_key.type
+        schema = [{"AttributeName": index.hash_key.name, "KeyType": "HASH"}]
+        if index.range_key is not None:
+            attributes[index.range_key.name] = index.range_key.type
+            schema.append({"AttributeName": index.range_key.name, "KeyType": "RANGE"})
+        indexes.append(
+            {"IndexName": index.name, "KeySchema": schema, "Projection": {"ProjectionType": index.projection}}
+        )
+    arguments: dict[str, Any] = {
+        "TableName": table.name,
+        "KeySchema": keys,
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": kind} for name, kind in attributes.items()],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if indexes:
+        arguments["GlobalSecondaryIndexes"] = indexes
+    if table.stream_view is not None:
+        arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream_view}
+    return arguments

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from localcloud.stack import REFERENCE, Queue, Stack, Table
+from localcloud.stack import REFERENCE, Queue, Stack, Table, table_arguments
 
 if TYPE_CHECKING:
     import pytest
@@ -43,7 +43,6 @@ __all__ = [
     "function_url_event",
     "lambda_context",
     "moto_stack",
-    "table_arguments",
 ]
 
 REGION = "eu-west-1"
@@ -92,36 +91,6 @@ def function_url_event(method: str, path: str, *, body: Any = None, raw_body: st
     if raw_body is not None or body is not None:
         event["body"] = raw_body if raw_body is not None else json.dumps(body)
     return event
-
-
-def table_arguments(table: Table) -> dict[str, Any]:
-    """``CreateTable`` arguments for a declared table (keys, indexes, stream; on-demand billing)."""
-    attributes = {table.hash_key.name: table.hash_key.type}
-    keys = [{"AttributeName": table.hash_key.name, "KeyType": "HASH"}]
-    if table.range_key is not None:
-        attributes[table.range_key.name] = table.range_key.type
-        keys.append({"AttributeName": table.range_key.name, "KeyType": "RANGE"})
-    indexes = []
-    for index in table.global_secondary_indexes:
-        attributes[index.hash_key.name] = index.hash_key.type
-        schema = [{"AttributeName": index.hash_key.name, "KeyType": "HASH"}]
-        if index.range_key is not None:
-            attributes[index.range_key.name] = index.range_key.type
-            schema.append({"AttributeName": index.range_key.name, "KeyType": "RANGE"})
-        indexes.append(
-            {"IndexName": index.name, "KeySchema": schema, "Projection": {"ProjectionType": index.projection}}
-        )
-    arguments: dict[str, Any] = {
-        "TableName": table.name,
-        "KeySchema": keys,
-        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": kind} for name, kind in attributes.items()],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-    if indexes:
-        arguments["GlobalSecondaryIndexes"] = indexes
-    if table.stream_view is not None:
-        arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream_view}
-    return arguments
 
 
 def _plain_to_dynamodb(value: Any) -> Any:
