@@ -6,7 +6,6 @@ Not a benchmark itself: ``make bench`` skips files starting with ``_``.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import Counter
@@ -14,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from _cloud import point_this_process_at
 
 HERE = Path(__file__).resolve().parent
 # The scratch item of the baseline (bench/_baseline.py): a partition no ingredient uses.
@@ -27,13 +28,7 @@ def stock_cloud(state_dir: str) -> Iterator[Any]:
     from pizza_stock.stack import stack
 
     with LocalCloud([stack()], state_dir=state_dir) as cloud:
-        os.environ.update(
-            AWS_ENDPOINT_URL=cloud.endpoint,
-            AWS_REGION=cloud.region,
-            AWS_DEFAULT_REGION=cloud.region,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-        )
+        point_this_process_at(cloud)
         yield cloud
 
 

@@ -15,7 +15,6 @@ Run: ``.venv/bin/python bench/orders_flow.py [--rate 2] [--orders 60] [--burst 1
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
+from _cloud import point_this_process_at
 from _report import figure, report
 
 ITEMS = ("cola", "tiramisu", "pizza-of-the-day")
@@ -54,13 +54,7 @@ def main() -> int:
         tempfile.TemporaryDirectory() as state_dir,
         LocalCloud([shared_stack(), reservations_stack(), orders_stack()], state_dir=state_dir) as cloud,
     ):
-        os.environ.update(
-            AWS_ENDPOINT_URL=cloud.endpoint,
-            AWS_REGION=cloud.region,
-            AWS_DEFAULT_REGION=cloud.region,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-        )
+        point_this_process_at(cloud)
         reservations = ReservationsClient.of_service(cloud.outputs["reservations"], region=cloud.region)
         orders = OrdersClient.of_service(cloud.outputs["orders"], region=cloud.region)
         run = uuid.uuid4().hex[:6]

@@ -22,7 +22,6 @@ Run: ``.venv/bin/python bench/reservations_hot_item.py [--reservations 640] [--l
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
+from _cloud import point_this_process_at
 from _report import figure, report
 from _stock_cloud import DynamoDBRequests
 
@@ -57,13 +57,7 @@ def reservations_cloud(state_dir: str) -> Any:
     from pizza_reservations.stack import stack
 
     with LocalCloud([shared_stack(), stack()], state_dir=state_dir, start_sources=False) as cloud:
-        os.environ.update(
-            AWS_ENDPOINT_URL=cloud.endpoint,
-            AWS_REGION=cloud.region,
-            AWS_DEFAULT_REGION=cloud.region,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-        )
+        point_this_process_at(cloud)
         yield cloud
 
 
