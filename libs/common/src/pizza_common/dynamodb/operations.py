@@ -32,8 +32,11 @@ def _expressions(
     condition: str | None,
     values: Mapping[str, Any],
     names: Mapping[str, str],
+    old_on_failure: bool,
     other: str | None = None,
 ) -> dict[str, Any]:
+    if old_on_failure:  # a failed condition reports the item as it was
+        arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     if condition:
         arguments["ConditionExpression"] = condition
     if names := names_in(other, condition) | dict(names):
@@ -60,9 +63,8 @@ class Put:
             condition=self.condition,
             values=self.values,
             names=self.names,
+            old_on_failure=self.old_on_failure,
         )
-        if self.old_on_failure:
-            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Put": arguments}
 
     def call(self) -> tuple[str, dict[str, Any]]:
@@ -87,10 +89,9 @@ class Update:
             condition=self.condition,
             values=self.values,
             names=self.names,
+            old_on_failure=self.old_on_failure,
             other=self.expression,
         )
-        if self.old_on_failure:
-            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Update": arguments}
 
     def call(self) -> tuple[str, dict[str, Any]]:
@@ -114,9 +115,8 @@ class Delete:
             condition=self.condition,
             values=self.values,
             names=self.names,
+            old_on_failure=self.old_on_failure,
         )
-        if self.old_on_failure:
-            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Delete": arguments}
 
     def call(self) -> tuple[str, dict[str, Any]]:
@@ -140,9 +140,8 @@ class ConditionCheck:
             condition=self.condition,
             values=self.values,
             names=self.names,
+            old_on_failure=self.old_on_failure,
         )
-        if self.old_on_failure:
-            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"ConditionCheck": arguments}
 
 
