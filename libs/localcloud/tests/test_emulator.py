@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +15,7 @@ import moto
 from botocore.config import Config
 from library_sample.stack import PREFIX
 from moto.awslambda.models import LambdaFunction
+from moto.sqs.models import SQSBackend
 
 from localcloud.emulator import TTL_IDENTITY_API
 
@@ -20,6 +23,7 @@ THREADS = 16
 ROUNDS = 25
 LIMIT = THREADS * ROUNDS // 2
 SWITCH_INTERVAL_SECONDS = 1e-4
+RECEIVERS = 8
 
 
 def _hammer(cloud: Any, item_id: str) -> tuple[int, int]:
@@ -153,6 +157,48 @@ def test_moto_still_has_the_private_methods_the_emulator_patches() -> None:
     etag = getattr(FakeKey.etag.fget, "__wrapped__", FakeKey.etag)
     assert "self._etag" in inspect.getsource(etag.fget)
     assert "self.encryption = encryption" in inspect.getsource(FakeKey.__init__)
+    receive = getattr(SQSBackend.receive_message, "__wrapped__", SQSBackend.receive_message)
+    assert list(inspect.signature(receive).parameters) == [
+        "self", "queue_name", "count", "wait_seconds_timeout", "visibility_timeout", "message_attribute_names"
+    ]  # fmt: skip
+
+
+def test_a_fifo_group_with_a_message_in_flight_hands_out_nothing_to_receivers_asking_at_once(cloud: Any) -> None:
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=f"race-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    for number in range(RECEIVERS * 2):
+        sqs.send_message(
+            QueueUrl=url, MessageBody=str(number), MessageGroupId="line", MessageDeduplicationId=str(number)
+        )
+    holding, most, order, lock = [0], [0], [], threading.Lock()
+
+    def receiver(_: int) -> None:
+        client = boto3.session.Session().client(
+            "sqs", endpoint_url=cloud.endpoint, region_name=cloud.region,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        for _round in range(ROUNDS):
+            for message in client.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", []):
+                with lock:  # held from its receipt until just before its deletion
+                    holding[0] += 1
+                    most[0] = max(most[0], holding[0])
+                    order.append(int(message["Body"]))
+                client.get_queue_attributes(QueueUrl=url)  # a moment's work while holding it
+                with lock:
+                    holding[0] -= 1
+                client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    # moto picked a group's messages with no lock: switching threads every 0.1 ms splits that window often.
+    default_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    try:
+        with ThreadPoolExecutor(max_workers=RECEIVERS) as pool:
+            list(pool.map(receiver, range(RECEIVERS)))
+    finally:
+        sys.setswitchinterval(default_interval)
+
+    assert most[0] == 1
+    assert order == sorted(order)  # one at a time, so in the order sent
 
 
 def test_the_lambda_hook_is_installed_once_the_cloud_runs(cloud: Any) -> None:

@@ -13,6 +13,8 @@ What this adds to a plain ``ThreadedMotoServer``:
 * moto's Lambda invocations (``lambda:Invoke``, Step Functions ``lambda:invoke`` tasks) are routed to the
   local function workers instead of moto's Docker runner.
 * An SSE-KMS object's ETag is not the MD5 of its content (as on S3): a random value per write.
+* SQS FIFO: while a message group has a message in flight, no receiver gets any of that group, also when
+  receivers ask at the same moment (moto chose messages with no lock, so two receivers could each get one).
 * A small control route, ``/_localcloud/<command>``, lets the ``localcloud`` command act on a running cloud.
 
 moto's backends are global to the process, and so is the DynamoDB engine: every emulator started in one
@@ -25,6 +27,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -62,7 +65,7 @@ _invokers: list[tuple[object, Invoker, frozenset[str]]] = []  # (owner, invoker,
 
 
 def _install_patches() -> None:
-    """Patch moto's Lambda invoke, Express executions and SSE-KMS ETags once per process."""
+    """Patch moto's Lambda invoke, Express executions, SSE-KMS ETags and FIFO receives once per process."""
     global _patched
     with _patch_lock:
         if _patched:
@@ -81,6 +84,7 @@ def _install_patches() -> None:
         LambdaFunction.invoke = invoke  # type: ignore[method-assign]
         _patch_express_executions()
         _patch_kms_etags()
+        _patch_fifo_receives()
         _patched = True
 
 
@@ -127,6 +131,50 @@ def _patch_kms_etags() -> None:
 
     etag.__wrapped__ = original_etag  # type: ignore[attr-defined]
     FakeKey.etag = property(etag)  # type: ignore[method-assign,assignment]
+
+
+# How often a long poll on a FIFO queue looks again (moto's own long poll waits on a condition instead).
+_FIFO_POLL_SECONDS = 0.005
+
+
+def _patch_fifo_receives() -> None:
+    """SQS FIFO: a message group with a message in flight hands out nothing more, whoever asks, whenever.
+
+    moto's ``receive_message`` reads which groups are in flight, then picks messages, with no lock: two
+    receivers asking at the same moment each got a message of the one group (two bakers held the oven's line
+    at once and served it out of order). Receives of one FIFO queue are made one at a time; a long poll
+    looks again every few milliseconds between them instead of holding the others up.
+    """
+    from moto.sqs.models import SQSBackend
+
+    original_receive = SQSBackend.receive_message
+    locks: dict[tuple[int, str], threading.Lock] = {}
+    locks_lock = threading.Lock()
+
+    def receive_message(
+        self: Any,
+        queue_name: str,
+        count: int,
+        wait_seconds_timeout: int,
+        visibility_timeout: int,
+        message_attribute_names: list[str] | None = None,
+    ) -> Any:
+        if not self.get_queue(queue_name).fifo_queue:
+            return original_receive(
+                self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names
+            )
+        with locks_lock:
+            lock = locks.setdefault((id(self), queue_name), threading.Lock())
+        until = time.monotonic() + (wait_seconds_timeout or 0)
+        while True:
+            with lock:
+                received = original_receive(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            if received or time.monotonic() >= until:
+                return received
+            time.sleep(_FIFO_POLL_SECONDS)
+
+    receive_message.__wrapped__ = original_receive  # type: ignore[attr-defined]
+    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
 
 
 def _invoker_for(function_name: str) -> Invoker | None:
