@@ -254,6 +254,20 @@ def test_the_pauses_grow_and_are_jittered(dynamodb):
     assert max(clock.pauses) <= 1.0  # capped
 
 
+def test_a_hot_items_pauses_stay_short_when_the_deadline_says_so(dynamodb):
+    clock = FakeClock()
+    scripted = Scripted(dynamodb, {"transact_write_items": [cancelled("TransactionConflict")] * 200})
+
+    transact(
+        scripted,
+        [Update(TABLE, {"pk": "A"}, "SET x = :x", values={":x": 1})],
+        deadline=deadline_in(60, clock).with_pauses_up_to(0.05),
+    )
+
+    assert len(clock.pauses) >= 199  # never ran out of time: many short pauses
+    assert max(clock.pauses) <= 0.05 and max(clock.pauses[:3]) <= 0.04
+
+
 def test_a_conflict_with_a_failed_condition_is_a_failed_condition_not_retried(dynamodb):
     scripted = Scripted(
         dynamodb, {"transact_write_items": [cancelled("ConditionalCheckFailed", "TransactionConflict")]}

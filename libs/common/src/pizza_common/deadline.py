@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 __all__ = ["DEFAULT_MARGIN_SECS", "FALLBACK_SECS", "Deadline", "RemainingTime", "current", "full_jitter", "within"]
@@ -45,6 +45,9 @@ class Deadline:
     at: float
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    # The longest pause between retries: short for a hot item, where a contender that slept long would be
+    # overtaken by newer requests again and again (and hold up whatever it holds meanwhile).
+    pause_cap: float = 1.0
 
     @classmethod
     def after(
@@ -67,6 +70,10 @@ class Deadline:
         """No deadline (scripts and benches); retries still back off."""
         return cls(float("inf"))
 
+    def with_pauses_up_to(self, cap: float) -> Deadline:
+        """The same deadline, with pauses between retries of at most ``cap`` seconds."""
+        return replace(self, pause_cap=min(cap, self.pause_cap))
+
     def remaining(self) -> float:
         return max(0.0, self.at - self.clock())
 
@@ -76,7 +83,7 @@ class Deadline:
 
     def pause(self, attempt: int, *, base: float = 0.01, cap: float = 1.0) -> bool:
         """Sleep a full-jitter pause before retry ``attempt``; False (no sleep) if it would pass the deadline."""
-        seconds = full_jitter(attempt, base=base, cap=cap)
+        seconds = full_jitter(attempt, base=base, cap=min(cap, self.pause_cap))
         if seconds >= self.remaining():
             return False
         self.sleep(seconds)

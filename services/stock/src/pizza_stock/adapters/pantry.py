@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pizza_common import aws, deadline
-from pizza_common.deadline import Deadline
 from pizza_common.dynamodb import Cancelled, Passed, Put, Update, batch_get, from_item, get, retrying, transact, write
 from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
 from pizza_stock.adapters.items import (
@@ -70,18 +69,6 @@ def _answer_of(transaction_id: str, text: str) -> StockUsed | OutOfStock:
     return OutOfStock(transaction_id, tuple(Shortfall(t, r, a) for t, r, a in stored["shortfalls"]))
 
 
-class _Busy(Deadline):
-    """The invocation's deadline, with short pauses between retries of a usage that met another transaction:
-    on a busy ingredient a pause that kept growing would leave this request behind newer ones."""
-
-    @classmethod
-    def of(cls, deadline: Deadline) -> _Busy:
-        return cls(deadline.at, deadline.clock, deadline.sleep)
-
-    def pause(self, attempt: int, *, base: float = 0.01, cap: float = BUSY_PAUSE_CAP_SECS) -> bool:
-        return super().pause(attempt, base=base, cap=min(cap, BUSY_PAUSE_CAP_SECS))
-
-
 class DynamoDbPantry:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self.name = table_name
@@ -124,7 +111,8 @@ class DynamoDbPantry:
         outcome = transact(
             self.client,
             [record, *(self._change(change) for change in plan.changes)],
-            deadline=_Busy.of(deadline.current()),
+            # Short pauses: on a busy ingredient a pause that kept growing would leave this request behind newer ones.
+            deadline=deadline.current().with_pauses_up_to(BUSY_PAUSE_CAP_SECS),
         )
         if not isinstance(outcome, Cancelled):
             self._seen.update((change.ingredient.type_id, change.after()) for change in plan.changes)
