@@ -4,6 +4,7 @@ ledger fake to the DynamoDB one), for testing the use cases in every order of ev
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -60,6 +61,13 @@ class FakeLedger:
         self.pizzas[pizza.id] = PizzaRecord(pizza.id, PizzaState.WAITING, pizza.baking_time_secs, message_id=message_id)
         self.waiting += 1
         return Granted()
+
+    def join_line_together(self, arrivals: Sequence[tuple[Pizza, str]], now: datetime) -> bool:
+        if any(pizza.id in self.pizzas for pizza, _ in arrivals):
+            return False
+        for pizza, message_id in arrivals:
+            self.join_line(pizza, message_id, now)
+        return True
 
     def take_from_line(self, pizza: Pizza, line_sequence: str, now: datetime) -> Granted | NoRoom | AlreadyKnown:
         record = self.pizzas.get(pizza.id)
@@ -163,6 +171,10 @@ class FakeLine:
             return
         self._recent.add(pizza.id)
         self.rejoin(pizza)
+
+    def join_together(self, pizzas: Sequence[Pizza]) -> None:
+        for pizza in pizzas:
+            self.join(pizza)
 
     def rejoin(self, pizza: Pizza) -> None:
         self.queued.append((f"{next(self._sequence):020d}", pizza))

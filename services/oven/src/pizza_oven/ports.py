@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -43,6 +44,11 @@ class Ledger(Protocol):
 
     def join_line(self, pizza: Pizza, message_id: str, now: datetime) -> Granted | AlreadyKnown:
         """Record the pizza as waiting (and count it), unless the oven already knows it."""
+        ...
+
+    def join_line_together(self, arrivals: Sequence[tuple[Pizza, str]], now: datetime) -> bool:
+        """Record several new pizzas (each with its message id) as waiting, and count them, in one step: True.
+        False if the oven knows any of them already: then nothing changed (join them one by one)."""
         ...
 
     def take_from_line(self, pizza: Pizza, line_sequence: str, now: datetime) -> Granted | NoRoom | AlreadyKnown:
@@ -95,6 +101,10 @@ class WaitingLine(Protocol):
 
     def join(self, pizza: Pizza) -> None:
         """Join once: a repeat within the deduplication window is dropped."""
+        ...
+
+    def join_together(self, pizzas: Sequence[Pizza]) -> None:
+        """Join in this order, each once (as :meth:`join`), in as few calls as the queue allows."""
         ...
 
     def rejoin(self, pizza: Pizza) -> None:

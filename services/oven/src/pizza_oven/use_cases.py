@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pizza_oven.domain.model import Pizza, PizzaRecord, PizzaState, Route, Then, when_already_known
@@ -29,7 +30,7 @@ from pizza_oven.ports import (
     WaitingLine,
 )
 
-__all__ = ["StartInProgress", "accept", "reconcile", "remove", "take_waiting"]
+__all__ = ["Arrival", "StartInProgress", "accept", "accept_all", "reconcile", "remove", "take_waiting"]
 
 Clock = Callable[[], datetime]
 DEFAULT_START_GRACE = timedelta(seconds=90)
@@ -97,6 +98,87 @@ def accept(
         case Then.DROP:
             pass
     return Accepted.DUPLICATE
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A pizza from NewItems, with the message that brought it."""
+
+    pizza: Pizza
+    message_id: str
+    body: str
+
+
+# The most arrivals recorded in one transaction (DynamoDB allows 100 actions; the load is one of them).
+MOST_JOINING_TOGETHER = 50
+
+
+def accept_all(
+    arrivals: Sequence[Arrival],
+    *,
+    ledger: Ledger,
+    line: WaitingLine,
+    timer: BakeTimer,
+    bell: Bell,
+    rejects: Rejects,
+    now: Clock,
+    start_grace: timedelta = DEFAULT_START_GRACE,
+) -> list[Accepted | Exception]:
+    """Arrivals of one batch, in order, each answered as :func:`accept` would (or with the error it met).
+
+    Each takes a free slot while there is one and nobody waits; once one has joined the line, those after it
+    join together: one transaction for their records and the count, one send for their entries, one ring.
+    (One pair of transactions per pizza on the oven's one load item made a backlog's arrivals fight the
+    removals handing their slots over, and stall the line behind them.) A pizza the oven knows already
+    sends the group back to one by one.
+    """
+    outcomes: list[Accepted | Exception] = []
+    together = True
+    while len(outcomes) < len(arrivals):
+        rest = arrivals[len(outcomes) : len(outcomes) + MOST_JOINING_TOGETHER]
+        if together and outcomes and outcomes[-1] is Accepted.WAITING and _distinct(rest):
+            joined = _join_together(rest, ledger, line, bell, now)
+            if joined:
+                outcomes += joined
+                continue
+            together = False  # the oven knew one of them: one by one from here
+        arrival = rest[0]
+        try:
+            outcomes.append(
+                accept(
+                    arrival.pizza,
+                    message_id=arrival.message_id,
+                    body=arrival.body,
+                    ledger=ledger,
+                    line=line,
+                    timer=timer,
+                    bell=bell,
+                    rejects=rejects,
+                    now=now,
+                    start_grace=start_grace,
+                )
+            )
+        except Exception as error:  # this pizza is retried; the others go on
+            outcomes.append(error)
+    return outcomes
+
+
+def _distinct(arrivals: Sequence[Arrival]) -> bool:
+    return len({arrival.pizza.id for arrival in arrivals}) == len(arrivals)
+
+
+def _join_together(
+    arrivals: Sequence[Arrival], ledger: Ledger, line: WaitingLine, bell: Bell, now: Clock
+) -> list[Accepted | Exception]:
+    """Join the line together; an empty answer if the oven knew one of them (nothing changed)."""
+    try:
+        if not ledger.join_line_together([(arrival.pizza, arrival.message_id) for arrival in arrivals], now()):
+            return []
+        line.join_together([arrival.pizza for arrival in arrivals])
+        bell.ring(f"joined-{arrivals[0].pizza.id}")
+    except Exception as error:  # each is retried: recorded as waiting, it rejoins the line (deduplicated)
+        return [error] * len(arrivals)
+    return [Accepted.WAITING] * len(arrivals)
 
 
 def _start_arrival(

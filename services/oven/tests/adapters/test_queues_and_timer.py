@@ -52,6 +52,17 @@ def test_the_line_hands_out_pizzas_in_the_order_they_joined(sqs):
     assert entries[0].pizza == Pizza("p0", 5)
 
 
+def test_pizzas_joining_together_keep_their_order_and_join_once(sqs):
+    back, line = _line(sqs)
+    back.join(Pizza("p0", 5))
+    back.join_together([Pizza(f"p{number}", 5) for number in range(1, 13)])  # two batches of SQS
+    back.join_together([Pizza("p3", 5)])  # a repeat within the deduplication window
+    taken = line.take(10)
+    line.done(taken)
+    taken += line.take(10)
+    assert [entry.pizza.id for entry in taken] == [f"p{number}" for number in range(13)]
+
+
 def test_the_line_hands_out_nothing_while_its_head_is_held(sqs):
     back, line = _line(sqs)
     back.join(Pizza("p0", 5))

@@ -75,6 +75,19 @@ def test_a_pizza_seen_before_is_reported_with_what_the_oven_knows(make_ledger):
     assert ledger.load().in_use == 1
 
 
+def test_arrivals_join_the_line_together_or_not_at_all(make_ledger):
+    ledger = make_ledger(1)
+    ledger.allocate(P1, "m1", NOW)
+    assert ledger.join_line_together([(P2, "m2"), (P3, "m3")], NOW) is True
+    assert ledger.load() == Load(capacity=1, in_use=1, waiting=2)
+    assert (ledger.pizza("p3").state, ledger.pizza("p3").message_id) == (PizzaState.WAITING, "m3")
+
+    p4 = Pizza("p4", 3)
+    assert ledger.join_line_together([(p4, "m4"), (P2, "m2")], NOW) is False  # p2 is known: nothing changes
+    assert ledger.pizza("p4") is None
+    assert ledger.load() == Load(capacity=1, in_use=1, waiting=2)
+
+
 def test_a_waiting_pizza_takes_a_slot_only_when_one_is_free(make_ledger):
     ledger = make_ledger(1)
     ledger.allocate(P1, "m", NOW)

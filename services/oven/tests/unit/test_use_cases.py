@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from pizza_oven.domain.model import Load, Pizza, PizzaState, Route
 from pizza_oven.domain.outcomes import Accepted, LineServed, Reconciled, Removed
 from pizza_oven.ports import StartFailed
-from pizza_oven.use_cases import StartInProgress, accept, reconcile, remove, take_waiting
+from pizza_oven.use_cases import Arrival, StartInProgress, accept, accept_all, reconcile, remove, take_waiting
 
 
 class Oven:
@@ -34,6 +34,17 @@ class Oven:
             pizza,
             message_id=message_id or f"message-{pizza.id}",  # a repeat is the same message, delivered again
             body=str(pizza.to_message()),
+            ledger=self.ledger,
+            line=self.line,
+            timer=self.timer,
+            bell=self.bell,
+            rejects=self.rejects,
+            now=self.clock,
+        )
+
+    def accept_all(self, *pizzas: Pizza) -> list[Accepted | Exception]:
+        return accept_all(
+            [Arrival(pizza, f"message-{pizza.id}", str(pizza.to_message())) for pizza in pizzas],
             ledger=self.ledger,
             line=self.line,
             timer=self.timer,
@@ -117,6 +128,49 @@ def test_an_arrival_joins_the_line_while_others_wait_even_if_a_slot_is_free():
     assert oven.accept(Pizza("p3", 5)) is Accepted.WAITING
     oven.take_waiting()
     assert oven.timer.starts == ["p1", "p2"]  # p2 got the slot, not p3
+
+
+def test_a_batch_fills_the_free_slots_then_joins_the_line_together_in_its_order():
+    oven = Oven(capacity=2)
+    joined_together = []
+    original = oven.ledger.join_line_together
+    oven.ledger.join_line_together = lambda arrivals, now: (
+        joined_together.append(len(arrivals)) or original(arrivals, now)
+    )
+    pizzas = [Pizza(f"p{n}", 5) for n in range(1, 7)]
+
+    answers = oven.accept_all(*pizzas)
+
+    assert answers == [Accepted.BAKING] * 2 + [Accepted.WAITING] * 4
+    assert joined_together == [3]  # p3 joined alone (it found no room), p4-p6 in one step
+    assert oven.line.joined == ["p3", "p4", "p5", "p6"]
+    assert oven.ledger.load().waiting == 4
+    assert oven.bell.rings == ["joined-p3", "joined-p4"]
+    oven.finish("p1")
+    assert oven.timer.starts == ["p1", "p2", "p3"]
+
+
+def test_a_batch_holding_a_known_pizza_joins_one_by_one_and_counts_each_once():
+    oven = Oven(capacity=1)
+    oven.accept(Pizza("p1", 5))
+    oven.accept(Pizza("p3", 5))  # an earlier delivery of p3's message: it waits already
+
+    answers = oven.accept_all(Pizza("p2", 5), Pizza("p3", 5), Pizza("p4", 5), Pizza("p4", 5))
+
+    assert answers == [Accepted.WAITING, Accepted.DUPLICATE, Accepted.WAITING, Accepted.DUPLICATE]
+    assert oven.ledger.load().waiting == 3
+    assert oven.line.joined == ["p3", "p2", "p4"]
+
+
+def test_a_batch_answers_each_pizza_with_its_own_failure():
+    oven = Oven(capacity=2)
+    oven.timer.fail_next = 1  # the first start fails for sure: that arrival is retried, its slot given back
+
+    answers = oven.accept_all(Pizza("p1", 5), Pizza("p2", 5))
+
+    assert isinstance(answers[0], StartFailed)
+    assert answers[1] is Accepted.BAKING
+    assert oven.ledger.load().in_use == 1
 
 
 def test_a_duplicate_arrival_takes_no_second_slot_and_starts_nothing():
@@ -407,6 +461,25 @@ class OvenInAnyOrder(RuleBasedStateMachine):
             assert waiting_before == 0, "an arrival took a slot while others waited"
         if not again:
             self.inbox.pop(index)
+
+    @precondition(lambda self: self.inbox)
+    @rule(data=st.data(), failure=FAILURES)
+    def deliver_a_batch(self, data, failure):
+        """Several NewItems messages in one invocation (repeats included); the failed ones stay in the inbox."""
+        batch = data.draw(st.lists(st.sampled_from(self.inbox), min_size=1, max_size=6))
+        self._inject(failure)
+        waiting_before = self.oven.ledger.waiting
+        try:
+            answers = self.oven.accept_all(*batch)
+        finally:
+            self._clear_failures()
+        took = [n for n, answer in enumerate(answers) if answer is Accepted.BAKING]
+        joined = [n for n, answer in enumerate(answers) if answer is Accepted.WAITING]
+        assert not (took and waiting_before), "an arrival took a slot while others waited"
+        assert not (took and joined and max(took) > min(joined)), "an arrival overtook one that joined the line"
+        for pizza, answer in zip(batch, answers, strict=True):
+            if not isinstance(answer, Exception) and pizza in self.inbox:
+                self.inbox.remove(pizza)
 
     @precondition(lambda self: self.oven.bell.rings)
     @rule(failure=FAILURES)

@@ -20,9 +20,11 @@ by a deployment applies at once and exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pizza_common import deadline
 from pizza_common.dynamodb import (
     Cancelled,
     ConditionCheck,
@@ -53,6 +55,10 @@ LOAD_KEY = {"pk": "OVEN#LOAD"}
 # (90 days for Standard workflows), so a reused id is recognised and rejected, never silently dropped.
 BAKED_PIZZA_RETENTION = timedelta(days=90)
 SLOT_PREFIX = "slot_"
+# The longest pause between retries of a transaction that met another on the load item. Every step of the
+# oven writes that one item, and a removal retrying it holds the head of the line meanwhile: pauses growing
+# to the toolkit's 1 s stalled the whole line for seconds under a backlog's arrivals.
+LOAD_PAUSE_CAP_SECS = 0.05
 
 
 class Contended(RuntimeError):
@@ -165,6 +171,16 @@ class DynamoDbLedger:
             self._update(LOAD_KEY, "ADD waiting :one", None, {":one": 1}),
         )
         return Granted() if cancelled is None else self._known(pizza.id, cancelled.old_item(0))
+
+    def join_line_together(self, arrivals: Sequence[tuple[Pizza, str]], now: datetime) -> bool:
+        cancelled = self._transact(
+            *(
+                self._put_new(pizza, PizzaState.WAITING, joined_at=_time(now), message_id=message_id)
+                for pizza, message_id in arrivals
+            ),
+            self._update(LOAD_KEY, "ADD waiting :joined", None, {":joined": len(arrivals)}),
+        )
+        return cancelled is None
 
     def take_from_line(self, pizza: Pizza, line_sequence: str, now: datetime) -> Granted | NoRoom | AlreadyKnown:
         refresh = False
@@ -388,7 +404,7 @@ class DynamoDbLedger:
         Conflicts and throttling on the hot load item are retried by the toolkit within the invocation's
         deadline; still contended then, the step fails and its message or execution is retried.
         """
-        outcome = transact(self.client, operations)
+        outcome = transact(self.client, operations, deadline=deadline.current().with_pauses_up_to(LOAD_PAUSE_CAP_SECS))
         if isinstance(outcome, Cancelled):
             if outcome.contended:
                 raise Contended(f"oven table {self.table} stayed contended: {outcome.reasons}")
