@@ -18,6 +18,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.sqs.models import SQSBackend
 
 from localcloud.emulator import TTL_IDENTITY_API
+from localcloud.polling import eventually
 
 THREADS = 16
 ROUNDS = 25
@@ -161,6 +162,22 @@ def test_moto_still_has_the_private_methods_the_emulator_patches() -> None:
     assert list(inspect.signature(receive).parameters) == [
         "self", "queue_name", "count", "wait_seconds_timeout", "visibility_timeout", "message_attribute_names"
     ]  # fmt: skip
+
+
+def test_messages_of_a_fifo_group_that_time_out_together_come_back_oldest_first(cloud: Any) -> None:
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=f"back-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    for number in range(5):
+        sqs.send_message(
+            QueueUrl=url, MessageBody=str(number), MessageGroupId="line", MessageDeduplicationId=str(number)
+        )
+    taken = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=1)["Messages"]
+    assert [message["Body"] for message in taken] == ["0", "1", "2"]
+
+    again = eventually(lambda: sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages"), "timed out")
+
+    assert [message["Body"] for message in again] == ["0"]  # moto alone: "2"
+    assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []  # "0" is held
 
 
 def test_a_fifo_group_with_a_message_in_flight_hands_out_nothing_to_receivers_asking_at_once(cloud: Any) -> None:

@@ -14,7 +14,8 @@ What this adds to a plain ``ThreadedMotoServer``:
   local function workers instead of moto's Docker runner.
 * An SSE-KMS object's ETag is not the MD5 of its content (as on S3): a random value per write.
 * SQS FIFO: while a message group has a message in flight, no receiver gets any of that group, also when
-  receivers ask at the same moment (moto chose messages with no lock, so two receivers could each get one).
+  receivers ask at the same moment (moto chose messages with no lock, so two receivers could each get one);
+  messages of a group that time out together come back oldest first (moto gave the last one first).
 * A small control route, ``/_localcloud/<command>``, lets the ``localcloud`` command act on a running cloud.
 
 moto's backends are global to the process, and so is the DynamoDB engine: every emulator started in one
@@ -168,6 +169,7 @@ def _patch_fifo_receives() -> None:
         until = time.monotonic() + (wait_seconds_timeout or 0)
         while True:
             with lock:
+                _visible_again_is_not_in_flight(self.get_queue(queue_name))
                 received = original_receive(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
             if received or time.monotonic() >= until:
                 return received
@@ -175,6 +177,18 @@ def _patch_fifo_receives() -> None:
 
     receive_message.__wrapped__ = original_receive  # type: ignore[attr-defined]
     SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+
+
+def _visible_again_is_not_in_flight(queue: Any) -> None:
+    """Messages whose visibility timed out are no longer in flight, all of them at once.
+
+    moto forgets them one at a time as its receive meets them, and counts the group as still in flight while
+    any other is unforgotten: of several messages of one group that timed out together it handed out the
+    LAST first (AWS hands out the group's oldest). Forgetting them all first keeps the group's order.
+    """
+    for message in list(queue.pending_messages):
+        if message.visible:
+            queue.pending_messages.discard(message)
 
 
 def _invoker_for(function_name: str) -> Invoker | None:
