@@ -218,5 +218,41 @@ def test_a_fifo_group_with_a_message_in_flight_hands_out_nothing_to_receivers_as
     assert order == sorted(order)  # one at a time, so in the order sent
 
 
+def test_fifo_messages_sent_at_once_are_queued_in_the_order_of_their_timestamps_and_sequence_numbers(
+    cloud: Any,
+) -> None:
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=f"sent-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    for number in range(200):  # moto scans the queue for duplicates on every send: the deeper, the longer
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="deep", MessageDeduplicationId=f"deep-{number}")
+
+    def sender(number: int) -> None:
+        client = boto3.session.Session().client(
+            "sqs", endpoint_url=cloud.endpoint, region_name=cloud.region,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        for round_ in range(ROUNDS):
+            client.send_message(
+                QueueUrl=url, MessageBody="y", MessageGroupId="line", MessageDeduplicationId=f"{number}-{round_}"
+            )
+
+    default_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    try:
+        with ThreadPoolExecutor(max_workers=RECEIVERS) as pool:
+            list(pool.map(sender, range(RECEIVERS)))
+    finally:
+        sys.setswitchinterval(default_interval)
+
+    queued = []
+    while len(queued) < 200 + RECEIVERS * ROUNDS:
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"])
+        for message in answer["Messages"]:
+            queued.append((int(message["Attributes"]["SentTimestamp"]), int(message["Attributes"]["SequenceNumber"])))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert [sent for sent, _ in queued] == sorted(sent for sent, _ in queued)
+    assert [number for _, number in queued] == sorted(number for _, number in queued)
+
+
 def test_the_lambda_hook_is_installed_once_the_cloud_runs(cloud: Any) -> None:
     assert hasattr(LambdaFunction.invoke, "__wrapped__")

@@ -15,7 +15,8 @@ What this adds to a plain ``ThreadedMotoServer``:
 * An SSE-KMS object's ETag is not the MD5 of its content (as on S3): a random value per write.
 * SQS FIFO: while a message group has a message in flight, no receiver gets any of that group, also when
   receivers ask at the same moment (moto chose messages with no lock, so two receivers could each get one);
-  messages of a group that time out together come back oldest first (moto gave the last one first).
+  messages of a group that time out together come back oldest first (moto gave the last one first); a
+  message's SentTimestamp and place in the queue agree, and its SequenceNumber grows (moto's was random).
 * A small control route, ``/_localcloud/<command>``, lets the ``localcloud`` command act on a running cloud.
 
 moto's backends are global to the process, and so is the DynamoDB engine: every emulator started in one
@@ -25,6 +26,7 @@ process serves the same resources. The patches here are therefore installed once
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import threading
@@ -149,8 +151,25 @@ def _patch_fifo_receives() -> None:
     from moto.sqs.models import SQSBackend
 
     original_receive = SQSBackend.receive_message
+    original_send = SQSBackend.send_message
     locks: dict[tuple[int, str], threading.Lock] = {}
     locks_lock = threading.Lock()
+    sequence = itertools.count(10**19)
+
+    def queue_lock(backend: Any, queue_name: str) -> threading.Lock:
+        with locks_lock:
+            return locks.setdefault((id(backend), queue_name), threading.Lock())
+
+    def send_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        # A FIFO message's SentTimestamp and its place in the queue are taken together, and its SequenceNumber
+        # grows (moto stamped, then scanned the queue for duplicates, then appended: concurrent senders landed
+        # out of their timestamps' order; its sequence numbers were random).
+        if not self.get_queue(queue_name).fifo_queue:
+            return original_send(self, queue_name, *args, **kwargs)
+        with queue_lock(self, queue_name):
+            message = original_send(self, queue_name, *args, **kwargs)
+            message.sequence_number = str(next(sequence))
+            return message
 
     def receive_message(
         self: Any,
@@ -164,8 +183,7 @@ def _patch_fifo_receives() -> None:
             return original_receive(
                 self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names
             )
-        with locks_lock:
-            lock = locks.setdefault((id(self), queue_name), threading.Lock())
+        lock = queue_lock(self, queue_name)
         until = time.monotonic() + (wait_seconds_timeout or 0)
         while True:
             with lock:
@@ -177,6 +195,8 @@ def _patch_fifo_receives() -> None:
 
     receive_message.__wrapped__ = original_receive  # type: ignore[attr-defined]
     SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+    send_message.__wrapped__ = original_send  # type: ignore[attr-defined]
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
 
 
 def _visible_again_is_not_in_flight(queue: Any) -> None:
