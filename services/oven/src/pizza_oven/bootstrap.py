@@ -117,8 +117,9 @@ def remove_ports() -> RemovePorts:
     return RemovePorts(
         settings=settings,
         ledger=DynamoDbLedger(settings.oven_table, client("dynamodb")),
-        # A short poll: a removal looks at the head of the line, it does not wait for one.
-        line=SqsLineHead(settings.waiting_queue_url, client("sqs"), receive_wait_seconds=0),
+        # A removal looks at the head of the line; while another taker holds it, it waits with a long poll
+        # (SQS's shortest, 1 s), which answers as soon as the head is free.
+        line=SqsLineHead(settings.waiting_queue_url, client("sqs"), receive_wait_seconds=1),
         timer=StepFunctionsTimer(settings.bake_state_machine_arn, client("stepfunctions")),
         shelf=SqsShelf(settings.baked_items_queue_url, client("sqs")),
         bell=SqsBell(settings.wakeups_queue_url, client("sqs")),

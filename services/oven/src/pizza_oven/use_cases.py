@@ -35,8 +35,9 @@ __all__ = ["Arrival", "StartInProgress", "accept", "accept_all", "reconcile", "r
 Clock = Callable[[], datetime]
 DEFAULT_START_GRACE = timedelta(seconds=90)
 # How long a removal keeps trying to hand its slot to the head of the line while another taker holds it
-# (removals of pizzas that started together finish together, and take the head one after another).
-HAND_OVER_PATIENCE_SECS = 0.5
+# (removals of pizzas that started together finish together, and take the head one after another). Waiting
+# costs less than giving up: a freed slot waits for the baker's ring, wake-up and turn at the head.
+HAND_OVER_PATIENCE_SECS = 2.0
 _HAND_OVER_POLL_SECS = 0.003
 
 
@@ -346,11 +347,15 @@ def _hand_over(
     this removal) from before the transaction until its baking started, so the line's order and one-taker
     rule hold."""
     give_up = time.monotonic() + patience_secs
+    patient = False
     while True:
-        entries = line.take(1, patient=False)
-        if not entries:  # nobody waits, or another taker holds the head for a moment: look again
+        entries = line.take(1, patient=patient)
+        if not entries:
+            # Nobody waits, or another taker holds the head (removals of pizzas that started together finish
+            # together): wait for it with a long poll, which answers as soon as the head is free again.
             if time.monotonic() >= give_up or ledger.load().waiting == 0:
                 return None
+            patient = True
             pause(_HAND_OVER_POLL_SECS)
             continue
         entry, moment = entries[0], now()
