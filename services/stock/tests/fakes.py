@@ -51,19 +51,14 @@ class FakePantry:
     interfere: list[str] = field(default_factory=list)  # type ids another writer changes before the next commit
     commits: int = 0
     reads: int = 0
-    seen: dict[str, Ingredient] = field(default_factory=dict)  # as the adapter: what this process last saw
 
     def ingredients(self, type_ids: Collection[str]) -> dict[str, Ingredient]:
         self.reads += 1
         read = {t: self.shelves.ingredients[t] for t in set(type_ids) if t in self.shelves.ingredients}
-        self.seen.update(read)
         return read
 
     def all_ingredients(self) -> list[Ingredient]:
         return list(self.shelves.ingredients.values())
-
-    def remembered(self, type_ids: Collection[str]) -> dict[str, Ingredient]:
-        return {t: self.seen[t] for t in type_ids if t in self.seen}
 
     def commit_usage(
         self, plan: UsagePlan, fingerprint: str, now: datetime
@@ -77,7 +72,6 @@ class FakePantry:
             return AlreadyRecorded()
         if any(self.shelves.ingredients[c.ingredient.type_id].version != c.ingredient.version for c in plan.changes):
             current = {c.ingredient.type_id: self.shelves.ingredients[c.ingredient.type_id] for c in plan.changes}
-            self.seen.update(current)
             return IngredientsChanged(current)
         for change in plan.changes:
             batches = {b.batch_id: b for b in self.shelves.ingredients[change.ingredient.type_id].batches}
@@ -91,7 +85,6 @@ class FakePantry:
                 replace(change.ingredient, version=change.ingredient.version + 1, batches=tuple(batches.values()))
             )
         self.shelves.records[plan.command.transaction_id] = RecordedAnswer(fingerprint, plan.outcome)
-        self.seen.update((c.ingredient.type_id, c.after()) for c in plan.changes)
         return Committed()
 
     def record_refusal(self, refusal: OutOfStock, fingerprint: str, now: datetime) -> Committed | AlreadyRecorded:

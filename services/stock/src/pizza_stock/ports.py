@@ -87,11 +87,6 @@ class Pantry(Protocol):
         """Every ingredient ever delivered (eventually consistent)."""
         ...
 
-    def remembered(self, type_ids: Collection[str]) -> dict[str, Ingredient]:
-        """The ingredients as this process last read or wrote them: no request, possibly stale. A plan made on
-        them is written only if their versions still hold, and a refusal is never made on them."""
-        ...
-
     def commit_usage(
         self, plan: UsagePlan, fingerprint: str, now: datetime
     ) -> Committed | IngredientsChanged | AlreadyRecorded:

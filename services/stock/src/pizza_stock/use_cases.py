@@ -66,23 +66,18 @@ class Usage:
 def use_ingredients(command: UseIngredients, now: datetime, pantry: Pantry, patience: Patience) -> Usage:
     """Take every item oldest best-before first, or none; the first answer to a transaction id is final.
 
-    One transaction, planned on the ingredients as this process last saw them (a warm function often knows
-    them: no read) or else read consistently. Another writer in between is contention, not an error: the
-    cancelled write says how the ingredients are now, so re-plan on that, with jittered pauses, for as long
-    as the function may run. A refusal is only ever made on a consistent read.
+    One consistent read of every ingredient of the usage, one transaction planned on it (conditional on each
+    ingredient's version). Another writer in between is contention, not an error: the cancelled write says
+    how the ingredients are now, so re-plan on that with no read, with jittered pauses, for as long as the
+    function may run. A refusal is only ever made on what was read or answered: never a guess.
     """
     fingerprint = command.fingerprint()
     wanted = [item.type_id for item in command.items]
-    ingredients, fresh = pantry.remembered(wanted), False
-    if len(ingredients) < len(wanted):
-        ingredients, fresh = pantry.ingredients(wanted), True
+    ingredients = pantry.ingredients(wanted)
     attempt = 0
     while True:
         plan = plan_usage(command, ingredients, now)
         if isinstance(plan, OutOfStock):
-            if not fresh:  # what this process remembered may be behind a delivery
-                ingredients, fresh = pantry.ingredients(wanted), True
-                continue
             written = pantry.record_refusal(plan, fingerprint, now)
             answer = plan if isinstance(written, Committed) else _first_answer(command, fingerprint, pantry)
             return Usage(answer, attempt)
@@ -91,15 +86,13 @@ def use_ingredients(command: UseIngredients, now: datetime, pantry: Pantry, pati
             return Usage(plan.outcome, attempt)
         if isinstance(outcome, AlreadyRecorded):
             return Usage(_first_answer(command, fingerprint, pantry), attempt)
-        if fresh:  # a plan on remembered ingredients that turned out stale is not contention
-            # The answer says how the ingredients are now, so re-plan soon: a pause that kept growing would
-            # leave this request behind newer ones on a busy ingredient (unfair, and 503s at the deadline).
-            if not patience.pause(min(attempt, MAX_PAUSE_STEP)):
-                return Usage(StockBusy(command.transaction_id, attempt + 1), attempt + 1)
-            attempt += 1
+        # The answer says how the ingredients are now, so re-plan soon: a pause that kept growing would leave
+        # this request behind newer ones on a busy ingredient (unfair, and 503s at the deadline).
+        if not patience.pause(min(attempt, MAX_PAUSE_STEP)):
+            return Usage(StockBusy(command.transaction_id, attempt + 1), attempt + 1)
+        attempt += 1
         current = outcome.current
         ingredients = dict(current) if set(current) >= set(wanted) else pantry.ingredients(wanted)
-        fresh = True
 
 
 def _first_answer(command: UseIngredients, fingerprint: str, pantry: Pantry) -> UsageAnswer:

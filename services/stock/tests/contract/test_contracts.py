@@ -125,16 +125,6 @@ def test_a_usage_planned_on_a_version_that_moved_changes_nothing(world):
     assert world.pantry.ingredients(["ham"])["ham"].level(NOW).quantity == 4
 
 
-def test_what_a_warm_function_remembers_is_what_it_last_read_or_wrote(world):
-    world.deliver("a.csv", ("ham", 5, SOON))
-    assert world.pantry.remembered(["ham"]) == {} or world.pantry.remembered(["ham"])["ham"].version >= 1
-    read = world.pantry.ingredients(["ham"])
-    assert world.pantry.remembered(["ham", "olive"]) == read
-    made = plan(world, use("t1", ham=2))
-    assert world.pantry.commit_usage(made, "f1", NOW) == Committed()
-    assert world.pantry.remembered(["ham"]) == world.pantry.ingredients(["ham"]), "the write is remembered as written"
-
-
 def test_a_refusal_is_recorded_once(world):
     refusal = OutOfStock("t1", (Shortfall("ham", 3, 0),))
     assert world.pantry.record_refusal(refusal, "f1", NOW) == Committed()

@@ -73,17 +73,11 @@ class DynamoDbPantry:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self.name = table_name
         self.client = client or aws.client("dynamodb")
-        self._seen: dict[str, Ingredient] = {}  # as this warm function last read or wrote them
 
     def ingredients(self, type_ids: Collection[str]) -> dict[str, Ingredient]:
         # Consistent: a stale read could miss a delivery and record a wrong refusal as the first answer.
         found = batch_get(self.client, self.name, [ingredient_key(t) for t in sorted(set(type_ids))], consistent=True)
-        read = {ingredient.type_id: ingredient for ingredient in map(ingredient_from, found)}
-        self._seen.update(read)
-        return read
-
-    def remembered(self, type_ids: Collection[str]) -> dict[str, Ingredient]:
-        return {type_id: self._seen[type_id] for type_id in type_ids if type_id in self._seen}
+        return {ingredient.type_id: ingredient for ingredient in map(ingredient_from, found)}
 
     def all_ingredients(self) -> list[Ingredient]:
         query: dict[str, Any] = {
@@ -115,7 +109,6 @@ class DynamoDbPantry:
             deadline=deadline.current().with_pauses_up_to(BUSY_PAUSE_CAP_SECS),
         )
         if not isinstance(outcome, Cancelled):
-            self._seen.update((change.ingredient.type_id, change.after()) for change in plan.changes)
             return Committed()
         if outcome.failed(0):
             return AlreadyRecorded()
@@ -129,10 +122,6 @@ class DynamoDbPantry:
                 current[change.ingredient.type_id] = ingredient_from(old)
             elif isinstance(reason, Passed):
                 current[change.ingredient.type_id] = change.ingredient
-        self._seen.update(current)
-        for change in plan.changes:
-            if change.ingredient.type_id not in current:
-                self._seen.pop(change.ingredient.type_id, None)
         return IngredientsChanged(current)
 
     def _change(self, change: IngredientChange) -> Update:
