@@ -13,6 +13,9 @@ Figures (printed, and written to bench/results/stock_transactions.json), per run
   transaction (a usage is one BatchGetItem and one TransactWriteItems when nothing gets in its way);
 - ``<run>_conflicts_per_success``: TransactWriteItems beyond one per answered transaction, per 201 (another
   usage changed an ingredient first: the service re-read and re-planned, within the function's time);
+- ``<run>_transaction_conflicts_per_success``: of those, the ones the cloud cancelled with
+  ``TransactionConflict`` (another transaction on the item was in flight), per 201; the rest found a version
+  that had moved (another usage committed first);
 - ``<run>_transactions_per_s_vs_conditional_update_rate``: as a ratio to the baseline, the raw rate of
   conditional UpdateItems of the same emulator from as many clients (``bench/_baseline.py``), same run;
 - ``<run>_answers_other_than_201_or_409``: must be 0 (contention is never an error).
@@ -114,11 +117,14 @@ def main() -> int:
                             resets.append(1)
                 return statuses
 
+            front = cloud.emulator.dynamodb.counters
+            conflicts_before = front.transaction_conflicts
             with requests.counting() as counted, ThreadPoolExecutor(max_workers=clients) as pool:
                 started = time.monotonic()
                 statuses = [status for lane in pool.map(place, lanes) for status in lane]
                 elapsed = time.monotonic() - started
                 operations = dict(counted)
+                engine_conflicts = front.transaction_conflicts - conflicts_before
                 timings.append(f"{run}: {describe(requests)}")
             answers = Counter(statuses)
             answered, successes = len(statuses), answers[201]
@@ -133,6 +139,9 @@ def main() -> int:
                 ),
                 f"{run}_conflicts_per_success": figure(
                     max(0, commits - successes) / max(1, successes), "conflicts/201"
+                ),
+                f"{run}_transaction_conflicts_per_success": figure(
+                    engine_conflicts / max(1, successes), "TransactionConflict/201"
                 ),
                 f"{run}_transactions_per_s_vs_conditional_update_rate": figure(rate / base, "ratio"),
                 f"{run}_answers_other_than_201_or_409": figure(answered - successes - answers[409], "answers"),
