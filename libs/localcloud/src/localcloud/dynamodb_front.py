@@ -119,9 +119,10 @@ def _error(code: str, message: str, status: int = 400, **extra: Any) -> _Answer:
 
 @dataclass
 class _Hold:
+    """An item held by a transaction in flight, from its arrival until its answer (never beyond)."""
+
     owner: object
     token: str | None
-    until: float  # monotonic; inf while the transaction is in flight (released at its answer)
 
 
 @dataclass
@@ -458,16 +459,11 @@ class DynamoDBFront:
 
     # --- transaction conflicts ---------------------------------------------------------------------------
 
-    def _busy(self, key: tuple[str, str] | None, now: float, owner: object, token: str | None) -> bool:
+    def _busy(self, key: tuple[str, str] | None, owner: object, token: str | None) -> bool:
         if key is None:
             return False
         hold = self._held.get(key)
-        if hold is None or hold.owner is owner or (token is not None and hold.token == token):
-            return False
-        if hold.until <= now:
-            del self._held[key]
-            return False
-        return True
+        return not (hold is None or hold.owner is owner or (token is not None and hold.token == token))
 
     def _with_conflicts(
         self, request: _Request, payload: dict[str, Any], settings: DynamoDBSettings
@@ -476,7 +472,7 @@ class DynamoDBFront:
         if operation in _ITEM_WRITES:
             key = self._key(str(payload.get("TableName", "")), payload.get("Key") or payload.get("Item") or {})
             with self._lock:
-                conflict = self._busy(key, time.monotonic(), request, None)
+                conflict = self._busy(key, request, None)
             if conflict:
                 self.counters.write_conflicts += 1
                 raise _error("TransactionConflictException", "Transaction is ongoing for the item")
@@ -488,12 +484,11 @@ class DynamoDBFront:
         token = payload.get("ClientRequestToken") if operation == "TransactWriteItems" else None
         writing = operation == "TransactWriteItems"
         with self._lock:
-            now = time.monotonic()
-            busy = [self._busy(key, now, request, token) for key in keys]
+            busy = [self._busy(key, request, token) for key in keys]
             if not any(busy) and writing:
                 for key in keys:
                     if key is not None:
-                        self._held[key] = _Hold(request, token, float("inf"))
+                        self._held[key] = _Hold(request, token)
         if any(busy):
             self.counters.transaction_conflicts += 1
             reasons = [
@@ -529,13 +524,12 @@ class DynamoDBFront:
         kept: dict[str, list[Any]] = {}
         left: dict[str, list[Any]] = {}
         with self._lock:
-            now = time.monotonic()
             for table, writes in (payload.get("RequestItems") or {}).items():
                 for write in writes:
                     attributes = (write.get("PutRequest") or {}).get("Item") or (write.get("DeleteRequest") or {}).get(
                         "Key"
                     )
-                    busy = self._busy(self._key(table, attributes or {}), now, request, None)
+                    busy = self._busy(self._key(table, attributes or {}), request, None)
                     (left if busy else kept).setdefault(table, []).append(write)
         if payload.get("_partial"):
             return self._partial_batch(request, payload)
