@@ -120,6 +120,31 @@ def test_remove_frees_the_slot_once_and_shelves_the_pizza_once(oven):
     assert [json.loads(m["Body"])["reason"] for m in _messages(oven, "WAKEUPS_QUEUE_URL")] == ["removed-p1"]
 
 
+def test_a_batchs_pizzas_after_the_first_that_waits_join_the_line_together_in_order(oven):
+    event = _sqs_event('{"id": "p1"}', '{"id": "p2"}', "not json", '{"id": "p3"}', '{"id": "p4"}')
+
+    assert bake.handler(event, Context()) == {"batchItemFailures": []}
+
+    assert _load(oven) == {"in_use": 1, "waiting": 3}
+    assert [json.loads(m["Body"])["id"] for m in _messages(oven, "WAITING_QUEUE_URL")] == ["p2", "p3", "p4"]
+    assert len(_messages(oven, "NEW_ITEMS_DLQ_URL")) == 1  # the broken one, with its reason
+
+
+def test_pizzas_that_failed_to_join_together_are_reported_failed_and_the_others_not(oven, monkeypatch):
+    from pizza_oven.adapters.ledger import DynamoDbLedger
+
+    def refuse(self, arrivals, now):
+        raise RuntimeError("the oven table stayed contended")
+
+    monkeypatch.setattr(DynamoDbLedger, "join_line_together", refuse)
+    event = _sqs_event('{"id": "p1"}', '{"id": "p2"}', '{"id": "p3"}', '{"id": "p4"}')
+
+    answer = bake.handler(event, Context())
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"][2:]]}
+    assert _load(oven) == {"in_use": 1, "waiting": 1}
+
+
 def test_take_waiting_starts_the_head_of_the_line_when_a_slot_is_free(oven):
     bake.handler(_sqs_event('{"id": "p1"}', '{"id": "p2"}', '{"id": "p3"}'), Context())
     remove.handler({"id": "p1", "bakingTimeSecs": 10}, Context())
