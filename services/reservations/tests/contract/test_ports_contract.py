@@ -23,7 +23,17 @@ from pizza_reservations.domain.model import (
     ReservationStatus,
     fold,
 )
-from pizza_reservations.ports import Appended, Claim, ClaimTaken, NotSettled, Settle, VersionTaken
+from pizza_reservations.ports import (
+    Appended,
+    Claim,
+    ClaimTaken,
+    GateState,
+    NotSettled,
+    Settle,
+    Short,
+    Taken,
+    VersionTaken,
+)
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 REGION = "eu-west-1"
@@ -42,7 +52,7 @@ def store_and_requests(kind, request):
     request.getfixturevalue("aws")
     client = boto3.client("dynamodb", region_name=REGION)
     return (
-        DynamoDbEventStore("test-reservations-events", "test-reservations-requests", client),
+        DynamoDbEventStore("test-reservations-events", "test-reservations-requests", "test-reservations-gates", client),
         DynamoDbRequests("test-reservations-requests", client),
     )
 
@@ -148,6 +158,39 @@ def test_retired_events_read_the_same(store_and_requests):
     retirement = store if isinstance(store, FakeEventStore) else DynamoDbRetirement(store.table, store.client)
     retirement.retire(events, purge_at=T0 + timedelta(days=30))
     assert store.read("cola") == events
+
+
+def test_a_gate_gives_each_version_once_and_units_only_while_it_has_them(store_and_requests):
+    store, _ = store_and_requests
+    assert store.take("cola", 0, T0) == Short(None)  # no gate yet: nothing taken
+    assert store.take("cola", 1, T0) == Short(None)
+    assert store.gate("cola") is None
+    assert store.correct("cola", None, free=3, seq=1) is True  # opened at the fold
+    assert store.correct("cola", None, free=9, seq=1) is False  # only once
+    assert [store.take("cola", 2, T0), store.take("cola", 0, T0), store.take("cola", 2, T0)] == [
+        Taken(2),
+        Taken(3),
+        Short(1),
+    ]
+    gate = store.gate("cola")
+    assert (gate.free, gate.seq, gate.fixes, gate.checked, gate.taken_at) == (1, 3, 0, 1, T0)
+    assert store.gated_items() == ["cola"]
+
+
+def test_a_correction_applies_once_as_a_difference_that_leaves_later_takes_standing(store_and_requests):
+    store, _ = store_and_requests
+    store.correct("cola", None, free=5, seq=0)
+    store.take("cola", 2, T0)
+    seen = store.gate("cola")  # free 3 at seq 1, but the fold says 4 (say, a version voided)
+    store.take("cola", 1, T0 + timedelta(seconds=1))  # taken after the read: stays taken
+    assert store.correct("cola", seen, free=4, seq=seen.seq) is True
+    assert store.correct("cola", seen, free=4, seq=seen.seq) is False  # another correction came since
+    gate = store.gate("cola")
+    assert (gate.free, gate.seq, gate.fixes, gate.checked) == (3, 2, 1, 1)
+    assert store.gated_items() == ["cola"]  # version 2 not reconciled yet
+    assert store.correct("cola", store.gate("cola"), free=3, seq=2) is True
+    assert store.gated_items() == []
+    assert isinstance(store.gate("cola"), GateState)
 
 
 @pytest.fixture
