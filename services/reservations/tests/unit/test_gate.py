@@ -6,8 +6,6 @@ step may run the next step inside that window (another writer taking and writing
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fakes import Clock, FakeEventStore, FakeRequests, FakeSnapshots
 from hypothesis import given, settings
 from hypothesis import strategies as st
