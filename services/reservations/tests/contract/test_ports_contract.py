@@ -247,3 +247,65 @@ def test_the_archive_gives_back_each_version_once_whatever_the_batches(archive):
     archive.put("colab", [stocked()])
     assert archive.read("cola") == events
     assert archive.read("fanta") == []
+
+
+class _Crashing:
+    """The store with a crash at the seam between the gate and the event: the first Reserved is never written."""
+
+    def __init__(self, store) -> None:
+        self.store, self.crashed = store, []
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def append(self, event, **kwargs):
+        if event.type == "Reserved" and not self.crashed:
+            self.crashed.append(event.version)
+            raise ConnectionError("the function died between its version and its event")
+        return self.store.append(event, **kwargs)
+
+
+def test_a_crash_between_the_gate_and_the_event_is_sealed_and_its_units_come_back(store_and_requests, kind):
+    from pizza_common.deadline import Deadline
+    from pizza_reservations import use_cases
+    from pizza_reservations.domain.model import AdjustItem, Reserve
+
+    store, requests = store_and_requests
+    moments = [T0]
+
+    def now():
+        return moments[-1]
+
+    def sleep(seconds: float) -> None:  # the grace passes without waiting for it
+        moments.append(moments[-1] + timedelta(seconds=seconds))
+
+    crashing = _Crashing(store)
+    ports = {
+        "store": crashing,
+        "snapshots": FakeSnapshots(),
+        "requests": requests,
+        "now": now,
+        "deadline": Deadline(float("inf"), sleep=sleep),
+    }
+    use_cases.adjust(AdjustItem(item_id="cola", adjustment_id="a1", delta=3, reason="batch"), **ports)
+
+    def reserve(rid: str):
+        command = Reserve(reservation_id=rid, item_id="cola", quantity=1, hold_seconds=600)
+        return use_cases.reserve(command, **ports)
+
+    with pytest.raises(ConnectionError):
+        reserve("lost")
+    outcomes = [type(reserve(f"r{n}")).__name__ for n in range(4)]
+    assert outcomes == ["Granted", "Granted", "Granted", "Refused"]  # the third unit came back at the refusal
+    history = store.read("cola")
+    assert [(e.version, e.type) for e in history] == [
+        (1, "Adjusted"),
+        (2, "Voided"),
+        (3, "Reserved"),
+        (4, "Reserved"),
+        (5, "Reserved"),
+    ]
+    assert crashing.crashed == [2] and history[1].reason == "abandoned"
+    assert requests.reservation("lost") is None
+    gate = store.gate("cola")
+    assert (gate.free, gate.seq) == (0, 5)
