@@ -228,6 +228,27 @@ def long_history(ports: Ports, outputs: dict[str, str], item: str, events: int) 
     ports.get()["snapshots"].put(fold(history, ItemState(item)))
 
 
+def in_process(ports: Ports, item: str, count: int) -> list[float]:
+    """Sequential reservations from one writer in this process (a snapshot every 25, as in ``latencies``)."""
+    from pizza_common.deadline import Deadline
+    from pizza_reservations import use_cases
+    from pizza_reservations.domain.model import Reserve
+
+    measured = []
+    for number in range(count):
+        if number % 25 == 0:
+            found = ports.get()
+            found["snapshots"].put(use_cases.load_state(item, store=found["store"], snapshots=found["snapshots"]))
+        command = Reserve(reservation_id=f"bench-{uuid.uuid4().hex}", item_id=item, quantity=1, hold_seconds=3600)
+        started = time.perf_counter()
+        if ports.naive:
+            naive_reserve(command, ports.get(), Deadline.after(25))
+        else:
+            use_cases.reserve(command, **ports.get(), now=lambda: datetime.now(UTC), deadline=Deadline.after(25))
+        measured.append((time.perf_counter() - started) * 1000)
+    return measured
+
+
 def latency_floor(client: Any, outputs: dict[str, str], cloud: Any, count: int) -> dict[str, Any]:
     """The floor under one reservation: a GET answered after one GetItem through the same gateway and worker, one
     GetItem from here through the cloud's endpoint (its DynamoDB front) and straight to DynamoDB Local, and the
@@ -315,6 +336,19 @@ def main() -> int:
             if calls[operation]:
                 figures[f"latency_{operation}_mean_ms"] = figure(1000 * seconds[operation] / calls[operation], "ms")
         figures.update(latency_floor(client, outputs, cloud, args.latency))
+
+        print("one writer in process, each strategy", flush=True)
+        # the same sequential reservations in this process, naive (before the gate) and chosen: no gateway
+        for name, ports in (("naive", Ports(outputs, naive=True)), ("chosen", chosen)):
+            item = f"seq-{name}-{uuid.uuid4().hex[:6]}"
+            (stock_naive if ports.naive else stock)(ports, item, args.latency + 50)
+            with requests.counting() as counted:
+                times = sorted(in_process(ports, item, args.latency))
+                operations = Counter(counted)
+            figures[f"{name}_one_writer_p50_ms"] = figure(statistics.median(times), "ms")
+            figures[f"{name}_one_writer_calls_per_reservation"] = figure(
+                (sum(operations.values()) - 2 * (args.latency // 25 + 1)) / args.latency, "calls"
+            )
 
         print("64 clients on one item, each strategy", flush=True)
         # 64 clients on one item, each strategy, on a fresh item with exactly enough units
