@@ -555,7 +555,8 @@ def project_changes(
                 known = {event.version: event for event in (*view.pending, *events)}
                 tail = [known[v] for v in range(view.state.version + 1, state.version + 1) if v in known]
                 view = ItemView(state)
-                applied += [(event, state) for event in tail[-1:]]  # the gap: one change, as of the latest
+                changed = [event for event in tail if not isinstance(event, Voided)]
+                applied += [(event, state) for event in changed[-1:]]  # the gap: one change, as of the latest
         changes = [inventory_changed(event, after) for event, after in applied if not isinstance(event, Voided)]
         publisher.publish(changes)  # before the write: a crash republishes (consumers drop by version)
         if view == previous or projection.put(view, previous):

@@ -306,3 +306,23 @@ def test_the_fake_store_refuses_a_taken_version():
     event = world.store.read("cola")[0]
     assert store.append(event) == VersionTaken(event)
     assert isinstance(store.append(event.model_copy(update={"version": 2})), Appended)
+
+
+def test_a_voided_version_is_projected_but_never_published(world):
+    world.stock("cola", 5)
+    world.store.append(voided_at("cola", world.store.take("cola", 0, world.clock()).version, world.clock(), "settled"))
+    world.reserve("r1", 2)
+    kwargs = {
+        "projection": world.projection,
+        "publisher": world.publisher,
+        "store": world.store,
+        "snapshots": world.snapshots,
+    }
+    use_cases.project_changes("cola", world.store.read("cola"), **kwargs)
+    assert [(c.version, c.change) for c in world.publisher.published] == [(1, "Adjusted"), (3, "Reserved")]
+    assert world.projection.get("cola").state.version == 3
+    assert [e.type for e in use_cases.history("cola", store=world.store, archive=world.archive)] == [
+        "Adjusted",
+        "Voided",
+        "Reserved",
+    ]
