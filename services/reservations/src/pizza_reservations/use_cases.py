@@ -1,8 +1,9 @@
 """The reservations use cases: short functions over the ports (:mod:`pizza_reservations.ports`).
 
-Every write is an append at the next version of one item's stream, decided on the state folded from the
-latest snapshot and the events after it; when another writer took that version first, the tail is read
-again and the decision made again (optimistic concurrency). Request records (reservations, adjustments)
+Every write is an append to one item's stream at a version taken from the item's gate (one conditional
+UpdateItem, no read; docs/decisions.md, 2026-11-27, "reservations, hot items: the gate, built"). A reservation
+takes its units there too; when the gate says no, the exact path folds the latest snapshot and the events after
+it, releases expired holds, reconciles the gate and asks again. Request records (reservations, adjustments)
 are written in the same transaction as their event, so a request id is applied exactly once.
 """
 
