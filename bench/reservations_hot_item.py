@@ -67,7 +67,7 @@ def reservations_cloud(state_dir: str) -> Any:
 class Ports:
     """The service's own adapters, one set per thread (boto3 clients are not shared across threads here)."""
 
-    def __init__(self, outputs: dict[str, str], naive: bool) -> None:
+    def __init__(self, outputs: dict[str, str], naive: bool, read_first: bool = True) -> None:
         import boto3
 
         from pizza_reservations.adapters.event_store import DynamoDbEventStore
@@ -79,7 +79,9 @@ class Ports:
             "store": DynamoDbEventStore(
                 outputs["events_table"], outputs["requests_table"], outputs["gates_table"], client
             ),
-            "requests": DynamoDbRequests(outputs["requests_table"], client),
+            "requests": (lambda r: r if read_first else NoReadFirst(r))(
+                DynamoDbRequests(outputs["requests_table"], client)
+            ),
             "snapshots": DynamoDbSnapshots(outputs["snapshots_table"], client),
         }
         self._boto3 = boto3
@@ -88,6 +90,24 @@ class Ports:
         if not hasattr(self._local, "ports"):
             self._local.ports = self._make(self._boto3.session.Session().client("dynamodb"))
         return self._local.ports
+
+
+class NoReadFirst:
+    """The gate without the record read before the take (the variant the decision weighs): the first lookup of a
+    reservation id answers "unknown" without a call; a replay is then found by its failed claim (and voids the
+    version it took)."""
+
+    def __init__(self, requests: Any) -> None:
+        self.requests, self.seen = requests, set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.requests, name)
+
+    def reservation(self, reservation_id: str) -> Any:
+        if reservation_id not in self.seen:
+            self.seen.add(reservation_id)
+            return None
+        return self.requests.reservation(reservation_id)
 
 
 def naive_reserve(command: Any, ports: dict[str, Any], deadline: Any) -> tuple[str, int]:
@@ -339,7 +359,8 @@ def main() -> int:
 
         print("one writer in process, each strategy", flush=True)
         # the same sequential reservations in this process, naive (before the gate) and chosen: no gateway
-        for name, ports in (("naive", Ports(outputs, naive=True)), ("chosen", chosen)):
+        unread = Ports(outputs, naive=False, read_first=False)
+        for name, ports in (("naive", Ports(outputs, naive=True)), ("chosen", chosen), ("no_read_first", unread)):
             item = f"seq-{name}-{uuid.uuid4().hex[:6]}"
             (stock_naive if ports.naive else stock)(ports, item, args.latency + 50)
             with requests.counting() as counted:
@@ -352,7 +373,7 @@ def main() -> int:
 
         print("64 clients on one item, each strategy", flush=True)
         # 64 clients on one item, each strategy, on a fresh item with exactly enough units
-        for name, ports in (("naive", Ports(outputs, naive=True)), ("chosen", chosen)):
+        for name, ports in (("naive", Ports(outputs, naive=True)), ("chosen", chosen), ("no_read_first", unread)):
             item = f"hot-{name}-{uuid.uuid4().hex[:6]}"
             (stock_naive if ports.naive else stock)(ports, item, args.reservations)
             result = race(ports, [item], args.clients, args.reservations + args.clients, requests)
@@ -365,7 +386,7 @@ def main() -> int:
             figures[f"{name}_granted_of_supply"] = figure(result["granted"] / args.reservations, "ratio")
             figures[f"{name}_starved_503"] = figure(result["gave_up"], "requests")
             print(f"  {name}: {result}", flush=True)
-        for name in ("naive", "chosen"):
+        for name in ("naive", "chosen", "no_read_first"):
             figures[f"{name}_reservations_per_s_vs_conditional_update_rate"] = figure(
                 figures[f"{name}_reservations_per_s"]["value"] / baseline_many.rate, "ratio"
             )
