@@ -361,7 +361,7 @@ def main() -> int:
         # the same sequential reservations in this process, naive (before the gate) and chosen: no gateway
         unread = Ports(outputs, naive=False, read_first=False)
         for name, ports in (("naive", Ports(outputs, naive=True)), ("chosen", chosen), ("no_read_first", unread)):
-            item = f"seq-{name}-{uuid.uuid4().hex[:6]}"
+            item = f"seq-{name.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
             (stock_naive if ports.naive else stock)(ports, item, args.latency + 50)
             with requests.counting() as counted:
                 times = sorted(in_process(ports, item, args.latency))
@@ -374,7 +374,7 @@ def main() -> int:
         print("64 clients on one item, each strategy", flush=True)
         # 64 clients on one item, each strategy, on a fresh item with exactly enough units
         for name, ports in (("naive", Ports(outputs, naive=True)), ("chosen", chosen), ("no_read_first", unread)):
-            item = f"hot-{name}-{uuid.uuid4().hex[:6]}"
+            item = f"hot-{name.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
             (stock_naive if ports.naive else stock)(ports, item, args.reservations)
             result = race(ports, [item], args.clients, args.reservations + args.clients, requests)
             granted = max(result["granted"], 1)
