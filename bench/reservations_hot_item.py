@@ -2,14 +2,17 @@
 
 Figures (printed, and written to bench/results/reservations_hot_item.json):
 - ``latency_p50_ms`` / ``latency_p99_ms``: one client, POST /reservations through the local gateway (signed);
+- ``latency_*``: where one reservation's time goes: DynamoDB calls per reservation and the time the emulator
+  spent answering them, a GET that makes one GetItem through the same gateway (the floor of gateway, worker
+  and signing), one GetItem from here through the cloud's endpoint (its DynamoDB front) and straight to
+  DynamoDB Local, and the client's SigV4 signing;
 - per strategy, 64 clients on ONE item (in-process use cases against the emulator, so 64 writers really race,
   not the gateway's few workers): ``*_reservations_per_s``, ``*_writes_per_success`` (PutItem, UpdateItem,
   TransactWriteItems, BatchWriteItem answered by the emulator), ``*_reads_per_success``,
-  ``*_conflicts_per_success`` (appends that lost the version race), ``*_oversold`` (must be 0);
-  ``naive`` retries at once and re-reads the tail after every lost race; ``chosen`` (the service's) folds the
-  winning event the failed append answered with (ALL_OLD, no read) and tries the next version at once; after a
-  transaction conflict (no winner named) it pauses the conflict window plus full jitter (20 ms + up to 20 ms
-  doubling to 1 s), then reads; both use the service's adapter, whose append no longer retries conflicts;
+  ``*_conflicts_per_success`` (appends that lost their version), ``*_oversold`` (must be 0);
+  ``naive`` is optimistic concurrency as the issue describes it: read the snapshot and tail, append at the next
+  version, on a lost race read again and retry at once; ``chosen`` (the service's) takes units and a version from
+  the item's gate (one conditional UpdateItem, no read) and writes the event there with its record;
 - ``gateway_64_clients_reservations_per_s``: the same item through the gateway (its workers cap the race);
 - ``many_items_reservations_per_s`` and ``many_items_writes_per_success``: 64 clients on 64 items;
 - ``long_history_p50_ms`` / ``short_history_p50_ms`` and their ratio: an item with 10,000 events (and its
@@ -43,7 +46,7 @@ from _report import figure, report
 from _stock_cloud import DynamoDBRequests
 
 # The naive append retries at once (a millisecond's jitter at most) and re-reads the tail after every lost race.
-NAIVE_BACKOFF = (0.001, 0.001)
+NAIVE_PAUSE_SECS = 0.001
 WRITES = ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem", "DeleteItem")
 READS = ("GetItem", "Query", "BatchGetItem", "Scan")
 
@@ -64,7 +67,7 @@ def reservations_cloud(state_dir: str) -> Any:
 class Ports:
     """The service's own adapters, one set per thread (boto3 clients are not shared across threads here)."""
 
-    def __init__(self, outputs: dict[str, str], naive: bool) -> None:
+    def __init__(self, outputs: dict[str, str], naive: bool, read_first: bool = True) -> None:
         import boto3
 
         from pizza_reservations.adapters.event_store import DynamoDbEventStore
@@ -73,10 +76,12 @@ class Ports:
 
         self.outputs, self.naive, self._local = outputs, naive, threading.local()
         self._make = lambda client: {
-            "store": (NaiveStore if naive else lambda store: store)(
-                DynamoDbEventStore(outputs["events_table"], outputs["requests_table"], client)
+            "store": DynamoDbEventStore(
+                outputs["events_table"], outputs["requests_table"], outputs["gates_table"], client
             ),
-            "requests": DynamoDbRequests(outputs["requests_table"], client),
+            "requests": (lambda r: r if read_first else NoReadFirst(r))(
+                DynamoDbRequests(outputs["requests_table"], client)
+            ),
             "snapshots": DynamoDbSnapshots(outputs["snapshots_table"], client),
         }
         self._boto3 = boto3
@@ -87,20 +92,63 @@ class Ports:
         return self._local.ports
 
 
-class NaiveStore:
-    """The naive append: a lost race tells nothing, so the loser reads the tail again."""
+class NoReadFirst:
+    """The gate without the record read before the take (the variant the decision weighs): the first lookup of a
+    reservation id answers "unknown" without a call; a replay is then found by its failed claim (and voids the
+    version it took)."""
 
-    def __init__(self, store: Any) -> None:
-        self.store = store
+    def __init__(self, requests: Any) -> None:
+        self.requests, self.seen = requests, set()
 
-    def read(self, item_id: str, after_version: int = 0) -> Any:
-        return self.store.read(item_id, after_version)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.requests, name)
 
-    def append(self, event: Any, **kwargs: Any) -> Any:
-        from pizza_reservations.ports import VersionTaken
+    def reservation(self, reservation_id: str) -> Any:
+        if reservation_id not in self.seen:
+            self.seen.add(reservation_id)
+            return None
+        return self.requests.reservation(reservation_id)
 
-        outcome = self.store.append(event, **kwargs)
-        return VersionTaken() if isinstance(outcome, VersionTaken) else outcome
+
+def naive_reserve(command: Any, ports: dict[str, Any], deadline: Any) -> tuple[str, int]:
+    """Optimistic concurrency with no gate: fold, append at the next version, on a lost race read and retry."""
+    from pizza_common.deadline import full_jitter
+    from pizza_reservations import use_cases
+    from pizza_reservations.domain.model import NotEnough, ReservationRecord, ReservationStatus, decide_reserve
+    from pizza_reservations.ports import Appended, Claim, ClaimTaken
+
+    store, requests, conflicts = ports["store"], ports["requests"], 0
+    while not deadline.expired:
+        state = use_cases.load_state(command.item_id, store=store, snapshots=ports["snapshots"])
+        moment = datetime.now(UTC)
+        decision = decide_reserve(state, command, moment)
+        if isinstance(decision, NotEnough):
+            refused = ReservationRecord(
+                command.reservation_id, command.item_id, command.quantity, command.hold_seconds,
+                ReservationStatus.REFUSED, created_at=moment, available=decision.available,
+            )  # fmt: skip
+            requests.record_refusal(refused)
+            return "Refused", conflicts
+        record = ReservationRecord(
+            command.reservation_id, command.item_id, command.quantity, command.hold_seconds,
+            ReservationStatus.HELD, created_at=moment, expires_at=decision.expires_at, version=decision.version,
+        )  # fmt: skip
+        outcome = store.append(decision, claim=Claim(record))
+        if isinstance(outcome, Appended | ClaimTaken):
+            return "Granted", conflicts
+        conflicts += 1
+        time.sleep(full_jitter(0, base=NAIVE_PAUSE_SECS, cap=NAIVE_PAUSE_SECS))
+    return "Contended", conflicts
+
+
+def stock_naive(ports: Ports, item: str, units: int) -> None:
+    """The naive item's supply, appended at version 1 with no gate (the naive writers never use one)."""
+    from pizza_reservations.domain.events import Adjusted
+
+    adjusted = Adjusted(
+        item_id=item, version=1, at=datetime.now(UTC), adjustment_id=f"bench-{item}", delta=units, reason="bench"
+    )
+    ports.get()["store"].append(adjusted)
 
 
 def stock(ports: Ports, item: str, units: int) -> None:
@@ -129,6 +177,8 @@ def race(ports: Ports, items: list[str], clients: int, reservations: int, reques
             quantity=1,
             hold_seconds=3600,
         )
+        if ports.naive:
+            return naive_reserve(command, ports.get(), Deadline.after(25))
         try:  # the API function's deadline: 29 s less its margin
             outcome = use_cases.reserve(
                 command, **ports.get(), now=lambda: datetime.now(UTC), deadline=Deadline.after(25)
@@ -198,6 +248,69 @@ def long_history(ports: Ports, outputs: dict[str, str], item: str, events: int) 
     ports.get()["snapshots"].put(fold(history, ItemState(item)))
 
 
+def in_process(ports: Ports, item: str, count: int) -> list[float]:
+    """Sequential reservations from one writer in this process (a snapshot every 25, as in ``latencies``)."""
+    from pizza_common.deadline import Deadline
+    from pizza_reservations import use_cases
+    from pizza_reservations.domain.model import Reserve
+
+    measured = []
+    for number in range(count):
+        if number % 25 == 0:
+            found = ports.get()
+            found["snapshots"].put(use_cases.load_state(item, store=found["store"], snapshots=found["snapshots"]))
+        command = Reserve(reservation_id=f"bench-{uuid.uuid4().hex}", item_id=item, quantity=1, hold_seconds=3600)
+        started = time.perf_counter()
+        if ports.naive:
+            naive_reserve(command, ports.get(), Deadline.after(25))
+        else:
+            use_cases.reserve(command, **ports.get(), now=lambda: datetime.now(UTC), deadline=Deadline.after(25))
+        measured.append((time.perf_counter() - started) * 1000)
+    return measured
+
+
+def latency_floor(client: Any, outputs: dict[str, str], cloud: Any, count: int) -> dict[str, Any]:
+    """The floor under one reservation: a GET answered after one GetItem through the same gateway and worker, one
+    GetItem from here through the cloud's endpoint (its DynamoDB front) and straight to DynamoDB Local, and the
+    client's SigV4 signing of a reservation's request."""
+    import boto3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    def p50(call: Any) -> float:
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
+
+    key = {"pk": {"S": "RESERVATION#nobody"}}
+    front = boto3.client("dynamodb")
+    engine = getattr(getattr(cloud.emulator, "engine", None), "endpoint", None)
+    direct = boto3.client("dynamodb", endpoint_url=engine) if engine else None
+    table = outputs["requests_table"]
+    body = b'{"reservationId": "r-0123456789", "itemId": "cola", "quantity": 1, "holdSeconds": 600}'
+    credentials = boto3.session.Session().get_credentials()
+
+    def sign() -> None:
+        request = AWSRequest("POST", outputs["reservations_api_url"] + "reservations", data=body)
+        SigV4Auth(credentials, "lambda", cloud.region).add_auth(request)
+
+    figures = {
+        "latency_gateway_get_p50_ms": figure(p50(lambda: client.reservation("nobody")), "ms"),
+        "latency_getitem_via_front_p50_ms": figure(
+            p50(lambda: front.get_item(TableName=table, Key=key, ConsistentRead=True)), "ms"
+        ),
+        "latency_sigv4_sign_p50_ms": figure(p50(sign), "ms"),
+    }
+    if direct is not None:  # DynamoDB Local knows the same tables (-sharedDb)
+        figures["latency_getitem_direct_p50_ms"] = figure(
+            p50(lambda: direct.get_item(TableName=table, Key=key, ConsistentRead=True)), "ms"
+        )
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=64)
@@ -220,26 +333,49 @@ def main() -> int:
         chosen = Ports(outputs, naive=False)
 
         print("one client through the gateway", flush=True)
-        # one client through the gateway
+        # one client through the gateway, and where its time goes
         lone = f"lone-{uuid.uuid4().hex[:8]}"
         stock(chosen, lone, args.latency + 50)
         latencies(client, lone, 20, chosen)  # warm workers
-        measured = sorted(latencies(client, lone, args.latency, chosen))
+        with requests.counting() as counted:
+            measured = sorted(latencies(client, lone, args.latency, chosen))
+            calls = Counter(counted)
+            seconds = dict(requests.seconds)
         figures["latency_p50_ms"] = figure(statistics.median(measured), "ms")
         figures["latency_p99_ms"] = figure(measured[int(0.99 * (len(measured) - 1))], "ms")
+        snapshot_calls = 2 * (args.latency // 25 + 1)  # the bench's own snapshot every 25 (GetItem + PutItem)
+        figures["latency_dynamodb_calls_per_reservation"] = figure(
+            (sum(calls.values()) - snapshot_calls) / args.latency, "calls"
+        )
+        figures["latency_dynamodb_ms_per_reservation"] = figure(
+            1000 * sum(seconds[o] for o in ("GetItem", "UpdateItem", "TransactWriteItems")) / args.latency, "ms"
+        )
+        per_call = {o: f"{1000 * seconds[o] / n:.1f} ms" for o, n in calls.items()}
+        print("  calls:", dict(calls), "mean time in the emulator:", per_call, flush=True)
+        for operation in ("GetItem", "UpdateItem", "TransactWriteItems"):
+            if calls[operation]:
+                figures[f"latency_{operation}_mean_ms"] = figure(1000 * seconds[operation] / calls[operation], "ms")
+        figures.update(latency_floor(client, outputs, cloud, args.latency))
+
+        print("one writer in process, each strategy", flush=True)
+        # the same sequential reservations in this process, naive (before the gate) and chosen: no gateway
+        unread = Ports(outputs, naive=False, read_first=False)
+        for name, ports in (("naive", Ports(outputs, naive=True)), ("chosen", chosen), ("no_read_first", unread)):
+            item = f"seq-{name.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
+            (stock_naive if ports.naive else stock)(ports, item, args.latency + 50)
+            with requests.counting() as counted:
+                times = sorted(in_process(ports, item, args.latency))
+                operations = Counter(counted)
+            figures[f"{name}_one_writer_p50_ms"] = figure(statistics.median(times), "ms")
+            figures[f"{name}_one_writer_calls_per_reservation"] = figure(
+                (sum(operations.values()) - 2 * (args.latency // 25 + 1)) / args.latency, "calls"
+            )
 
         print("64 clients on one item, each strategy", flush=True)
         # 64 clients on one item, each strategy, on a fresh item with exactly enough units
-        from pizza_reservations import use_cases
-
-        chosen_backoff = (use_cases.BACKOFF_BASE_SECS, use_cases.BACKOFF_CAP_SECS)
-        for name, ports, backoff in (
-            ("naive", Ports(outputs, naive=True), NAIVE_BACKOFF),
-            ("chosen", chosen, chosen_backoff),
-        ):
-            use_cases.BACKOFF_BASE_SECS, use_cases.BACKOFF_CAP_SECS = backoff
-            item = f"hot-{name}-{uuid.uuid4().hex[:6]}"
-            stock(ports, item, args.reservations)
+        for name, ports in (("naive", Ports(outputs, naive=True)), ("chosen", chosen), ("no_read_first", unread)):
+            item = f"hot-{name.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
+            (stock_naive if ports.naive else stock)(ports, item, args.reservations)
             result = race(ports, [item], args.clients, args.reservations + args.clients, requests)
             granted = max(result["granted"], 1)
             figures[f"{name}_reservations_per_s"] = figure(result["rate"], "reservations/s")
@@ -249,10 +385,11 @@ def main() -> int:
             figures[f"{name}_oversold"] = figure(max(0, held_units(ports, item) - args.reservations), "units")
             figures[f"{name}_granted_of_supply"] = figure(result["granted"] / args.reservations, "ratio")
             figures[f"{name}_starved_503"] = figure(result["gave_up"], "requests")
-        use_cases.BACKOFF_BASE_SECS, use_cases.BACKOFF_CAP_SECS = chosen_backoff
-        figures["chosen_reservations_per_s_vs_conditional_update_rate"] = figure(
-            figures["chosen_reservations_per_s"]["value"] / baseline_many.rate, "ratio"
-        )
+            print(f"  {name}: {result}", flush=True)
+        for name in ("naive", "chosen", "no_read_first"):
+            figures[f"{name}_reservations_per_s_vs_conditional_update_rate"] = figure(
+                figures[f"{name}_reservations_per_s"]["value"] / baseline_many.rate, "ratio"
+            )
 
         print("the same race through the gateway", flush=True)
         # the same race through the gateway (its workers cap how many really race)

@@ -16,7 +16,17 @@ from pizza_reservations.domain.model import (
     ReservationRecord,
     ReservationStatus,
 )
-from pizza_reservations.ports import Appended, Claim, ClaimTaken, NotSettled, Settle, VersionTaken
+from pizza_reservations.ports import (
+    Appended,
+    Claim,
+    ClaimTaken,
+    GateState,
+    NotSettled,
+    Settle,
+    Short,
+    Taken,
+    VersionTaken,
+)
 
 
 class Clock:
@@ -66,7 +76,38 @@ class FakeEventStore:
     requests: FakeRequests
     events: dict[str, dict[int, ItemEvent]] = field(default_factory=dict)
     purge_at: dict[tuple[str, int], datetime] = field(default_factory=dict)
+    gates: dict[str, GateState] = field(default_factory=dict)
     appends: int = 0  # write requests, as the bench counts them
+    gate_writes: int = 0
+
+    def take(self, item_id: str, units: int, at: datetime) -> Taken | Short:
+        self.gate_writes += 1
+        gate = self.gates.get(item_id)
+        if gate is None:
+            return Short(None)
+        if units > 0 and gate.free < units:
+            return Short(gate.free)
+        self.gates[item_id] = replace(gate, free=gate.free - units, seq=gate.seq + 1, taken_at=at)
+        return Taken(gate.seq + 1)
+
+    def gate(self, item_id: str) -> GateState | None:
+        return self.gates.get(item_id)
+
+    def correct(self, item_id: str, seen: GateState | None, *, free: int, seq: int) -> bool:
+        self.gate_writes += 1
+        gate = self.gates.get(item_id)
+        if seen is None:
+            if gate is not None:
+                return False
+            self.gates[item_id] = GateState(free=free, seq=seq, checked=seq)
+            return True
+        if gate is None or gate.fixes != seen.fixes:
+            return False
+        self.gates[item_id] = replace(gate, free=gate.free + free - seen.free, fixes=gate.fixes + 1, checked=seq)
+        return True
+
+    def gated_items(self) -> list[str]:
+        return sorted(item for item, gate in self.gates.items() if gate.seq > gate.checked)
 
     def read(self, item_id: str, after_version: int = 0) -> list[ItemEvent]:
         stream = self.events.get(item_id, {})

@@ -20,6 +20,11 @@ output "snapshots_table" {
   value       = module.reservations.snapshots_table
 }
 
+output "gates_table" {
+  description = "Name of the gates table (pk = item): the version and free units every append takes from."
+  value       = module.reservations.gates_table
+}
+
 output "items_table" {
   description = "Name of the items table (the projection)."
   value       = module.reservations.items_table

@@ -30,6 +30,14 @@ data "aws_iam_policy_document" "inventory" {
     ]
     resources = local.guarded_write_tables
   }
+
+  # Every append takes its version from the item's gate (UpdateItem, which also opens and corrects it); a
+  # reconciliation reads it first.
+  statement {
+    sid       = "TakeVersionsFromGates"
+    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.gates.arn]
+  }
 }
 
 data "aws_iam_policy_document" "api" {
@@ -78,6 +86,13 @@ data "aws_iam_policy_document" "commands" {
 
 data "aws_iam_policy_document" "sweep" {
   source_policy_documents = [data.aws_iam_policy_document.inventory.json]
+
+  # The gates that took versions since their last correction, to reconcile them.
+  statement {
+    sid       = "ListGates"
+    actions   = ["dynamodb:Scan"]
+    resources = [aws_dynamodb_table.gates.arn]
+  }
 }
 
 data "aws_iam_policy_document" "fanout" {

@@ -17,6 +17,7 @@ locals {
     LOG_LEVEL                    = var.log_level
     EVENTS_TABLE                 = aws_dynamodb_table.events.name
     REQUESTS_TABLE               = aws_dynamodb_table.requests.name
+    GATES_TABLE                  = aws_dynamodb_table.gates.name
     SNAPSHOTS_TABLE              = aws_dynamodb_table.snapshots.name
     ITEMS_TABLE                  = aws_dynamodb_table.items.name
     ARCHIVE_BUCKET               = aws_s3_bucket.archive.bucket

@@ -33,6 +33,11 @@ output "items_table" {
   value       = aws_dynamodb_table.items.name
 }
 
+output "gates_table" {
+  description = "Name of the gates table (pk = item): the version and free units every append takes from."
+  value       = aws_dynamodb_table.gates.name
+}
+
 output "archive_bucket" {
   description = "Name of the archive bucket (events as JSON Lines under items/)."
   value       = aws_s3_bucket.archive.bucket

@@ -119,6 +119,32 @@ resource "aws_dynamodb_table" "snapshots" {
   tags = var.tags
 }
 
+# Each item's gate: the last version taken (seq) and the units that may still be taken (free). Every append
+# takes its version here with one conditional UpdateItem, no read; rebuilt from the events at any time (drop
+# an item's row while it is quiet: the next writer opens it again at the fold). No stream, no TTL.
+resource "aws_dynamodb_table" "gates" {
+  name                        = "${var.name_prefix}-reservations-gates"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "pk"
+  deletion_protection_enabled = var.deletion_protection_enabled
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  tags = var.tags
+}
+
 # The projection for listings and product pages; rebuilt from the events at any time.
 resource "aws_dynamodb_table" "items" {
   name                        = "${var.name_prefix}-reservations-items"

@@ -50,7 +50,7 @@ class Inventory:
 def inventory() -> Inventory:
     dynamodb = client("dynamodb")
     return Inventory(
-        store=DynamoDbEventStore(settings().events_table, settings().requests_table, dynamodb),
+        store=DynamoDbEventStore(settings().events_table, settings().requests_table, settings().gates, dynamodb),
         requests=DynamoDbRequests(settings().requests_table, dynamodb),
         snapshots=DynamoDbSnapshots(settings().snapshots_table, dynamodb),
     )
@@ -88,7 +88,7 @@ class Archiving:
 def archiving() -> Archiving:
     dynamodb = client("dynamodb")
     return Archiving(
-        store=DynamoDbEventStore(settings().events_table, settings().requests_table, dynamodb),
+        store=DynamoDbEventStore(settings().events_table, settings().requests_table, settings().gates, dynamodb),
         snapshots=DynamoDbSnapshots(settings().snapshots_table, dynamodb),
         archive=S3Archive(settings().archive_bucket, client("s3")),
         retirement=DynamoDbRetirement(settings().events_table, dynamodb),
@@ -109,7 +109,7 @@ class Projecting:
 def projecting() -> Projecting:
     dynamodb = client("dynamodb")
     return Projecting(
-        store=DynamoDbEventStore(settings().events_table, settings().requests_table, dynamodb),
+        store=DynamoDbEventStore(settings().events_table, settings().requests_table, settings().gates, dynamodb),
         snapshots=DynamoDbSnapshots(settings().snapshots_table, dynamodb),
         projection=DynamoDbProjection(settings().items_table, dynamodb),
         publisher=EventBridgePublisher(settings().event_bus_name, client("events")),

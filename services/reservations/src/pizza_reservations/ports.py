@@ -26,13 +26,17 @@ __all__ = [
     "ClaimTaken",
     "Commands",
     "EventStore",
+    "GateState",
     "NotSettled",
     "Projection",
     "Publisher",
     "Requests",
     "Retirement",
     "Settle",
+    "Short",
     "Snapshots",
+    "Taken",
+    "VersionGate",
     "VersionTaken",
 ]
 
@@ -76,8 +80,59 @@ class NotSettled:
     """The reservation is not HELD any more (settled by another writer)."""
 
 
-class EventStore(Protocol):
-    """One stream of immutable events per item; an append succeeds only if its version is still free."""
+@dataclass(frozen=True)
+class GateState:
+    """An item's gate (docs/decisions.md, 2026-11-27, hot items: the gate). ``seq``: the last version taken;
+    ``free``: units that may still be taken, every hold not yet released counted as taken (expired or not)
+    and every version taken counted with what it took, written or not; ``fixes``: corrections applied so far
+    (a correction applies only if none came between its read and its write); ``checked``: the ``seq`` the
+    last correction saw (the sweep skips gates with nothing taken since); ``taken_at``: the last take."""
+
+    free: int
+    seq: int
+    fixes: int = 0
+    checked: int = 0
+    taken_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Taken:
+    version: int
+
+
+@dataclass(frozen=True)
+class Short:
+    """The gate has fewer than asked for free (``free``: what it has), or no row yet (``free`` None)."""
+
+    free: int | None = None
+
+
+class VersionGate(Protocol):
+    """Each item's versions come from its gate: one conditional write, no read, never contended beyond it."""
+
+    def take(self, item_id: str, units: int, at: datetime) -> Taken | Short:
+        """The item's next version, taking ``units`` from its free units only if it has that many (0: a version
+        alone, if the gate exists)."""
+        ...
+
+    def gate(self, item_id: str) -> GateState | None:
+        """The gate as it is (a consistent read); None if the item has none yet."""
+        ...
+
+    def correct(self, item_id: str, seen: GateState | None, *, free: int, seq: int) -> bool:
+        """Make ``free`` what it would have been at ``seq`` had it been exact (``seen`` None: open the gate at
+        ``seq`` with ``free``), only if no other correction (or opening) came since ``seen`` was read."""
+        ...
+
+    def gated_items(self) -> list[str]:
+        """Items whose gate took versions since its last correction (what the sweep reconciles)."""
+        ...
+
+
+class EventStore(VersionGate, Protocol):
+    """One stream of immutable events per item; an append succeeds only if its version is still free. Its
+    versions come from the item's gate (:class:`VersionGate`): whoever takes a version writes its event, or
+    a ``Voided`` event, at it."""
 
     def read(self, item_id: str, after_version: int = 0) -> list[ItemEvent]:
         """The item's events after ``after_version`` still in the hot store, in version order."""

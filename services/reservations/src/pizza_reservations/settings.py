@@ -13,6 +13,9 @@ __all__ = ["ReservationsSettings"]
 class ReservationsSettings(ServiceSettings):
     events_table: str  # EVENTS_TABLE: one stream of events per item
     requests_table: str  # REQUESTS_TABLE: reservations and adjustments by id
+    # GATES_TABLE: each item's gate, from which every append takes its version. Functions of stacks written
+    # before the gate (the order workflows' steps) do not pass it yet: the name next to EVENTS_TABLE's then.
+    gates_table: str = ""
     snapshots_table: str  # SNAPSHOTS_TABLE
     items_table: str  # ITEMS_TABLE: the projection
     archive_bucket: str  # ARCHIVE_BUCKET: events as JSON Lines
@@ -23,3 +26,7 @@ class ReservationsSettings(ServiceSettings):
     snapshot_every: int = Field(default=50, ge=1)  # SNAPSHOT_EVERY
     # Events archived and covered by a snapshot leave the hot table this long after they happened (TTL).
     hot_retention_days: int = Field(default=30, ge=1)  # HOT_RETENTION_DAYS
+
+    @property
+    def gates(self) -> str:
+        return self.gates_table or self.events_table.removesuffix("events") + "gates"

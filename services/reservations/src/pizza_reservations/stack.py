@@ -4,7 +4,8 @@
 Resources, with prefix ``pizza``:
 
 - tables ``pizza-reservations-events`` (``pk`` item, ``sk`` version; stream NEW_IMAGE; TTL ``purge_at``),
-  ``-requests`` (``pk``; TTL ``purge_at``; sparse index ``expiring-holds``), ``-snapshots``, ``-items``;
+  ``-requests`` (``pk``; TTL ``purge_at``; sparse index ``expiring-holds``), ``-snapshots``, ``-items``,
+  ``-gates`` (``pk`` item: the version and free units every append takes from);
 - Kinesis stream ``pizza-reservations-changes``: every event, partition key = item (the fan-out);
 - bucket ``pizza-reservations-archive``: events as JSON Lines (Terraform adds the account and region);
 - queue ``pizza-reservations-commands`` (DLQ ``-commands-dlq``) and one failure queue per stream consumer;
@@ -61,6 +62,7 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
         return f"{prefix}-reservations-{thing}"
 
     events, requests, snapshots, items = name("events"), name("requests"), name("snapshots"), name("items")
+    gates = name("gates")
     changes, archive, commands, api = name("changes"), name("archive"), name("commands"), name("api")
     bus = f"{prefix}-shared-events"
     environment = {
@@ -69,6 +71,7 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
         "LOG_LEVEL": "INFO",
         "EVENTS_TABLE": f"${{table.{events}.name}}",
         "REQUESTS_TABLE": f"${{table.{requests}.name}}",
+        "GATES_TABLE": f"${{table.{gates}.name}}",
         "SNAPSHOTS_TABLE": f"${{table.{snapshots}.name}}",
         "ITEMS_TABLE": f"${{table.{items}.name}}",
         "ARCHIVE_BUCKET": f"${{bucket.{archive}.name}}",
@@ -119,6 +122,7 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
             ),
             Table(name=snapshots, hash_key=Attribute(name="pk")),
             Table(name=items, hash_key=Attribute(name="pk")),
+            Table(name=gates, hash_key=Attribute(name="pk")),
         ),
         streams=(KinesisStream(name=changes, shard_count=1, retention_hours=24),),
         queues=(
@@ -200,6 +204,7 @@ def stack(prefix: str = "pizza", *, snapshot_every: int = 50) -> Stack:
             "requests_table": f"${{table.{requests}.name}}",
             "snapshots_table": f"${{table.{snapshots}.name}}",
             "items_table": f"${{table.{items}.name}}",
+            "gates_table": f"${{table.{gates}.name}}",
             "archive_bucket": f"${{bucket.{archive}.name}}",
             "changes_stream": f"${{stream.{changes}.name}}",
             "commands_queue_url": f"${{queue.{commands}.url}}",

@@ -1,8 +1,9 @@
 """The reservations use cases: short functions over the ports (:mod:`pizza_reservations.ports`).
 
-Every write is an append at the next version of one item's stream, decided on the state folded from the
-latest snapshot and the events after it; when another writer took that version first, the tail is read
-again and the decision made again (optimistic concurrency). Request records (reservations, adjustments)
+Every write is an append to one item's stream at a version taken from the item's gate (one conditional
+UpdateItem, no read; docs/decisions.md, 2026-11-27, "reservations, hot items: the gate, built"). A reservation
+takes its units there too; when the gate says no, the exact path folds the latest snapshot and the events after
+it, releases expired holds, reconciles the gate and asks again. Request records (reservations, adjustments)
 are written in the same transaction as their event, so a request id is applied exactly once.
 """
 
@@ -11,29 +12,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from pizza_common.deadline import Deadline, current, full_jitter
 from pizza_common.errors import Conflict, NotFound
-from pizza_reservations.domain.events import Adjusted, InventoryChanged, ItemEvent, Released
+from pizza_reservations.domain.events import InventoryChanged, ItemEvent, Released, Reserved, Voided
 from pizza_reservations.domain.model import (
     AdjustItem,
     AdjustmentRecord,
     ConfirmReservation,
     ItemState,
     ItemView,
-    NotEnough,
-    NotHeld,
     ReservationRecord,
     ReservationStatus,
     Reserve,
-    decide_adjust,
-    decide_confirm,
-    decide_release,
-    decide_reserve,
+    adjustment_at,
+    confirm_at,
     fold,
     inventory_changed,
     project,
+    release_at,
+    voided_at,
 )
 from pizza_reservations.ports import (
     Appended,
@@ -48,6 +46,7 @@ from pizza_reservations.ports import (
     Requests,
     Retirement,
     Settle,
+    Short,
     Snapshots,
     VersionTaken,
 )
@@ -56,6 +55,7 @@ __all__ = [
     "Contended",
     "Granted",
     "IdReused",
+    "Reconciled",
     "Refused",
     "accept_adjustment",
     "adjust",
@@ -64,6 +64,7 @@ __all__ = [
     "history",
     "load_state",
     "project_changes",
+    "reconcile",
     "release",
     "request_confirm",
     "reserve",
@@ -99,19 +100,24 @@ class IdReused:
 
 
 def load_state(item_id: str, *, store: EventStore, snapshots: Snapshots) -> ItemState:
-    """The latest snapshot and the events after it: one read and a short tail, whatever the history's length."""
+    """The latest snapshot and the events after it: one read and a short tail, whatever the history's length.
+    The state is as of the last version before any gap (a version taken whose event is not written yet)."""
     start = snapshots.get(item_id) or ItemState(item_id)
     return fold(store.read(item_id, start.version), start)
 
 
-# After a lost race the loser's next step depends on what its failed append returned (docs/decisions.md,
-# 2026-11-27, hot items). The winner named (ALL_OLD): it is folded and the next version tried at once, no pause,
-# no read; a reservation that no longer fits is refused there and then. A transaction conflict (another writer
-# holds the version right now, winner unknown): pause at least the conflict window (AWS holds a transaction's
-# items for tens of milliseconds; the local cloud 20 ms after DynamoDB Local answers) plus full jitter doubling
-# per conflict, then read the tail. Retrying the same version sooner only meets the holder again.
+# A lost version (another writer wrote at it first) is rare with the gate: a sealer voided it because this
+# writer was slower than the grace, or a writer outside the gate (an older deployment) appended there. The
+# loser takes another version. When the failed append named the winner, at once; otherwise (a transaction
+# conflict, no winner yet) after the conflict window (AWS holds a transaction's items for tens of
+# milliseconds; the local cloud 20 ms after DynamoDB Local answers) plus full jitter doubling per conflict.
 BACKOFF_BASE_SECS = 0.02
 BACKOFF_CAP_SECS = 1.0
+# A version taken from the gate and still unwritten this long after the gate's last take is sealed (a
+# ``Voided`` event at it). Sealing a live but slow writer is safe: its append then fails and it takes again.
+GRACE = timedelta(seconds=3)
+# How often a reconciliation looks again for versions being written right now (they take milliseconds).
+POLL_SECS = 0.01
 
 
 class _Retry:
@@ -125,7 +131,7 @@ class _Retry:
         """Pause as ``lost`` requires, or raise :class:`Contended` when the deadline leaves no time for it."""
         self.conflicts += 1
         if isinstance(lost, VersionTaken) and lost.winner is not None:
-            pause = 0.0  # the winner is known and folded: the next version at once
+            pause = 0.0  # the winner is known: another version at once
         else:
             pause = BACKOFF_BASE_SECS + full_jitter(self.waits, base=BACKOFF_BASE_SECS, cap=BACKOFF_CAP_SECS)
             self.waits += 1
@@ -135,11 +141,73 @@ class _Retry:
             self.deadline.sleep(pause)
 
 
-def _refresh(state: ItemState, store: EventStore, lost: VersionTaken | None = None) -> ItemState:
-    """The state after a lost race: the winner's event when the store named it (no read), else the tail."""
-    if lost is not None and lost.winner is not None and lost.winner.version == state.version + 1:
-        return state.apply(lost.winner)
-    return fold(store.read(state.item_id, state.version), state)
+@dataclass(frozen=True)
+class Reconciled:
+    """An item's fold through its gate's ``seq`` (every version up to it written or sealed) and the units the
+    gate had free right after its correction."""
+
+    state: ItemState
+    free: int
+
+
+def reconcile(
+    item_id: str,
+    *,
+    store: EventStore,
+    snapshots: Snapshots,
+    now: Clock,
+    deadline: Deadline | None = None,
+    mark: bool = False,
+) -> Reconciled:
+    """Make the item's gate exact: wait for the versions it gave out to be written, seal those still unwritten
+    after :data:`GRACE`, then correct ``free`` to what the fold says as of the gate's last version (the units
+    of voided versions, released holds and added supply come back here, and only here). Takes that happen
+    meanwhile are not disturbed: a correction is a difference, and a take only ever lowers ``free``.
+    An item with no gate gets one, opened at its fold. ``mark`` (the sweep): note the version reconciled even
+    when nothing needed correcting, so the next sweep skips the item until it takes another version."""
+    deadline = deadline or current()
+    while True:
+        seen = store.gate(item_id)
+        start = snapshots.get(item_id) or ItemState(item_id)
+        events = store.read(item_id, start.version)
+        if seen is None:  # nobody can take a version without a gate: any gap is an old crash's
+            through = max([start.version, *(event.version for event in events)])
+            old_after = now()
+        else:
+            through = seen.seq
+            old_after = (seen.taken_at or now()) + GRACE
+        state = _resolved(item_id, start, events, through, old_after, store, now, deadline)
+        free = state.unheld()
+        if seen is not None and free == seen.free and not (mark and seen.checked < through):
+            return Reconciled(state, free)
+        if store.correct(item_id, seen, free=free, seq=through):
+            return Reconciled(state, free)
+        # another correction (or opening) came between the read and the write: read again
+
+
+def _resolved(
+    item_id: str,
+    start: ItemState,
+    events: list[ItemEvent],
+    through: int,
+    old_after: datetime,
+    store: EventStore,
+    now: Clock,
+    deadline: Deadline,
+) -> ItemState:
+    """The fold through ``through`` once every version up to it is written or sealed (``Voided``)."""
+    state = fold(events, start, through)
+    while state.version < through:
+        if now() >= old_after or deadline.remaining() <= POLL_SECS:
+            written = {event.version for event in events}
+            for version in range(state.version + 1, through + 1):
+                if version not in written:  # a Put that fails means its writer got there after all
+                    store.append(voided_at(item_id, version, now(), "abandoned"))
+        else:
+            deadline.sleep(POLL_SECS)
+        events = [*events, *store.read(item_id, state.version)]
+        state = fold(events, state, through)
+    return state
 
 
 def reserve(
@@ -151,25 +219,35 @@ def reserve(
     now: Clock,
     deadline: Deadline | None = None,
 ) -> Granted | Refused | IdReused:
-    """Hold units if enough are available at this instant; idempotent by reservation id."""
+    """Hold units if enough are free at this instant; idempotent by reservation id.
+
+    The fast path takes the units and a version from the item's gate (one conditional write, no read) and
+    writes ``Reserved`` there with the reservation record. The gate counts expired holds not yet released as
+    taken, so when it says no, the exact path releases them, reconciles the gate and asks once more: an
+    expired hold never blocks a sale."""
+    known = requests.reservation(command.reservation_id)
+    if known is not None:  # a replay: the first answer, and no version taken for nothing
+        return _replay(command, known)
     retry = _Retry(deadline)
-    state = load_state(command.item_id, store=store, snapshots=snapshots)
+    reconciled: Reconciled | None = None
     while True:
+        taken = store.take(command.item_id, command.quantity, now())
+        if isinstance(taken, Short):
+            if reconciled is not None:
+                return _refuse(command, max(taken.free or 0, 0), now(), requests, retry)
+            reconciled = _make_room(command.item_id, store, snapshots, requests, now, retry.deadline)
+            if reconciled.free < command.quantity:
+                return _refuse(command, max(reconciled.free, 0), now(), requests, retry)
+            continue
         moment = now()
-        decision = decide_reserve(state, command, moment)
-        if isinstance(decision, NotEnough):
-            record = ReservationRecord(
-                command.reservation_id,
-                command.item_id,
-                command.quantity,
-                command.hold_seconds,
-                ReservationStatus.REFUSED,
-                created_at=moment,
-                available=decision.available,
-            )
-            if requests.record_refusal(record):
-                return Refused(record, conflicts=retry.conflicts)
-            return _replay(command, requests)
+        event = Reserved(
+            item_id=command.item_id,
+            version=taken.version,
+            at=moment,
+            reservation_id=command.reservation_id,
+            quantity=command.quantity,
+            expires_at=moment + timedelta(seconds=command.hold_seconds),
+        )
         record = ReservationRecord(
             command.reservation_id,
             command.item_id,
@@ -177,20 +255,53 @@ def reserve(
             command.hold_seconds,
             ReservationStatus.HELD,
             created_at=moment,
-            expires_at=decision.expires_at,
-            version=decision.version,
+            expires_at=event.expires_at,
+            version=taken.version,
         )
-        outcome = store.append(decision, claim=Claim(record))
+        outcome = store.append(event, claim=Claim(record))
         if isinstance(outcome, Appended):
             return Granted(record, conflicts=retry.conflicts)
-        if isinstance(outcome, ClaimTaken):
-            return _replay(command, requests)
-        retry.again(outcome)
-        state = _refresh(state, store, outcome if isinstance(outcome, VersionTaken) else None)
+        if isinstance(outcome, ClaimTaken):  # the same id, at the same time: give the version back
+            store.append(voided_at(command.item_id, taken.version, now(), "replayed"))
+            return _replay(command, requests.reservation(command.reservation_id))
+        retry.again(outcome)  # our version was sealed before we wrote it: take another
 
 
-def _replay(command: Reserve, requests: Requests) -> Granted | Refused | IdReused:
-    known = requests.reservation(command.reservation_id)
+def _make_room(
+    item_id: str, store: EventStore, snapshots: Snapshots, requests: Requests, now: Clock, deadline: Deadline
+) -> Reconciled:
+    """The exact path: reconcile the gate, release the holds that have expired, and reconcile again."""
+    reconciled = reconcile(item_id, store=store, snapshots=snapshots, now=now, deadline=deadline)
+    moment = now()
+    expired = [hold.reservation_id for hold in reconciled.state.holds if hold.expires_at <= moment]
+    released = 0
+    for reservation_id in expired:
+        record = requests.reservation(reservation_id)
+        if record is not None and record.status is ReservationStatus.HELD:
+            released += _settle(record, release_at, None, store, snapshots, now, _Retry(deadline))
+    if not released:
+        return reconciled
+    return reconcile(item_id, store=store, snapshots=snapshots, now=now, deadline=deadline)
+
+
+def _refuse(
+    command: Reserve, available: int, moment: datetime, requests: Requests, retry: _Retry
+) -> Refused | Granted | IdReused:
+    record = ReservationRecord(
+        command.reservation_id,
+        command.item_id,
+        command.quantity,
+        command.hold_seconds,
+        ReservationStatus.REFUSED,
+        created_at=moment,
+        available=available,
+    )
+    if requests.record_refusal(record):
+        return Refused(record, conflicts=retry.conflicts)
+    return _replay(command, requests.reservation(command.reservation_id))
+
+
+def _replay(command: Reserve, known: ReservationRecord | None) -> Granted | Refused | IdReused:
     if known is None:  # a refusal is never removed, nor a claim: only a broken store gets here
         raise RuntimeError(f"reservation {command.reservation_id} was claimed but cannot be read")
     if not known.same_request(command):
@@ -209,7 +320,8 @@ def release(
     now: Clock,
     deadline: Deadline | None = None,
 ) -> ReservationRecord:
-    """Give a hold back (``DELETE``, or the sweep once it expired): exactly one ``Released`` per hold."""
+    """Give a hold back (``DELETE``, or the sweep once it expired): exactly one ``Released`` per hold. Its units
+    are free again at the gate's next reconciliation (the next refusal's, or the sweep's)."""
     record = requests.reservation(reservation_id)
     if record is None:
         raise NotFound(f"no reservation {reservation_id}")
@@ -217,15 +329,7 @@ def release(
         raise Conflict(f"reservation {reservation_id} is confirmed: its units are sold", details=_brief(record))
     if record.status is not ReservationStatus.HELD:
         return record
-    _settle(
-        record,
-        lambda state, moment: decide_release(state, reservation_id, moment),
-        None,
-        store,
-        snapshots,
-        now,
-        _Retry(deadline),
-    )
+    _settle(record, release_at, None, store, snapshots, now, _Retry(deadline))
     return requests.reservation(reservation_id) or record
 
 
@@ -247,42 +351,40 @@ def confirm(
     if record.status is not ReservationStatus.HELD:
         requests.note_confirm_refusal(record.reservation_id, record.status.value.lower())
         return requests.reservation(record.reservation_id)
-    _settle(
-        record,
-        lambda state, moment: decide_confirm(state, command.reservation_id, moment),
-        "expired",
-        store,
-        snapshots,
-        now,
-        _Retry(deadline),
-    )
+    _settle(record, confirm_at, "expired", store, snapshots, now, _Retry(deadline))
     return requests.reservation(record.reservation_id)
 
 
 def _settle(
     record: ReservationRecord,
-    decide: Callable[[ItemState, datetime], ItemEvent | NotHeld],
+    decide: Callable[[ReservationRecord, int, datetime], ItemEvent],
     refusal_if_released: str | None,
     store: EventStore,
     snapshots: Snapshots,
     now: Clock,
     retry: _Retry,
-) -> None:
-    state = load_state(record.item_id, store=store, snapshots=snapshots)
+) -> bool:
+    """Append the event that settles a HELD reservation at a version of its own (no units taken: a release's
+    come back at the next reconciliation, a confirm's stay sold). True if this writer settled it."""
     while True:
-        event = decide(state, now())
-        if isinstance(event, NotHeld):
-            return
+        taken = store.take(record.item_id, 0, now())
+        if isinstance(taken, Short):  # no gate yet (an item from before gates, or a gate dropped to rebuild it)
+            reconcile(record.item_id, store=store, snapshots=snapshots, now=now, deadline=retry.deadline)
+            continue
+        moment = now()
+        event = decide(record, taken.version, moment)
         if isinstance(event, Released):
             status = ReservationStatus.EXPIRED if event.reason == "expired" else ReservationStatus.RELEASED
             settle = Settle(record.reservation_id, status, refusal_if_released)
         else:
             settle = Settle(record.reservation_id, ReservationStatus.CONFIRMED)
         outcome = store.append(event, settle=settle)
-        if isinstance(outcome, Appended | NotSettled):
-            return
+        if isinstance(outcome, Appended):
+            return True
+        if isinstance(outcome, NotSettled):  # another writer settled it first: give the version back
+            store.append(voided_at(record.item_id, taken.version, now(), "settled"))
+            return False
         retry.again(outcome)
-        state = _refresh(state, store, outcome if isinstance(outcome, VersionTaken) else None)
 
 
 def expire_holds(
@@ -294,7 +396,9 @@ def expire_holds(
     limit: int = 500,
     deadline: Deadline | None = None,
 ) -> int:
-    """The sweep: record ``Released`` for every expired hold (exactly once each). Returns how many it settled."""
+    """The sweep: record ``Released`` for every expired hold (exactly once each), then reconcile the gates that
+    took versions since their last correction (their units come back; versions never written are sealed).
+    Returns how many holds it settled."""
     deadline = deadline or current()
     settled = 0
     for record in requests.expired_holds(now(), limit):
@@ -304,6 +408,10 @@ def expire_holds(
             record.reservation_id, store=store, snapshots=snapshots, requests=requests, now=now, deadline=deadline
         )
         settled += after.status is not ReservationStatus.HELD
+    for item_id in store.gated_items():
+        if deadline.remaining() < GRACE.total_seconds() + 1:
+            break
+        reconcile(item_id, store=store, snapshots=snapshots, now=now, deadline=deadline, mark=True)
     return settled
 
 
@@ -316,31 +424,53 @@ def adjust(
     deadline: Deadline | None = None,
     requests: Requests,
 ) -> AdjustmentRecord | IdReused:
-    """The queue processor: append ``Adjusted`` or ``AdjustmentRefused`` exactly once per adjustment id."""
+    """The queue processor: append ``Adjusted`` or ``AdjustmentRefused`` exactly once per adjustment id.
+
+    Units taken away come out of the gate's free units (so no reservation in flight can be left without its
+    units); when the gate has too few, the exact path (expired holds released, the gate reconciled) decides.
+    Units added come in at the reconciliation that follows."""
+    known = requests.adjustment(command.adjustment_id)
+    if known is not None:
+        return known if known.same_request(command) else IdReused(known)
     retry = _Retry(deadline)
-    state = load_state(command.item_id, store=store, snapshots=snapshots)
+    units = max(-command.delta, 0)
+    refusal: str | None = None
+    reconciled: Reconciled | None = None
     while True:
-        event = decide_adjust(state, command, now())
-        outcome_name: Literal["adjusted", "refused"] = "adjusted" if isinstance(event, Adjusted) else "refused"
+        taken = store.take(command.item_id, 0 if refusal else units, now())
+        if isinstance(taken, Short):
+            if reconciled is None or taken.free is None:
+                reconciled = _make_room(command.item_id, store, snapshots, requests, now, retry.deadline)
+                continue
+            state = reconciled.state
+            free = max(taken.free, 0)
+            refusal = (
+                f"a delta of {command.delta} would leave {state.supply + command.delta} units "
+                f"for {state.sold} sold and {state.supply - state.sold - free} held"
+            )
+            continue
+        event = adjustment_at(command, taken.version, now(), refusal)
         record = AdjustmentRecord(
             command.adjustment_id,
             command.item_id,
             command.delta,
             command.reason,
-            outcome_name,
-            event.version,
-            refusal=None if isinstance(event, Adjusted) else event.refusal,
+            "adjusted" if refusal is None else "refused",
+            taken.version,
+            refusal=refusal,
         )
         outcome = store.append(event, claim=Claim(record))
         if isinstance(outcome, Appended):
+            if command.delta > 0 and refusal is None:  # the new units are free once the gate counts them
+                reconcile(command.item_id, store=store, snapshots=snapshots, now=now, deadline=retry.deadline)
             return record
         if isinstance(outcome, ClaimTaken):
+            store.append(voided_at(command.item_id, taken.version, now(), "replayed"))
             known = requests.adjustment(command.adjustment_id)
             if known is None:
                 raise RuntimeError(f"adjustment {command.adjustment_id} was claimed but cannot be read")
             return known if known.same_request(command) else IdReused(known)
         retry.again(outcome)
-        state = _refresh(state, store, outcome if isinstance(outcome, VersionTaken) else None)
 
 
 # --- the API's asynchronous commands ----------------------------------------------------------------------
@@ -426,8 +556,9 @@ def project_changes(
                 known = {event.version: event for event in (*view.pending, *events)}
                 tail = [known[v] for v in range(view.state.version + 1, state.version + 1) if v in known]
                 view = ItemView(state)
-                applied += [(event, state) for event in tail[-1:]]  # the gap: one change, as of the latest
-        changes = [inventory_changed(event, state_after) for event, state_after in applied]
+                changed = [event for event in tail if not isinstance(event, Voided)]
+                applied += [(event, state) for event in changed[-1:]]  # the gap: one change, as of the latest
+        changes = [inventory_changed(event, after) for event, after in applied if not isinstance(event, Voided)]
         publisher.publish(changes)  # before the write: a crash republishes (consumers drop by version)
         if view == previous or projection.put(view, previous):
             return changes

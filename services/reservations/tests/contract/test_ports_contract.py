@@ -23,7 +23,17 @@ from pizza_reservations.domain.model import (
     ReservationStatus,
     fold,
 )
-from pizza_reservations.ports import Appended, Claim, ClaimTaken, NotSettled, Settle, VersionTaken
+from pizza_reservations.ports import (
+    Appended,
+    Claim,
+    ClaimTaken,
+    GateState,
+    NotSettled,
+    Settle,
+    Short,
+    Taken,
+    VersionTaken,
+)
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 REGION = "eu-west-1"
@@ -42,7 +52,7 @@ def store_and_requests(kind, request):
     request.getfixturevalue("aws")
     client = boto3.client("dynamodb", region_name=REGION)
     return (
-        DynamoDbEventStore("test-reservations-events", "test-reservations-requests", client),
+        DynamoDbEventStore("test-reservations-events", "test-reservations-requests", "test-reservations-gates", client),
         DynamoDbRequests("test-reservations-requests", client),
     )
 
@@ -150,6 +160,39 @@ def test_retired_events_read_the_same(store_and_requests):
     assert store.read("cola") == events
 
 
+def test_a_gate_gives_each_version_once_and_units_only_while_it_has_them(store_and_requests):
+    store, _ = store_and_requests
+    assert store.take("cola", 0, T0) == Short(None)  # no gate yet: nothing taken
+    assert store.take("cola", 1, T0) == Short(None)
+    assert store.gate("cola") is None
+    assert store.correct("cola", None, free=3, seq=1) is True  # opened at the fold
+    assert store.correct("cola", None, free=9, seq=1) is False  # only once
+    assert [store.take("cola", 2, T0), store.take("cola", 0, T0), store.take("cola", 2, T0)] == [
+        Taken(2),
+        Taken(3),
+        Short(1),
+    ]
+    gate = store.gate("cola")
+    assert (gate.free, gate.seq, gate.fixes, gate.checked, gate.taken_at) == (1, 3, 0, 1, T0)
+    assert store.gated_items() == ["cola"]
+
+
+def test_a_correction_applies_once_as_a_difference_that_leaves_later_takes_standing(store_and_requests):
+    store, _ = store_and_requests
+    store.correct("cola", None, free=5, seq=0)
+    store.take("cola", 2, T0)
+    seen = store.gate("cola")  # free 3 at seq 1, but the fold says 4 (say, a version voided)
+    store.take("cola", 1, T0 + timedelta(seconds=1))  # taken after the read: stays taken
+    assert store.correct("cola", seen, free=4, seq=seen.seq) is True
+    assert store.correct("cola", seen, free=4, seq=seen.seq) is False  # another correction came since
+    gate = store.gate("cola")
+    assert (gate.free, gate.seq, gate.fixes, gate.checked) == (3, 2, 1, 1)
+    assert store.gated_items() == ["cola"]  # version 2 not reconciled yet
+    assert store.correct("cola", store.gate("cola"), free=3, seq=2) is True
+    assert store.gated_items() == []
+    assert isinstance(store.gate("cola"), GateState)
+
+
 @pytest.fixture
 def snapshots(kind, request):
     if kind == "fake":
@@ -204,3 +247,65 @@ def test_the_archive_gives_back_each_version_once_whatever_the_batches(archive):
     archive.put("colab", [stocked()])
     assert archive.read("cola") == events
     assert archive.read("fanta") == []
+
+
+class _Crashing:
+    """The store with a crash at the seam between the gate and the event: the first Reserved is never written."""
+
+    def __init__(self, store) -> None:
+        self.store, self.crashed = store, []
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def append(self, event, **kwargs):
+        if event.type == "Reserved" and not self.crashed:
+            self.crashed.append(event.version)
+            raise ConnectionError("the function died between its version and its event")
+        return self.store.append(event, **kwargs)
+
+
+def test_a_crash_between_the_gate_and_the_event_is_sealed_and_its_units_come_back(store_and_requests, kind):
+    from pizza_common.deadline import Deadline
+    from pizza_reservations import use_cases
+    from pizza_reservations.domain.model import AdjustItem, Reserve
+
+    store, requests = store_and_requests
+    moments = [T0]
+
+    def now():
+        return moments[-1]
+
+    def sleep(seconds: float) -> None:  # the grace passes without waiting for it
+        moments.append(moments[-1] + timedelta(seconds=seconds))
+
+    crashing = _Crashing(store)
+    ports = {
+        "store": crashing,
+        "snapshots": FakeSnapshots(),
+        "requests": requests,
+        "now": now,
+        "deadline": Deadline(float("inf"), sleep=sleep),
+    }
+    use_cases.adjust(AdjustItem(item_id="cola", adjustment_id="a1", delta=3, reason="batch"), **ports)
+
+    def reserve(rid: str):
+        command = Reserve(reservation_id=rid, item_id="cola", quantity=1, hold_seconds=600)
+        return use_cases.reserve(command, **ports)
+
+    with pytest.raises(ConnectionError):
+        reserve("lost")
+    outcomes = [type(reserve(f"r{n}")).__name__ for n in range(4)]
+    assert outcomes == ["Granted", "Granted", "Granted", "Refused"]  # the third unit came back at the refusal
+    history = store.read("cola")
+    assert [(e.version, e.type) for e in history] == [
+        (1, "Adjusted"),
+        (2, "Voided"),
+        (3, "Reserved"),
+        (4, "Reserved"),
+        (5, "Reserved"),
+    ]
+    assert crashing.crashed == [2] and history[1].reason == "abandoned"
+    assert requests.reservation("lost") is None
+    gate = store.gate("cola")
+    assert (gate.free, gate.seq) == (0, 5)

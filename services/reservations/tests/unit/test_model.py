@@ -24,6 +24,7 @@ from pizza_reservations.domain.model import (
     decide_reserve,
     fold,
     project,
+    voided_at,
 )
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -120,8 +121,10 @@ def histories(draw: st.DrawFn) -> list[ItemEvent]:
     state, events, now = ItemState("cola"), [], T0
     for step in range(draw(st.integers(0, 40))):
         now += timedelta(seconds=draw(st.integers(0, 5)))
-        action = draw(st.sampled_from(["adjust", "reserve", "release", "confirm"]))
-        if action == "adjust":
+        action = draw(st.sampled_from(["adjust", "reserve", "release", "confirm", "void"]))
+        if action == "void":  # a version taken from the gate and never written: sealed, it folds as nothing
+            event = voided_at("cola", state.version + 1, now, "abandoned")
+        elif action == "adjust":
             event = decide_adjust(state, adjust(f"a{step}", draw(st.integers(-20, 30)) or 1), now)
         elif action == "reserve":
             decision = decide_reserve(

@@ -19,7 +19,15 @@ from fakes import (
 from pizza_common.deadline import Deadline
 from pizza_common.errors import Conflict, NotFound
 from pizza_reservations import use_cases
-from pizza_reservations.domain.model import AdjustItem, ConfirmReservation, ItemState, ReservationStatus, Reserve, fold
+from pizza_reservations.domain.model import (
+    AdjustItem,
+    ConfirmReservation,
+    ItemState,
+    ReservationStatus,
+    Reserve,
+    fold,
+    voided_at,
+)
 from pizza_reservations.ports import Appended, VersionTaken
 
 
@@ -41,7 +49,7 @@ class World:
             "snapshots": self.snapshots,
             "requests": self.requests,
             "now": self.clock,
-            "deadline": Deadline(float("inf"), sleep=lambda _: None),
+            "deadline": Deadline(float("inf"), sleep=self.clock.advance),
         }
 
     def stock(self, item: str, units: int, adjustment_id: str = "a0"):
@@ -83,64 +91,88 @@ def test_a_refusal_is_remembered_so_its_replay_is_refused_too(world):
     assert isinstance(replay, use_cases.Refused) and replay.replay and replay.record.available == 1
 
 
-def test_a_writer_that_loses_the_version_reads_the_tail_and_decides_again(world):
-    world.stock("cola", 2)
-    racing_store = world.store
-    original_append = racing_store.append
-    raced = []
+def test_a_reservation_is_one_take_at_the_gate_and_one_append_with_no_read_of_the_stream(world):
+    world.stock("cola", 5)
+    appends, gate_writes = world.store.appends, world.store.gate_writes
+    world.store.read = lambda *a, **k: pytest.fail("the fast path reads no events")  # type: ignore[method-assign]
+    outcome = world.reserve("r1", 2)
+    assert isinstance(outcome, use_cases.Granted) and outcome.record.version == 2
+    assert (world.store.appends - appends, world.store.gate_writes - gate_writes) == (1, 1)
+    assert world.store.gate("cola").free == 3
 
-    def append_after_a_rival(event, **kwargs):
-        if not raced:  # a rival takes the last units at the very version this writer wanted
-            raced.append(True)
-            assert isinstance(world.reserve("rival", 2), use_cases.Granted)
+
+def test_a_writer_whose_version_was_sealed_takes_another_and_the_sealed_one_folds_as_nothing(world):
+    world.stock("cola", 2)
+    original_append = world.store.append
+
+    def sealed_first(event, **kwargs):
+        if event.type == "Reserved" and not world.store.read("cola", 1):  # a sealer got to this version first
+            original_append(voided_at("cola", event.version, world.clock(), "abandoned"))
         return original_append(event, **kwargs)
 
-    racing_store.append = append_after_a_rival  # type: ignore[method-assign]
+    world.store.append = sealed_first  # type: ignore[method-assign]
     outcome = world.reserve("r1", 1)
-    assert isinstance(outcome, use_cases.Refused) and outcome.record.available == 0 and outcome.conflicts == 1
+    assert isinstance(outcome, use_cases.Granted) and outcome.record.version == 3 and outcome.conflicts == 1
+    assert [e.type for e in world.store.read("cola")] == ["Adjusted", "Voided", "Reserved"]
+    assert isinstance(world.reserve("r2", 1), use_cases.Granted)  # the sealed version's unit came back
+    assert isinstance(world.reserve("r3", 1), use_cases.Refused)
+    assert world.state().held(world.clock.now) == 2
 
 
-def test_a_loser_whose_failed_append_names_a_winner_that_sold_out_is_refused_at_once(world):
-    world.stock("cola", 2)
-    original_append, original_read = world.store.append, world.store.read
-    appends, reads, pauses = [], [], []
-
-    def append_after_a_rival(event, **kwargs):
-        appends.append(event.version)
-        if len(appends) == 1:  # the rival takes the last units at this very version
-            assert isinstance(world.reserve("rival", 2), use_cases.Granted)
-        return original_append(event, **kwargs)
-
-    world.store.append = append_after_a_rival  # type: ignore[method-assign]
-    world.store.read = lambda *a, **k: reads.append(a) or original_read(*a, **k)  # type: ignore[method-assign]
-    command = Reserve(reservation_id="r1", item_id="cola", quantity=1, hold_seconds=60)
-    ports = {**world.ports, "deadline": Deadline(float("inf"), sleep=pauses.append)}
-    reads.clear()
-    outcome = use_cases.reserve(command, **ports)
-    # the load is the one read; the rival's own append is the second; the loser's 409 comes from the winner it
-    # was handed: no read of the tail, no pause, no other attempt
-    assert isinstance(outcome, use_cases.Refused) and outcome.record.available == 0 and outcome.conflicts == 1
-    assert (appends, len(reads), pauses) == ([2, 2], 2, [])
-
-
-def test_a_conflicted_append_waits_out_the_conflict_window_then_reads_the_winner(world):
+def test_a_crash_between_the_gate_and_the_event_never_loses_nor_double_counts_units(world):
     world.stock("cola", 5)
     original_append = world.store.append
-    pauses: list[float] = []
-    raced: list[bool] = []
+    crashed: list[int] = []
 
-    def conflicted_once(event, **kwargs):
-        if not raced:  # another writer holds the version right now: the store cannot name it yet
-            raced.append(True)
-            assert isinstance(world.reserve("rival", 1), use_cases.Granted)
-            return VersionTaken(None)
+    def crash_once(event, **kwargs):
+        if event.type == "Reserved" and not crashed:
+            crashed.append(event.version)
+            raise ConnectionError("the function died after taking its version")
         return original_append(event, **kwargs)
 
-    world.store.append = conflicted_once  # type: ignore[method-assign]
-    command = Reserve(reservation_id="r1", item_id="cola", quantity=1, hold_seconds=60)
-    outcome = use_cases.reserve(command, **{**world.ports, "deadline": Deadline(float("inf"), sleep=pauses.append)})
-    assert isinstance(outcome, use_cases.Granted) and outcome.record.version == 3 and outcome.conflicts == 1
-    assert len(pauses) == 1 and pauses[0] >= use_cases.BACKOFF_BASE_SECS
+    world.store.append = crash_once  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        world.reserve("lost", 1)
+    granted = [world.reserve(f"r{n}", 1) for n in range(6)]
+    # four fit at once; the fifth finds the gate short, waits out the grace, seals the lost version, gets its unit
+    assert [isinstance(g, use_cases.Granted) for g in granted] == [True] * 5 + [False]
+    assert granted[-1].record.available == 0
+    history = world.store.read("cola")
+    assert [e.type for e in history].count("Reserved") == 5
+    assert [(e.version, e.type, e.reason) for e in history if e.type == "Voided"] == [
+        (crashed[0], "Voided", "abandoned")
+    ]
+    state = world.state()
+    assert state.held(world.clock.now) == 5 and state.unheld() == 0 == world.store.gate("cola").free
+
+
+def test_an_expired_hold_never_blocks_a_sale_though_the_gate_counts_it_until_released(world):
+    world.stock("cola", 4)
+    assert isinstance(world.reserve("r1", 4, hold=3), use_cases.Granted)
+    assert isinstance(world.reserve("r2", 1), use_cases.Refused)
+    world.clock.advance(3)
+    assert world.store.gate("cola").free == 0  # the gate still counts the expired hold
+    assert isinstance(world.reserve("r3", 4), use_cases.Granted)
+    assert world.requests.reservation("r1").status is ReservationStatus.EXPIRED
+    assert [e.type for e in world.store.read("cola")] == ["Adjusted", "Reserved", "Released", "Reserved"]
+
+
+def test_a_replay_at_the_same_instant_voids_the_version_it_took_and_gets_the_first_answer(world):
+    world.stock("cola", 3)
+    first = world.reserve("r1", 1)
+    original = world.requests.reservation
+    calls: list[str] = []
+
+    def unseen_once(rid):  # the two copies crossed: neither saw the other's record before taking a version
+        calls.append(rid)
+        return None if len(calls) == 1 else original(rid)
+
+    world.requests.reservation = unseen_once  # type: ignore[method-assign]
+    again = world.reserve("r1", 1)
+    assert isinstance(again, use_cases.Granted) and again.replay and again.record == first.record
+    assert [e.type for e in world.store.read("cola")] == ["Adjusted", "Reserved", "Voided"]
+    assert world.store.read("cola")[-1].reason == "replayed"
+    assert [isinstance(world.reserve(f"r{n}", 1), use_cases.Granted) for n in range(2, 5)] == [True, True, False]
 
 
 def test_a_writer_out_of_time_is_contended_not_stuck(world):
@@ -274,3 +306,23 @@ def test_the_fake_store_refuses_a_taken_version():
     event = world.store.read("cola")[0]
     assert store.append(event) == VersionTaken(event)
     assert isinstance(store.append(event.model_copy(update={"version": 2})), Appended)
+
+
+def test_a_voided_version_is_projected_but_never_published(world):
+    world.stock("cola", 5)
+    world.store.append(voided_at("cola", world.store.take("cola", 0, world.clock()).version, world.clock(), "settled"))
+    world.reserve("r1", 2)
+    kwargs = {
+        "projection": world.projection,
+        "publisher": world.publisher,
+        "store": world.store,
+        "snapshots": world.snapshots,
+    }
+    use_cases.project_changes("cola", world.store.read("cola"), **kwargs)
+    assert [(c.version, c.change) for c in world.publisher.published] == [(1, "Adjusted"), (3, "Reserved")]
+    assert world.projection.get("cola").state.version == 3
+    assert [e.type for e in use_cases.history("cola", store=world.store, archive=world.archive)] == [
+        "Adjusted",
+        "Voided",
+        "Reserved",
+    ]

@@ -24,6 +24,7 @@ __all__ = [
     "ItemEventMessage",
     "Released",
     "Reserved",
+    "Voided",
     "event_from_json",
     "event_to_json",
 ]
@@ -82,8 +83,19 @@ class AdjustmentRefused(_Event):
     refusal: str
 
 
-ItemEvent = Annotated[Reserved | Released | Confirmed | Adjusted | AdjustmentRefused, Field(discriminator="type")]
-EVENT_TYPES: tuple[type[_Event], ...] = (Reserved, Released, Confirmed, Adjusted, AdjustmentRefused)
+class Voided(_Event):
+    """A version taken from the item's gate whose event was never written, sealed so that it folds as nothing:
+    ``replayed`` (its request id was known already), ``settled`` (its reservation was settled by another writer
+    first), ``abandoned`` (its writer never wrote it within the grace: a crash, a timeout, a lost answer)."""
+
+    type: Literal["Voided"] = "Voided"
+    reason: Literal["replayed", "settled", "abandoned"]
+
+
+ItemEvent = Annotated[
+    Reserved | Released | Confirmed | Adjusted | AdjustmentRefused | Voided, Field(discriminator="type")
+]
+EVENT_TYPES: tuple[type[_Event], ...] = (Reserved, Released, Confirmed, Adjusted, AdjustmentRefused, Voided)
 _EVENT = TypeAdapter(ItemEvent)
 
 

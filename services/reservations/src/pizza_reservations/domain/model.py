@@ -23,6 +23,7 @@ from pizza_reservations.domain.events import (
     ItemEvent,
     Released,
     Reserved,
+    Voided,
     event_from_json,
     event_to_json,
 )
@@ -44,6 +45,8 @@ __all__ = [
     "ReservationRecord",
     "ReservationStatus",
     "Reserve",
+    "adjustment_at",
+    "confirm_at",
     "decide_adjust",
     "decide_confirm",
     "decide_expiry",
@@ -52,6 +55,8 @@ __all__ = [
     "fold",
     "inventory_changed",
     "project",
+    "release_at",
+    "voided_at",
 ]
 
 # Ids name DynamoDB keys and S3 keys: letters, digits, '-', '_' and ':' (an order's "order-7:cola").
@@ -131,6 +136,10 @@ class ItemState:
     def available(self, now: datetime) -> int:
         return self.supply - self.sold - self.held(now)
 
+    def unheld(self) -> int:
+        """Units neither sold nor in any hold not yet released, expired or not: what the item's gate may give."""
+        return self.supply - self.sold - sum(hold.quantity for hold in self.holds)
+
     def hold(self, reservation_id: str) -> Hold | None:
         return next((hold for hold in self.holds if hold.reservation_id == reservation_id), None)
 
@@ -148,7 +157,7 @@ class ItemState:
                 return replace(state, holds=self._without(event.reservation_id), sold=self.sold + event.quantity)
             case Adjusted():
                 return replace(state, supply=self.supply + event.delta)
-        return state  # AdjustmentRefused changes nothing but the version
+        return state  # AdjustmentRefused and Voided change nothing but the version
 
     def _without(self, reservation_id: str) -> tuple[Hold, ...]:
         return tuple(hold for hold in self.holds if hold.reservation_id != reservation_id)
@@ -172,10 +181,15 @@ class ItemState:
         return cls(data["item_id"], int(data["version"]), int(data["supply"]), int(data["sold"]), holds)
 
 
-def fold(events: Iterable[ItemEvent], start: ItemState) -> ItemState:
-    """``start`` with ``events`` applied in order (duplicates of versions already folded are skipped)."""
+def fold(events: Iterable[ItemEvent], start: ItemState, through: int | None = None) -> ItemState:
+    """``start`` with ``events`` applied in order (duplicates of versions already folded are skipped), up to
+    the first version missing (a version taken from the gate whose event is not written yet) or ``through``."""
     state = start
     for event in sorted(events, key=lambda e: e.version):
+        if through is not None and event.version > through:
+            break
+        if event.version > state.version + 1:
+            break  # a gap: what follows it is not the state of any moment yet
         if event.version > state.version:
             state = state.apply(event)
     return state
@@ -280,6 +294,59 @@ def decide_expiry(state: ItemState, now: datetime) -> list[Released]:
     return released
 
 
+# The gate's writers decide from the request record alone (docs/decisions.md, hot items: the gate): a HELD
+# record means its Reserved is in the stream, and the settle condition (still HELD) makes each once.
+
+
+def release_at(record: ReservationRecord, version: int, now: datetime) -> Released:
+    """The ``Released`` of a HELD reservation at ``version``: early, or recorded after it expired."""
+    expired = record.expires_at is not None and record.expires_at <= now
+    return Released(
+        item_id=record.item_id,
+        version=version,
+        at=now,
+        reservation_id=record.reservation_id,
+        quantity=record.quantity,
+        reason="expired" if expired else "early",
+    )
+
+
+def confirm_at(record: ReservationRecord, version: int, now: datetime) -> Confirmed | Released:
+    """Checkout of a HELD reservation: a live hold is sold; an expired one is released instead."""
+    if record.expires_at is not None and record.expires_at <= now:
+        return release_at(record, version, now)
+    return Confirmed(
+        item_id=record.item_id, version=version, at=now, reservation_id=record.reservation_id, quantity=record.quantity
+    )
+
+
+def adjustment_at(
+    command: AdjustItem, version: int, now: datetime, refusal: str | None
+) -> Adjusted | AdjustmentRefused:
+    if refusal is None:
+        return Adjusted(
+            item_id=command.item_id,
+            version=version,
+            at=now,
+            adjustment_id=command.adjustment_id,
+            delta=command.delta,
+            reason=command.reason,
+        )
+    return AdjustmentRefused(
+        item_id=command.item_id,
+        version=version,
+        at=now,
+        adjustment_id=command.adjustment_id,
+        delta=command.delta,
+        reason=command.reason,
+        refusal=refusal,
+    )
+
+
+def voided_at(item_id: str, version: int, now: datetime, reason: Literal["replayed", "settled", "abandoned"]) -> Voided:
+    return Voided(item_id=item_id, version=version, at=now, reason=reason)
+
+
 # --- what the requests table remembers (idempotency and GET /reservations/{id}) --------------------------
 
 
@@ -367,7 +434,11 @@ def project(view: ItemView, events: Iterable[ItemEvent]) -> tuple[ItemView, list
     return ItemView(state, tuple(waiting[v] for v in sorted(waiting))), applied
 
 
-def inventory_changed(event: ItemEvent, state: ItemState) -> InventoryChanged:
+def inventory_changed(
+    event: Reserved | Released | Confirmed | Adjusted | AdjustmentRefused, state: ItemState
+) -> InventoryChanged:
+    """What the bus hears of a change. A ``Voided`` version changes nothing, so it is never published (consumers
+    drop stale deliveries by version; a version skipped is not a gap to them)."""
     available = state.available(event.at)
     return InventoryChanged(
         item_id=state.item_id,
