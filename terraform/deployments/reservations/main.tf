@@ -11,4 +11,5 @@ module "reservations" {
   deletion_protection_enabled = var.deletion_protection_enabled
   force_destroy               = var.force_destroy
   alarm_topic_arn             = var.alarm_topic_arn
+  tags                        = var.tags
 }
