@@ -56,11 +56,9 @@ def add_commands(commands: Any, target_options: Callable[[argparse.ArgumentParse
 
 
 def _client(target: Target) -> Any:
-    from pizza_common.signed_http import SignedHttp
-    from pizza_reservations.orders.client import OrdersClient
+    from pizza_place.client import orders_client
 
-    http = SignedHttp(target.output("orders_api_url"), target.region, target.credentials())
-    return OrdersClient(http, target.output("event_bus_name"), target.region, events=target.client("events"))
+    return orders_client(target)
 
 
 def _answer(answer: HttpAnswer, *, ok: tuple[int, ...] = (200, 201, 202)) -> Any:

@@ -36,7 +36,8 @@ class StockApiPantry:
             )
             return Usage(used=False, reason=f"stock: short of {what or 'ingredients'}")
         if answer.status == 400:  # a recipe the stock service will never take: a refusal, not a retry
-            message = document.get("message") if isinstance(document, dict) else answer.body[:200]
+            text = answer.body[:200].decode(errors="replace")
+            message = document.get("message") if isinstance(document, dict) else text
             return Usage(used=False, reason=f"stock: {message}")
         raise StockUnanswered(f"POST /transactions answered {answer.status}: {answer.body[:200]!r}")
 

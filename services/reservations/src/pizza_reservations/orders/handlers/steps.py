@@ -92,7 +92,7 @@ def bake(task: dict[str, Any]) -> dict[str, Any]:
 def confirm(task: dict[str, Any]) -> dict[str, Any]:
     item_ids = [line["itemId"] for line in task["items"]]
     refused = use_cases.confirm_order(task["orderId"], item_ids, ports=inventory(), now=_now)
-    reason = f"reservations: not confirmed: {', '.join(refused)}" if refused else None
+    reason = f"confirmation: not confirmed: {', '.join(refused)}" if refused else None
     return {"confirmed": not refused, "reason": reason}
 
 
