@@ -44,15 +44,20 @@ def main() -> int:
 
     from localcloud.cloud import LocalCloud
     from localcloud.polling import eventually
+    from pizza_oven.stack import stack as oven_stack
     from pizza_place.shared_stack import stack as shared_stack
     from pizza_reservations.client import ReservationsClient
     from pizza_reservations.orders.client import OrdersClient
     from pizza_reservations.orders.stack import stack as orders_stack
     from pizza_reservations.stack import stack as reservations_stack
+    from pizza_stock.stack import stack as stock_stack
 
     with (
         tempfile.TemporaryDirectory() as state_dir,
-        LocalCloud([shared_stack(), reservations_stack(), orders_stack()], state_dir=state_dir) as cloud,
+        # The order workflow's steps name the stock API and the oven's NewItems: their stacks come too.
+        LocalCloud(
+            [shared_stack(), stock_stack(), oven_stack(), reservations_stack(), orders_stack()], state_dir=state_dir
+        ) as cloud,
     ):
         point_this_process_at(cloud)
         reservations = ReservationsClient.of_service(cloud.outputs["reservations"], region=cloud.region)

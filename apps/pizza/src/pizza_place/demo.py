@@ -278,8 +278,9 @@ class PizzaPlace:
             thread.start()
         try:
             self._say("the pizza place opens: every supplier delivers, the menu is stocked")
+            self._stock_menu()
             self._opening_deliveries()
-            self._open_menu()
+            self._menu_stocked()
             kitchen = threading.Thread(target=self._kitchen, name="kitchen", daemon=True)
             customers = threading.Thread(target=self._customers, name="customers", daemon=True)
             kitchen.start()
@@ -307,12 +308,15 @@ class PizzaPlace:
         for supplier in SUPPLIERS:
             self._deliver(supplier)
 
-    def _open_menu(self) -> None:
-        """Each pizza of the menu gets its opening units (an adjustment each), seen in the projection."""
+    def _stock_menu(self) -> None:
+        """Each pizza of the menu gets its opening units (an adjustment each, applied while suppliers deliver)."""
         for name, item in self.items.items():
             answer = self.reservations.adjust(item, f"{item}-opening", self.settings.menu_stock, "the menu opens")
             if answer.status != 202:
                 self._problem(f"stocking {name}: {answer.status} {answer.body[:200]!r}")
+
+    def _menu_stocked(self) -> None:
+        """Wait until the projection shows every pizza's opening units."""
         deadline = time.monotonic() + self.settings.settle_timeout
         for item in self.items.values():
             while time.monotonic() < deadline:

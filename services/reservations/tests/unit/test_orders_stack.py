@@ -16,6 +16,7 @@ MODULE = Path(__file__).resolve().parents[4] / "terraform" / "modules" / "order_
 VARIABLES = {
     "reserve_stock_definition_file": str(RESERVE_STOCK_FILE),
     "purchase_order_definition_file": str(PURCHASE_ORDER_FILE),
+    "order_definition_file": str(ORDER_FILE),
 }
 
 
