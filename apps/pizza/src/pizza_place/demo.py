@@ -113,7 +113,8 @@ def plan_delivery(
     """Two batches of each of the supplier's ingredients; about one batch in five is near its best-before.
 
     Without ``used_since`` (the opening delivery) each batch is drawn from the supplier's range; with it,
-    the supplier restocks what was used since its last visit (``restock`` times it, give or take a fifth).
+    the supplier restocks what orders asked for since its last visit (``restock`` times it, give or take a
+    fifth).
     """
     rows = []
     for type_id, (smallest, largest) in supplier.batches.items():
@@ -246,7 +247,10 @@ class PizzaPlace:
         self.items = {pizza.name: f"{pizza.name}-{self.run_id}" for pizza in MENU}
         self.open_orders: dict[str, str] = {}  # order id -> its item, until the order ended
         self.ledger = StockLedger()
-        self.used_at_last_visit: dict[str, dict[str, int]] = {}  # supplier -> the ledger's usage then
+        self.used_at_last_visit: dict[str, dict[str, int]] = {}  # supplier -> what orders asked for then
+        # What the orders asked for, refused ones too: suppliers restock demand, not only what was sold (a
+        # place short of dough sells none, and restocking only its sales would keep it short).
+        self.demanded: Counter[str] = Counter()
         self.ledger_lock = threading.Lock()
         self.gate = Gate()
         self.seen = Observations()
@@ -332,7 +336,6 @@ class PizzaPlace:
         self._say(f"the menu opens: {self.settings.menu_stock} of each of {len(self.items)} pizzas")
 
     def _kitchen(self) -> None:
-        rotation: list[Supplier] = []
         next_delivery = time.monotonic() + self.settings.delivery_every
         next_sweep = time.monotonic() + self.settings.sweep_every
         sample_every = 1.0  # one column of the level charts a second
@@ -345,9 +348,7 @@ class PizzaPlace:
                 next_sample = now + sample_every
             try:
                 if now >= next_delivery:
-                    if not rotation:
-                        rotation = self.rng.sample(SUPPLIERS, len(SUPPLIERS))
-                    self._deliver(rotation.pop())
+                    self._deliver(self._most_needed())
                     next_delivery = time.monotonic() + self.settings.delivery_every
                 if now >= next_sweep and self.sweep is not None:
                     self._sweep()
@@ -356,13 +357,30 @@ class PizzaPlace:
                 self._problem(f"kitchen: {type(error).__name__}: {error}")
             self.stop_orders.wait(0.1)
 
+    def _most_needed(self) -> Supplier:
+        """The supplier whose ingredients orders asked for most since its last visit, for what is left of them:
+        on a loaded machine a delivery (and the gate it closes) takes seconds, so a fixed rotation brought the
+        mill back only every half a minute and most orders were refused for want of dough."""
+        with self.ledger_lock:
+            demanded = dict(self.demanded)
+            levels = {t: self.ledger.expected_level(t) for t in demanded}
+
+        def need(supplier: Supplier) -> float:
+            last = self.used_at_last_visit.get(supplier.name, {})
+            return (
+                sum((demanded.get(t, 0) - last.get(t, 0)) / max(1, levels.get(t, 0)) for t in supplier.batches)
+                + self.rng.random() / 1000
+            )  # ties at random
+
+        return max(SUPPLIERS, key=need)
+
     def _deliver(self, supplier: Supplier) -> None:
         with self.state.lock:
             number = self.state.deliveries + 1
         today = self.kitchen.now(self.state.elapsed).date()
         key = f"deliveries/{self.run_id}/{number:04d}-{supplier.name}.csv"
         with self.ledger_lock:
-            used = dict(self.ledger.used)
+            used = dict(self.demanded)
         last = self.used_at_last_visit.get(supplier.name)
         since = None if last is None else {t: used.get(t, 0) - last.get(t, 0) for t in supplier.batches}
         self.used_at_last_visit[supplier.name] = used
@@ -461,6 +479,8 @@ class PizzaPlace:
                 with self.seen_lock:
                     self.seen.placed.add(order_id)
                     self.open_orders[order_id] = item
+                with self.ledger_lock:
+                    self.demanded.update(pizza.ingredients)
                 status, reason = self._past_the_stock(order_id)
                 used = used_ingredients(status, reason)
                 if used:
