@@ -49,6 +49,10 @@ outputs_of() {
     in_root reservations tflocal init -input=false -reconfigure -backend-config=backend.localstack.hcl >/dev/null
     root_vars+=("-var=reservations_commands_queue_url=$(output_of reservations commands_queue_url)")
     root_vars+=("-var=reservations_archive_bucket=$(output_of reservations archive_bucket)")
+    in_root stock tflocal init -input=false -reconfigure -backend-config=backend.localstack.hcl >/dev/null
+    root_vars+=("-var=stock_api_url=$(output_of stock api_url)")
+    in_root oven tflocal init -input=false -reconfigure -backend-config=backend.localstack.hcl >/dev/null
+    root_vars+=("-var=oven_new_items_queue_url=$(output_of oven new_items_queue_url)")
   fi
 }
 

@@ -7,18 +7,21 @@ from dataclasses import replace
 from datetime import datetime
 
 from pizza_reservations.orders.domain import (
+    TRANSITIONS,
     LineOutcome,
     Order,
     OrderEvent,
     OrderStatus,
     PurchaseOrder,
     PurchaseOrderStatus,
+    Usage,
 )
 
 
 class FakeOrderBook:
     def __init__(self) -> None:
         self.orders: dict[str, Order] = {}
+        self.tokens: dict[str, str] = {}
 
     def get(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
@@ -26,14 +29,35 @@ class FakeOrderBook:
     def place(self, order: Order) -> Order:
         return self.orders.setdefault(order.order_id, order)
 
+        self.tokens: dict[str, str] = {}
+
     def decide(
-        self, order_id: str, status: OrderStatus, at: datetime, outcomes: Sequence[LineOutcome], reason: str | None
+        self,
+        order_id: str,
+        status: OrderStatus,
+        at: datetime,
+        outcomes: Sequence[LineOutcome] | None,
+        reason: str | None,
     ) -> Order | None:
         order = self.orders.get(order_id)
-        if order is None or order.status.final:
+        if order is None or order.status not in TRANSITIONS[status]:
             return order
-        self.orders[order_id] = order.decided(status, at, tuple(outcomes), reason)
+        decided = order.decided(
+            status, at, order.reservations if outcomes is None else tuple(outcomes), reason or order.reason
+        )
+        if status is OrderStatus.BAKED:
+            decided = replace(decided, baked_at=at)
+        self.orders[order_id] = decided
+        return decided
+
+    def await_oven(self, order_id: str, token: str) -> Order | None:
+        if order_id not in self.orders:
+            return None
+        self.tokens[order_id] = token
         return self.orders[order_id]
+
+    def bake_token(self, order_id: str) -> str | None:
+        return self.tokens.get(order_id)
 
 
 class FakePurchaseOrders:
@@ -100,6 +124,13 @@ class FakeWorkflows:
     def __init__(self) -> None:
         self.reserve_stock: list[str] = []
         self.purchase_orders: dict[str, str] = {}  # Standard: one execution per name
+        self.orders: dict[str, str] = {}  # Standard: one execution per name
+
+    def start_order(self, order_id: str, document: str) -> bool:
+        if order_id in self.orders:
+            return False
+        self.orders[order_id] = document
+        return True
 
     def start_reserve_stock(self, order_id: str, document: str) -> None:
         self.reserve_stock.append(order_id)
@@ -135,3 +166,32 @@ class FakePublisher:
 
     def publish(self, events: Sequence[OrderEvent]) -> None:
         self.published.extend(events)
+
+
+class FakePantry:
+    """The stock API: all or none, the first answer again for a repeated transaction id."""
+
+    def __init__(self, levels: dict[str, int]) -> None:
+        self.levels = dict(levels)
+        self.answers: dict[str, Usage] = {}
+
+    def use(self, transaction_id: str, ingredients: Sequence[tuple[str, int]]) -> Usage:
+        if transaction_id in self.answers:
+            return self.answers[transaction_id]
+        short = [t for t, q in ingredients if self.levels.get(t, 0) < q]
+        if short:
+            answer = Usage(used=False, reason=f"stock: short of {', '.join(short)}")
+        else:
+            for t, q in ingredients:
+                self.levels[t] -= q
+            answer = Usage(used=True)
+        self.answers[transaction_id] = answer
+        return answer
+
+
+class FakeOven:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    def bake(self, pizza_id: str, baking_time_secs: int) -> None:
+        self.sent.append((pizza_id, baking_time_secs))

@@ -41,6 +41,11 @@ output "purchase_order_state_machine_arn" {
   value       = module.order_workflows.purchase_order_state_machine_arn
 }
 
+output "order_state_machine_arn" {
+  description = "ARN of the order workflow (Standard; one execution per order)."
+  value       = module.order_workflows.order_state_machine_arn
+}
+
 output "notifications_topic_arn" {
   description = "ARN of the notifications topic."
   value       = module.order_workflows.notifications_topic_arn

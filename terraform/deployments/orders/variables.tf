@@ -26,6 +26,16 @@ variable "reservations_archive_bucket" {
   type        = string
 }
 
+variable "stock_api_url" {
+  description = "The `api_url` output of terraform/deployments/stock (the order workflow uses ingredients there)."
+  type        = string
+}
+
+variable "oven_new_items_queue_url" {
+  description = "The `new_items_queue_url` output of terraform/deployments/oven (the order workflow's pizzas)."
+  type        = string
+}
+
 variable "approval_timeout_seconds" {
   description = "How long a purchase order waits for approval before it is recorded TIMED_OUT."
   type        = number

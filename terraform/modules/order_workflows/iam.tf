@@ -11,9 +11,11 @@ locals {
   account    = data.aws_caller_identity.current.account_id
   reservations_table_arn = {
     for key, name in local.reservations : key => "${local.arn_prefix}:dynamodb:${local.region}:${local.account}:table/${name}"
-    if contains(["events", "requests", "snapshots", "items"], key)
+    if contains(["events", "requests", "snapshots", "items", "gates"], key)
   }
   commands_queue_arn = "${local.arn_prefix}:sqs:${local.region}:${local.account}:${element(split("/", var.reservations_commands_queue_url), length(split("/", var.reservations_commands_queue_url)) - 1)}"
+  oven_new_items_arn = "${local.arn_prefix}:sqs:${local.region}:${local.account}:${element(split("/", var.oven_new_items_queue_url), length(split("/", var.oven_new_items_queue_url)) - 1)}"
+  stock_api_function = "${local.arn_prefix}:lambda:${local.region}:${local.account}:function:${var.name_prefix}-stock-api"
   receive            = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
   # The order book (adapters/order_book.py): read, place (conditional put), decide (conditional update).
   order_book_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
@@ -45,9 +47,9 @@ data "aws_iam_policy_document" "intake" {
   }
 
   statement {
-    sid       = "StartReserveStock"
+    sid       = "StartOrderWorkflows"
     actions   = ["states:StartExecution"]
-    resources = [aws_sfn_state_machine.reserve_stock.arn]
+    resources = [aws_sfn_state_machine.reserve_stock.arn, aws_sfn_state_machine.order.arn]
   }
 }
 
@@ -129,6 +131,13 @@ data "aws_iam_policy_document" "steps" {
     resources = [local.reservations_table_arn.events, local.reservations_table_arn.requests]
   }
 
+  # Every append takes its version from the item's gate; a refusal reconciles the gate first.
+  statement {
+    sid       = "TakeVersionsFromGates"
+    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    resources = [local.reservations_table_arn.gates]
+  }
+
   # An approved purchase order's adjustment, through the reservations commands queue.
   statement {
     sid       = "SendAdjustments"
@@ -142,18 +151,34 @@ data "aws_iam_policy_document" "steps" {
     resources = [aws_sns_topic.notifications.arn]
   }
 
-  # A decision that arrived before the workflow waited is applied at once. Task tokens have no ARN.
+  # A decision that arrived before the workflow waited is applied at once (so is a pizza baked before a
+  # retried oven step waited). Task tokens have no ARN.
   statement {
     sid       = "ResumeApproval"
     actions   = ["states:SendTaskSuccess"]
     resources = ["*"]
   }
+
+  # The order workflow's kitchen: the stock service's API (SigV4, function URL with AWS_IAM) ...
+  statement {
+    sid       = "UseIngredients"
+    actions   = ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"]
+    resources = [local.stock_api_function]
+  }
+
+  # ... and the oven's NewItems queue.
+  statement {
+    sid       = "SendToOven"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.oven_new_items_arn]
+  }
 }
 
 data "aws_iam_policy_document" "api" {
+  # Read orders; note a pizza baked (a conditional update).
   statement {
     sid       = "ReadOrders"
-    actions   = ["dynamodb:GetItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.orders.arn]
   }
 
@@ -164,7 +189,7 @@ data "aws_iam_policy_document" "api" {
     resources = [aws_dynamodb_table.purchase_orders.arn]
   }
 
-  # Resume the waiting approval with the token kept in the table. Task tokens have no ARN.
+  # Resume the waiting approval (or oven step) with the token kept in the table. Task tokens have no ARN.
   statement {
     sid       = "ResumeApproval"
     actions   = ["states:SendTaskSuccess"]
@@ -285,4 +310,33 @@ resource "aws_iam_role_policy" "purchase_order" {
   name   = "create-purchase-order"
   role   = aws_iam_role.purchase_order.id
   policy = data.aws_iam_policy_document.purchase_order.json
+}
+
+resource "aws_iam_role" "order" {
+  name               = "${var.name_prefix}-orders-order"
+  assume_role_policy = data.aws_iam_policy_document.states_assume_role.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "order" {
+  source_policy_documents = [data.aws_iam_policy_document.state_machine_common.json]
+
+  statement {
+    sid       = "RunSteps"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [module.steps.function_arn]
+  }
+
+  # Short of a sellable item: create-purchase-order on the shared bus.
+  statement {
+    sid       = "AskSupplier"
+    actions   = ["events:PutEvents"]
+    resources = [data.aws_cloudwatch_event_bus.shared.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "order" {
+  name   = "order"
+  role   = aws_iam_role.order.id
+  policy = data.aws_iam_policy_document.order.json
 }

@@ -3,9 +3,10 @@
 # state_machines.tf, IAM in iam.tf, the API in api.tf; the functions and their event sources are here.
 #
 #   bus: new-order-received --> new-orders queue --> intake --> reserve-stock (Express) --> steps
+#        (an order with a kitchen part: the order workflow (Standard) --> steps --> stock API, oven NewItems)
 #   bus: create-purchase-order --> purchase-requests queue --> purchasing --> create-purchase-order (Standard)
 #   bus: inventory-changed --> inventory-changes queue --> inventory (check-inventory-level)
-#   function URL (AWS_IAM) --> api: GET /orders/{id}, /purchase-orders, POST .../approve|reject
+#   function URL (AWS_IAM) --> api: GET /orders/{id}, POST /orders/{id}/baked, /purchase-orders, POST .../approve|reject
 
 data "aws_cloudwatch_event_bus" "shared" {
   name = var.event_bus_name
@@ -22,6 +23,7 @@ locals {
     PURCHASE_ORDERS_TABLE            = aws_dynamodb_table.purchase_orders.name
     RESERVE_STOCK_STATE_MACHINE_ARN  = aws_sfn_state_machine.reserve_stock.arn
     PURCHASE_ORDER_STATE_MACHINE_ARN = aws_sfn_state_machine.purchase_order.arn
+    ORDER_STATE_MACHINE_ARN          = aws_sfn_state_machine.order.arn
     EVENT_BUS_NAME                   = data.aws_cloudwatch_event_bus.shared.name
     NOTIFICATIONS_TOPIC_ARN          = aws_sns_topic.notifications.arn
     NEW_ORDERS_DLQ_URL               = module.new_orders.dead_letter_queue_url
@@ -38,6 +40,7 @@ locals {
     requests  = "${var.name_prefix}-reservations-requests"
     snapshots = "${var.name_prefix}-reservations-snapshots"
     items     = "${var.name_prefix}-reservations-items"
+    gates     = "${var.name_prefix}-reservations-gates"
     archive   = var.reservations_archive_bucket
     changes   = "${var.name_prefix}-reservations-changes"
   }
@@ -46,9 +49,13 @@ locals {
     REQUESTS_TABLE     = local.reservations.requests
     SNAPSHOTS_TABLE    = local.reservations.snapshots
     ITEMS_TABLE        = local.reservations.items
+    GATES_TABLE        = local.reservations.gates
     ARCHIVE_BUCKET     = local.reservations.archive
     COMMANDS_QUEUE_URL = var.reservations_commands_queue_url
     CHANGES_STREAM     = local.reservations.changes
+    # The kitchen's doors (the order workflow): the stock API and the oven's NewItems queue.
+    STOCK_API_URL            = var.stock_api_url
+    OVEN_NEW_ITEMS_QUEUE_URL = var.oven_new_items_queue_url
   })
   function_timeout = 30
 }
@@ -57,7 +64,7 @@ module "intake" {
   source = "../lambda_function"
 
   function_name         = "${var.name_prefix}-orders-intake"
-  description           = "Starts reserve-stock for each new-order-received; malformed events go to the DLQ with their reason."
+  description           = "Starts reserve-stock (or the order workflow) for each new-order-received; malformed events go to the DLQ with their reason."
   handler               = "pizza_reservations.orders.handlers.intake.handler"
   zip_file              = var.lambda_zip
   timeout               = local.function_timeout
@@ -105,7 +112,7 @@ module "steps" {
   source = "../lambda_function"
 
   function_name         = "${var.name_prefix}-orders-steps"
-  description           = "The state machines' tasks: place, reserve a line, tally, release, record; request approval, supply, close."
+  description           = "The state machines' tasks: place, reserve a line, tally, release, record, use ingredients, bake, confirm; request approval, supply, close."
   handler               = "pizza_reservations.orders.handlers.steps.handler"
   zip_file              = var.lambda_zip
   timeout               = local.function_timeout
@@ -121,7 +128,7 @@ module "api" {
   source = "../lambda_function"
 
   function_name         = "${var.name_prefix}-orders-api"
-  description           = "GET /orders/{id}, GET /purchase-orders[/{id}], POST /purchase-orders/{id}/approve|reject (function URL, AWS_IAM)."
+  description           = "GET /orders/{id}, POST /orders/{id}/baked, GET /purchase-orders[/{id}], POST /purchase-orders/{id}/approve|reject (function URL, AWS_IAM)."
   handler               = "pizza_reservations.orders.handlers.api.handler"
   zip_file              = var.lambda_zip
   timeout               = 29

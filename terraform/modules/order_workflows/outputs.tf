@@ -40,6 +40,11 @@ output "purchase_order_state_machine_arn" {
   value       = aws_sfn_state_machine.purchase_order.arn
 }
 
+output "order_state_machine_arn" {
+  description = "ARN of the order workflow (Standard; one execution per order, named by the order id)."
+  value       = aws_sfn_state_machine.order.arn
+}
+
 output "notifications_topic_arn" {
   description = "ARN of the notifications topic (approval requests, short orders, OUT OF STOCK alerts): subscribe approvers here."
   value       = aws_sns_topic.notifications.arn

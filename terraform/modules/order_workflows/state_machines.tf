@@ -53,6 +53,40 @@ resource "aws_sfn_state_machine" "purchase_order" {
   tags       = var.tags
 }
 
+# The whole order: one Standard execution per order, named by the order id (deduplicated, its history kept).
+resource "aws_sfn_state_machine" "order" {
+  name     = "${var.name_prefix}-orders-order"
+  type     = "STANDARD"
+  role_arn = aws_iam_role.order.arn
+
+  definition = templatefile(var.order_definition_file, {
+    partition          = data.aws_partition.current.partition
+    steps_function_arn = module.steps.function_arn
+    event_bus_name     = data.aws_cloudwatch_event_bus.shared.name
+  })
+
+  # No execution data in the logs: the oven task's parameters carry the task token.
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.order.arn}:*"
+    include_execution_data = false
+    level                  = "ERROR"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  depends_on = [aws_iam_role_policy.order]
+  tags       = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "order" {
+  name              = "/aws/vendedlogs/states/${var.name_prefix}-orders-order"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
 resource "aws_cloudwatch_log_group" "reserve_stock" {
   name              = "/aws/vendedlogs/states/${var.name_prefix}-orders-reserve-stock"
   retention_in_days = var.log_retention_days
@@ -67,11 +101,13 @@ resource "aws_cloudwatch_log_group" "purchase_order" {
   tags              = var.tags
 }
 
-# A failed execution is an order recorded FAILED (its holds released) or a purchase order recorded FAILED.
+# A failed execution is an order recorded FAILED (its holds released) or a purchase order recorded FAILED;
+# a refused order is not a failure (its execution succeeds, the order REFUSED with its reason).
 resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   for_each = {
     reserve_stock  = aws_sfn_state_machine.reserve_stock.arn
     purchase_order = aws_sfn_state_machine.purchase_order.arn
+    order          = aws_sfn_state_machine.order.arn
   }
 
   alarm_name          = "${var.name_prefix}-orders-${replace(each.key, "_", "-")}-failed"

@@ -34,6 +34,26 @@ variable "purchase_order_definition_file" {
   }
 }
 
+variable "order_definition_file" {
+  description = "Path to the order workflow's ASL template (services/reservations/statemachines/order.asl.json), rendered with partition, steps_function_arn and event_bus_name."
+  type        = string
+
+  validation {
+    condition     = endswith(var.order_definition_file, ".asl.json")
+    error_message = "order_definition_file is the path of an .asl.json template."
+  }
+}
+
+variable "stock_api_url" {
+  description = "The stock service's API (the `api_url` output of terraform/deployments/stock): the order workflow uses an order's ingredients with POST /transactions. Its function is `{prefix}-stock-api`."
+  type        = string
+}
+
+variable "oven_new_items_queue_url" {
+  description = "The oven's NewItems queue (the `new_items_queue_url` output of terraform/deployments/oven): the order workflow sends its pizza there."
+  type        = string
+}
+
 variable "event_bus_name" {
   description = "Name of the shared bus (the `event_bus_name` output of terraform/deployments/shared); found with a data source."
   type        = string

@@ -1,7 +1,8 @@
 """The pizza place's two services, as a customer of theirs sees them: through their outputs only.
 
 - stock: through ``pizza_stock.client`` (the deliveries bucket, the HTTP API, the levels stream);
-- oven: the NewItems queue in, the BakedItems queue out, and its table's load item for the dashboard.
+- oven: the NewItems queue in, the BakedItems queue out, and its table's load item for the dashboard;
+- orders and reservations: their own clients (``pizza_reservations.orders.client``, ``pizza_reservations.client``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pizza_place.target import Target
 from pizza_stock.client import ReportMissing, StockOutputs
 from pizza_stock.client import StockClient as StockDoors
 
-__all__ = ["Answer", "OvenClient", "OvenLoad", "StockClient"]
+__all__ = ["Answer", "OvenClient", "OvenLoad", "StockClient", "orders_client", "reservations_client"]
 
 
 @dataclass(frozen=True)
@@ -167,3 +168,18 @@ def _message(body: Any) -> str:
     if isinstance(body, dict) and "message" in body:
         return str(body["message"])
     return json.dumps(body)[:200]
+
+
+def orders_client(target: Target) -> Any:
+    """The order workflows' own client (``pizza_reservations.orders.client.OrdersClient``), signed for the target."""
+    from pizza_reservations.orders.client import OrdersClient
+
+    http = SignedHttp(target.output("orders_api_url"), target.region, target.credentials(), timeout=30)
+    return OrdersClient(http, target.output("event_bus_name"), target.region, events=target.client("events"))
+
+
+def reservations_client(target: Target) -> Any:
+    """The reservations service's own client (``pizza_reservations.client.ReservationsClient``)."""
+    from pizza_reservations.client import ReservationsClient
+
+    return ReservationsClient(SignedHttp(target.output("reservations_api_url"), target.region, target.credentials()))

@@ -49,6 +49,9 @@ class PlaceState:
     oven_waiting: int | None = None  # pizzas in the waiting line
     queue_new: int | None = None
     queue_baked: int | None = None  # pizzas on BakedItems not collected yet (`pizza watch`)
+    order_states: dict[str, str] = field(default_factory=dict)  # order id -> its workflow's latest status
+    menu: dict[str, int] = field(default_factory=dict)  # pizza -> units available (reservations' projection)
+    open_purchase_orders: int = 0
     problems: list[str] = field(default_factory=list)
     events: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=12))
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -162,6 +165,12 @@ def _orders_panel(state: PlaceState) -> RenderableType:
             top = ", ".join(f"{typ} {n}" for typ, n in state.refused_for.most_common(3))
             refused.append(f"  (short of {top})", style="dim")
         table.add_row("refused", refused)
+        by_state = Counter(state.order_states.values())
+        if by_state:
+            table.add_row("by state", ", ".join(f"{s.lower()} {n}" for s, n in sorted(by_state.items())))
+        if state.menu:
+            table.add_row("menu", ", ".join(f"{name} {n}" for name, n in sorted(state.menu.items())))
+        table.add_row("purchase orders", f"{state.open_purchase_orders} open")
         table.add_row("deliveries", str(state.deliveries))
         table.add_row("expired", f"{sum(state.expired.values())} units")
     else:

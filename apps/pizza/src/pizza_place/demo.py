@@ -4,17 +4,23 @@ What runs, each on its own thread:
 
 - the kitchen: the sped-up kitchen clock; a supplier's delivery every few seconds (a CSV into the
   deliveries bucket, then its report); a TTL sweep at the kitchen's time every couple of seconds;
-- the customers: orders at a rate that rises and falls; each uses its pizza's ingredients through
-  ``POST /transactions`` (transactionId = order id) and, if accepted, goes into the oven (NewItems);
-- the pass: takes baked pizzas off BakedItems;
+- the customers: orders at a rate that rises and falls, each placed as ``new-order-received`` with its pizza
+  (a sellable item of the reservations service) and its kitchen part (ingredients, baking time): the order
+  workflow (one Standard execution per order) reserves the pizza, uses the ingredients through the stock API
+  (transactionId = order id), sends it to the oven and, once baked, confirms the reservation;
+- the pass: takes baked pizzas off BakedItems and tells the orders service (``POST /orders/{id}/baked``),
+  which resumes the order's workflow;
+- the front of house: follows the open orders to their end, shows the sellable items' availability and the
+  open purchase orders, and approves those for the menu's pizzas (the manager), so supply answers demand;
 - the levels: every shard of the Kinesis stream into the dashboard's board;
 - the oven watch: the oven's load item and queues, once a second.
 
 The demo keeps its own ledger of the stock (:mod:`pizza_place.ledger`). Which batches an order draws on
-depends on which batches exist when it runs, so orders pass a gate that the kitchen closes while a
-delivery is ingested (from the upload until its report is written) and while a TTL sweep deletes batches,
-until the expired quantity has left the levels (through the table's stream and the expire function): the
-sweep runs on the kitchen's clock, the stock service judges best-before on the real one, so until the
+depends on which batches exist when its workflow reaches the stock, so an order is inside a gate from its
+placing until its workflow is past the stock step (it answers ``GET /orders/{id}``), and the kitchen closes
+the gate while a delivery is ingested (from the upload until its report is written) and while a TTL sweep
+deletes batches, until the expired quantity has left the levels (through the table's stream and the expire
+function): the sweep runs on the kitchen's clock, the stock service judges best-before on the real one, so until the
 expire function takes a swept batch off its ingredient the service still sells from it, first (FEFO). At
 the end, with nothing in flight, every level must equal the ledger's, within a deadline.
 """
@@ -34,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TextIO
 
-from pizza_place.client import Answer, OvenClient, OvenLoad, StockClient
+from pizza_place.client import OvenClient, OvenLoad, StockClient, orders_client, reservations_client
 from pizza_place.dashboard import PlaceState
 from pizza_place.invariants import Observations
 from pizza_place.ledger import StockLedger
@@ -67,6 +73,8 @@ class DemoSettings:
     settle_timeout: float = 20.0  # how long a delivery or a sweep may take to show in the levels
     drain_timeout: float = 90.0  # how long the oven may take to bake what was accepted, after orders stop
     workers: int = 8  # orders in flight at once
+    menu_stock: int = 12  # units of each pizza the menu opens with (purchase orders bring more)
+    order_timeout: float = 60.0  # how long an order's workflow may take to get past the stock step
 
 
 # The services keep their own records for days of real time (the oven remembers a baked pizza 7 days, the
@@ -105,7 +113,8 @@ def plan_delivery(
     """Two batches of each of the supplier's ingredients; about one batch in five is near its best-before.
 
     Without ``used_since`` (the opening delivery) each batch is drawn from the supplier's range; with it,
-    the supplier restocks what was used since its last visit (``restock`` times it, give or take a fifth).
+    the supplier restocks what orders asked for since its last visit (``restock`` times it, give or take a
+    fifth).
     """
     rows = []
     for type_id, (smallest, largest) in supplier.batches.items():
@@ -171,6 +180,18 @@ class Gate:
 # --- the pizza place ------------------------------------------------------------------------------------
 
 Sweep = Callable[[datetime], Any]
+# An order's workflow is past the stock step in these statuses; it has ended in the last three.
+PAST_THE_STOCK = frozenset({"COOKING", "BAKED", "CONFIRMED", "REFUSED", "FAILED", "UNAVAILABLE"})
+ENDED = frozenset({"CONFIRMED", "REFUSED", "FAILED", "UNAVAILABLE"})
+# A refusal with one of these reasons came after the stock took the ingredients.
+AFTER_THE_STOCK = ("oven:", "confirmation:")
+
+
+def used_ingredients(status: str, reason: str | None) -> bool:
+    """Did the stock service take this order's ingredients (from the order's status past the stock step)?"""
+    if status in ("COOKING", "BAKED", "CONFIRMED"):
+        return True
+    return status == "REFUSED" and (reason or "").startswith(AFTER_THE_STOCK)
 
 
 @dataclass
@@ -218,10 +239,18 @@ class PizzaPlace:
         self.progress = progress or Progress(None)
         self.stock = StockClient(target)
         self.oven = OvenClient(target)
+        self.orders = orders_client(target)
+        self.reservations = reservations_client(target)
         self.rng = random.Random(settings.seed)
         self.run_id = uuid.uuid4().hex[:6]
+        # Each pizza of the menu is a sellable item of this run, made in limited numbers.
+        self.items = {pizza.name: f"{pizza.name}-{self.run_id}" for pizza in MENU}
+        self.open_orders: dict[str, str] = {}  # order id -> its item, until the order ended
         self.ledger = StockLedger()
-        self.used_at_last_visit: dict[str, dict[str, int]] = {}  # supplier -> the ledger's usage then
+        self.used_at_last_visit: dict[str, dict[str, int]] = {}  # supplier -> what orders asked for then
+        # What the orders asked for, refused ones too: suppliers restock demand, not only what was sold (a
+        # place short of dough sells none, and restocking only its sales would keep it short).
+        self.demanded: Counter[str] = Counter()
         self.ledger_lock = threading.Lock()
         self.gate = Gate()
         self.seen = Observations()
@@ -247,17 +276,22 @@ class PizzaPlace:
             threading.Thread(target=self.feed.run, args=(self.stop_all,), name="levels", daemon=True),
             threading.Thread(target=self._watch_oven, name="oven-watch", daemon=True),
             threading.Thread(target=self._collect_baked, name="pass", daemon=True),
+            threading.Thread(target=self._front_of_house, name="front-of-house", daemon=True),
         ]
         for thread in threads:
             thread.start()
         try:
-            self._say("the pizza place opens: every supplier delivers")
+            self._say("the pizza place opens: every supplier delivers, the menu is stocked")
+            self._stock_menu()
             self._opening_deliveries()
+            self._menu_stocked()
             kitchen = threading.Thread(target=self._kitchen, name="kitchen", daemon=True)
             customers = threading.Thread(target=self._customers, name="customers", daemon=True)
             kitchen.start()
             customers.start()
-            end = self.state.started + self.settings.duration
+            # Customers get the whole duration: the opening (deliveries, the menu) is slow on a loaded machine.
+            end = time.monotonic() + self.settings.duration
+            self.state.duration = self.state.elapsed + self.settings.duration
             while time.monotonic() < end and not interrupted.is_set():
                 interrupted.wait(0.2)
                 self.progress.tick(self.state)
@@ -280,8 +314,28 @@ class PizzaPlace:
         for supplier in SUPPLIERS:
             self._deliver(supplier)
 
+    def _stock_menu(self) -> None:
+        """Each pizza of the menu gets its opening units (an adjustment each, applied while suppliers deliver)."""
+        for name, item in self.items.items():
+            answer = self.reservations.adjust(item, f"{item}-opening", self.settings.menu_stock, "the menu opens")
+            if answer.status != 202:
+                self._problem(f"stocking {name}: {answer.status} {answer.body[:200]!r}")
+
+    def _menu_stocked(self) -> None:
+        """Wait until the projection shows every pizza's opening units."""
+        deadline = time.monotonic() + self.settings.settle_timeout
+        for item in self.items.values():
+            while time.monotonic() < deadline:
+                answer = self.reservations.item(item)
+                if answer.status == 200 and answer.json()["supply"] >= self.settings.menu_stock:
+                    break
+                time.sleep(0.2)
+            else:
+                self._problem(f"the menu's {item} was not stocked within {self.settings.settle_timeout:.0f} s")
+                return
+        self._say(f"the menu opens: {self.settings.menu_stock} of each of {len(self.items)} pizzas")
+
     def _kitchen(self) -> None:
-        rotation: list[Supplier] = []
         next_delivery = time.monotonic() + self.settings.delivery_every
         next_sweep = time.monotonic() + self.settings.sweep_every
         sample_every = 1.0  # one column of the level charts a second
@@ -294,9 +348,7 @@ class PizzaPlace:
                 next_sample = now + sample_every
             try:
                 if now >= next_delivery:
-                    if not rotation:
-                        rotation = self.rng.sample(SUPPLIERS, len(SUPPLIERS))
-                    self._deliver(rotation.pop())
+                    self._deliver(self._most_needed())
                     next_delivery = time.monotonic() + self.settings.delivery_every
                 if now >= next_sweep and self.sweep is not None:
                     self._sweep()
@@ -305,13 +357,30 @@ class PizzaPlace:
                 self._problem(f"kitchen: {type(error).__name__}: {error}")
             self.stop_orders.wait(0.1)
 
+    def _most_needed(self) -> Supplier:
+        """The supplier whose ingredients orders asked for most since its last visit, for what is left of them:
+        on a loaded machine a delivery (and the gate it closes) takes seconds, so a fixed rotation brought the
+        mill back only every half a minute and most orders were refused for want of dough."""
+        with self.ledger_lock:
+            demanded = dict(self.demanded)
+            levels = {t: self.ledger.expected_level(t) for t in demanded}
+
+        def need(supplier: Supplier) -> float:
+            last = self.used_at_last_visit.get(supplier.name, {})
+            return (
+                sum((demanded.get(t, 0) - last.get(t, 0)) / max(1, levels.get(t, 0)) for t in supplier.batches)
+                + self.rng.random() / 1000
+            )  # ties at random
+
+        return max(SUPPLIERS, key=need)
+
     def _deliver(self, supplier: Supplier) -> None:
         with self.state.lock:
             number = self.state.deliveries + 1
         today = self.kitchen.now(self.state.elapsed).date()
         key = f"deliveries/{self.run_id}/{number:04d}-{supplier.name}.csv"
         with self.ledger_lock:
-            used = dict(self.ledger.used)
+            used = dict(self.demanded)
         last = self.used_at_last_visit.get(supplier.name)
         since = None if last is None else {t: used.get(t, 0) - last.get(t, 0) for t in supplier.batches}
         self.used_at_last_visit[supplier.name] = used
@@ -401,44 +470,120 @@ class PizzaPlace:
             orders.shutdown(wait=True, cancel_futures=True)
 
     def _order(self, order_id: str, pizza: Pizza) -> None:
+        item = self.items[pizza.name]
         try:
             with self.gate.order():
-                answer = self.stock.use(order_id, pizza.ingredients)
-                if answer.status == 201:
+                self.orders.place(
+                    order_id, {item: 1}, ingredients=pizza.ingredients, baking_time_secs=pizza.baking_time_secs
+                )
+                with self.seen_lock:
+                    self.seen.placed.add(order_id)
+                    self.open_orders[order_id] = item
+                with self.ledger_lock:
+                    self.demanded.update(pizza.ingredients)
+                status, reason = self._past_the_stock(order_id)
+                used = used_ingredients(status, reason)
+                if used:
                     with self.ledger_lock:
                         self.ledger.use(pizza.ingredients)
-            self._answered(order_id, pizza, answer)
-            if answer.status == 201:
-                self.oven.send(order_id, pizza.baking_time_secs)
-                with self.state.lock:
-                    self.state.sent_to_oven += 1
+            self._answered(order_id, pizza, status, reason, used)
         except Exception as error:
             self._problem(f"order {order_id}: {type(error).__name__}: {error}")
 
-    def _answered(self, order_id: str, pizza: Pizza, answer: Answer) -> None:
+    def _past_the_stock(self, order_id: str) -> tuple[str, str | None]:
+        """Follow the order (``GET /orders/{id}``) until its workflow is past the stock step."""
+        deadline = time.monotonic() + self.settings.order_timeout
+        status, reason = "PLACED", None
+        while time.monotonic() < deadline:
+            answer = self.orders.order(order_id)
+            if answer.status == 200:
+                body = answer.json()
+                status, reason = body["status"], body.get("reason")
+                if status in PAST_THE_STOCK:
+                    return status, reason
+            time.sleep(0.4)  # each look is a Lambda invocation on the same 2 cores as the kitchen
+        raise TimeoutError(f"its workflow was not past the stock within {self.settings.order_timeout:.0f} s ({status})")
+
+    def _answered(self, order_id: str, pizza: Pizza, status: str, reason: str | None, used: bool) -> None:
         with self.state.lock:
             self.state.orders += 1
-        if answer.status == 201:
+        if used:
             with self.seen_lock:
                 self.seen.accepted.add(order_id)
             with self.state.lock:
                 self.state.accepted += 1
-            levels = answer.body.get("levels", []) if isinstance(answer.body, dict) else []
-            self._levels_read({lv["typeId"]: int(lv["quantity"]) for lv in levels}, f"201 for {order_id}")
             self._say(f"order {order_id}: {pizza.name} accepted, into the oven", quiet=True)
-        elif answer.status == 409:
-            short = [s["typeId"] for s in answer.body.get("details", {}).get("shortfalls", [])]
+        elif status == "REFUSED":
             with self.seen_lock:
                 self.seen.refused.add(order_id)
             with self.state.lock:
                 self.state.refused += 1
-                self.state.refused_for.update(short)
-            self._say(f"order {order_id}: {pizza.name} refused, short of {', '.join(short) or '?'}", quiet=True)
+                self.state.refused_for.update(refusal_causes(reason or ""))
+            self._say(f"order {order_id}: {pizza.name} refused, {reason}", quiet=True)
         else:
-            message = answer.body.get("message") if isinstance(answer.body, dict) else answer.body
-            self._say(f"PROBLEM order {order_id}: POST /transactions answered {answer.status}: {message}")
+            self._say(f"PROBLEM order {order_id}: {status}: {reason}")
             with self.seen_lock:
-                self.seen.unexpected_answers.append(f"{order_id}: {answer.status} {message}")
+                self.seen.unexpected_answers.append(f"{order_id}: {status} {reason}")
+
+    # --- the front of house: orders to their end, the menu's availability, purchase orders -----------------
+
+    def _front_of_house(self) -> None:
+        while not self.stop_all.is_set():
+            try:
+                self._follow_orders()
+                self._read_menu()
+                self._manage_purchase_orders()
+            except Exception as error:
+                self._problem(f"front of house: {type(error).__name__}: {error}")
+            self.stop_all.wait(2.0)
+
+    def _follow_orders(self) -> None:
+        with self.seen_lock:
+            following = list(self.open_orders)
+        for order_id in following:
+            answer = self.orders.order(order_id)
+            if answer.status != 200:
+                continue
+            body = answer.json()
+            with self.state.lock:
+                self.state.order_states[order_id] = body["status"]
+            if body["status"] in ENDED:
+                with self.seen_lock:
+                    item = self.open_orders.pop(order_id, None)
+                    self.seen.ended[order_id] = body["status"]
+                    if body["status"] == "CONFIRMED" and item is not None:
+                        self.seen.confirmed_per_item[item] += 1
+                    if body["status"] == "FAILED":
+                        self.seen.unexpected_answers.append(f"{order_id}: FAILED {body.get('reason')}")
+
+    def _read_menu(self) -> None:
+        answer = self.reservations.items()
+        if answer.status != 200:
+            return
+        mine = {v: k for k, v in self.items.items()}
+        listed = answer.json().get("items", [])
+        with self.state.lock:
+            for entry in listed:
+                if entry.get("itemId") in mine:
+                    self.state.menu[mine[entry["itemId"]]] = int(entry.get("available", 0))
+
+    def _manage_purchase_orders(self) -> None:
+        """The manager approves the purchase orders of the menu's pizzas (the workflow adds their units)."""
+        answer = self.orders.purchase_orders()
+        if answer.status != 200:
+            return
+        purchase_orders = answer.json()["purchaseOrders"]
+        mine = set(self.items.values())
+        waiting = [po for po in purchase_orders if po["itemId"] in mine and po["status"] == "AWAITING_APPROVAL"]
+        with self.state.lock:
+            self.state.open_purchase_orders = sum(
+                1
+                for po in purchase_orders
+                if po["itemId"] in mine and po["status"] in ("REQUESTED", "AWAITING_APPROVAL")
+            )
+        for po in waiting:
+            if self.orders.approve(po["poId"]).status in (200, 202):
+                self._say(f"purchase order {po['poId']}: {po['quantity']} x {po['itemId']} approved")
 
     # --- the oven ---------------------------------------------------------------------------------------
 
@@ -458,6 +603,18 @@ class PizzaPlace:
                     self.state.baked += 1
                 if times > 1:
                     self._say(f"PROBLEM pizza {pizza_id} came out of the oven {times} times")
+                    continue
+                self._report_baked(pizza_id)
+
+    def _report_baked(self, pizza_id: str) -> None:
+        """Tell the orders service: the order's workflow, waiting for the oven, goes on to confirm it."""
+        try:
+            answer = self.orders.baked(pizza_id)
+        except Exception as error:
+            self._problem(f"reporting pizza {pizza_id} baked: {type(error).__name__}: {error}")
+            return
+        if answer.status != 200:
+            self._problem(f"reporting pizza {pizza_id} baked: {answer.status} {answer.body[:200]!r}")
 
     def _watch_oven(self) -> None:
         last_problem = None
@@ -478,20 +635,25 @@ class PizzaPlace:
             self.seen.oven_in_use_seen.append(load.in_use)
 
     def _drain(self, abort: threading.Event) -> None:
-        """Wait (with a deadline) until every accepted pizza came out of the oven."""
+        """Wait (with a deadline) until every accepted pizza came out of the oven and every order ended."""
         self.state.phase = "draining the oven"
         deadline = time.monotonic() + self.settings.drain_timeout
         while time.monotonic() < deadline:
             with self.seen_lock:
-                missing = len(self.seen.accepted - set(self.seen.baked))
+                missing = len(self.seen.accepted - set(self.seen.baked)) + len(self.open_orders)
             if not missing:
-                self._say("the oven is empty: every accepted pizza is baked")
+                self._say("the oven is empty: every accepted pizza is baked, every order ended")
                 return
             self.progress.tick(self.state)
             if abort.wait(0.5):
                 self._say("stopped before the oven drained")
                 return
-        self._say(f"the oven did not drain within {self.settings.drain_timeout:.0f} s")
+        with self.seen_lock:
+            still = sorted(self.open_orders)
+        self._say(
+            f"the oven did not drain within {self.settings.drain_timeout:.0f} s"
+            + (f" ({len(still)} orders not ended, e.g. {', '.join(still[:3])})" if still else "")
+        )
 
     # --- the end ----------------------------------------------------------------------------------------
 
@@ -515,6 +677,7 @@ class PizzaPlace:
         with contextlib.suppress(Exception):
             load = self._final_load()
             self.seen.oven_in_use_at_end = load
+        self._take_menu_stock()
         with self.seen_lock:
             self.seen.final_levels = final
             self.seen.expected_levels = expected
@@ -522,6 +685,22 @@ class PizzaPlace:
             self.seen.streamed_levels = self.state.board.quantities()
         self.state.board.sample()
         self.state.phase = "closed"
+
+    def _take_menu_stock(self) -> None:
+        """Each pizza item as the reservations service tells it, once nothing is held any more (the projection
+        is eventually consistent: a deadline to settle, then whatever it says is checked)."""
+        deadline = time.monotonic() + self.settings.settle_timeout
+        for item in self.items.values():
+            body: dict[str, Any] = {}
+            while True:
+                answer = self.reservations.item(item)
+                body = answer.json() if answer.status == 200 else {}
+                settled = body.get("reserved") == 0 and body.get("sold") == self.seen.confirmed_per_item[item]
+                if settled or time.monotonic() >= deadline:
+                    break
+                time.sleep(0.2)
+            if body:
+                self.seen.menu_items[item] = {k: int(body[k]) for k in ("supply", "sold", "reserved", "available")}
 
     def _final_load(self) -> int:
         """Slots in use once drained; freeing a slot may trail the pizza's arrival on BakedItems a little."""
@@ -555,6 +734,15 @@ class PizzaPlace:
         with self.seen_lock:
             self.seen.errors.append(text)
         self._say(f"PROBLEM {text}")
+
+
+def refusal_causes(reason: str) -> list[str]:
+    """What an order was refused for, for the dashboard: the ingredients it was short of, or the sold-out item."""
+    if reason.startswith("stock: short of "):
+        return [part.split(" (")[0].strip() for part in reason.removeprefix("stock: short of ").split("), ") if part]
+    if reason.startswith("reservations:"):
+        return ["sold out"]
+    return [reason.split(":")[0] or "?"]
 
 
 def read_oven_into(state: PlaceState, oven: OvenClient) -> OvenLoad:

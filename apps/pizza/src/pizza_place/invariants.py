@@ -8,8 +8,12 @@
 4. The oven gives every slot back: nothing is in the oven once it has drained, and it never held more
    pizzas than its capacity.
 5. The stream agrees with the API: the last level broadcast for each ingredient is its level.
-6. Every order is answered: accepted (201) or refused for lack of stock (409), nothing else; and nothing
-   else went wrong while the demo ran.
+6. Every order is answered: accepted (its ingredients used) or refused with a reason, nothing else; and
+   nothing else went wrong while the demo ran.
+7. No order is lost: every order placed ends, CONFIRMED or REFUSED, its workflow's path complete.
+8. No order is confirmed without its pizza having come out of the oven.
+9. No sellable item is oversold (sold <= supply, never less than nothing available, sold = the orders
+   confirmed for it), and no reservation is left held once every order ended.
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ class Observations:
     oven_in_use_seen: list[int] = field(default_factory=list)
     # Answers to POST /transactions other than 201 and 409: "<order>: <status> <message>".
     unexpected_answers: list[str] = field(default_factory=list)
+    placed: set[str] = field(default_factory=set)  # order ids placed on the bus
+    ended: dict[str, str] = field(default_factory=dict)  # order id -> the status it ended in
+    confirmed_per_item: Counter[str] = field(default_factory=Counter)  # item -> orders confirmed for it
+    menu_items: dict[str, dict[str, int]] = field(default_factory=dict)  # item -> supply, sold, reserved, available
     # Anything else that went wrong (a report that never came, a queue that could not be read): the run's
     # own account may then be incomplete, so it fails too.
     errors: list[str] = field(default_factory=list)
@@ -61,6 +69,8 @@ def check(seen: Observations) -> list[Violation]:
     violations += _levels_add_up(seen)
     violations += _oven_gives_slots_back(seen)
     violations += _stream_agrees(seen)
+    violations += _no_order_lost(seen)
+    violations += _menu_holds(seen)
     violations += [Violation("every order answered", detail) for detail in seen.unexpected_answers]
     violations += [Violation("no errors", error) for error in seen.errors]
     return violations
@@ -123,6 +133,31 @@ def _stream_agrees(seen: Observations) -> list[Violation]:
                     "stream agrees", f"the last level broadcast for {typ} is {streamed}, GET /stock says {actual}"
                 )
             )
+    return violations
+
+
+def _no_order_lost(seen: Observations) -> list[Violation]:
+    violations = [
+        Violation("no order lost", f"order {order} never ended") for order in sorted(seen.placed - set(seen.ended))
+    ]
+    for order, status in sorted(seen.ended.items()):
+        if status == "CONFIRMED" and seen.baked.get(order, 0) == 0:
+            violations.append(Violation("confirmed only when baked", f"order {order} confirmed, never baked"))
+    return violations
+
+
+def _menu_holds(seen: Observations) -> list[Violation]:
+    violations = []
+    for item, counts in sorted(seen.menu_items.items()):
+        if counts["sold"] > counts["supply"] or counts["available"] < 0:
+            violations.append(Violation("never oversold", f"{item}: {counts}"))
+        if counts["sold"] != seen.confirmed_per_item.get(item, 0):
+            confirmed = seen.confirmed_per_item.get(item, 0)
+            violations.append(
+                Violation("never oversold", f"{item}: sold {counts['sold']}, {confirmed} orders confirmed")
+            )
+        if counts["reserved"] != 0:
+            violations.append(Violation("no reservation left held", f"{item}: {counts['reserved']} still reserved"))
     return violations
 
 

@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -123,6 +124,14 @@ def summary(state: PlaceState, seen: Observations, violations: list[Violation] |
         lines.append("final levels (GET /stock; the demo's ledger: delivered - used - expired)")
         for type_id, quantity in seen.final_levels.items():
             lines.append(f"  {type_id:<{width}}  {quantity:>5}   {seen.explanations.get(type_id, '')}")
+    with state.lock:
+        by_state = Counter(seen.ended.values())
+        still = len(seen.placed) - len(seen.ended)
+        lines.append(
+            f"order workflows: {', '.join(f'{s.lower()} {n}' for s, n in sorted(by_state.items())) or 'none'}"
+            + (f", not ended {still}" if still else "")
+            + (f"; menu left: {', '.join(f'{p} {n}' for p, n in sorted(state.menu.items()))}" if state.menu else "")
+        )
     if violations is None:
         lines.append("stopped before the oven drained: the invariants were not checked")
     elif violations:
@@ -133,7 +142,8 @@ def summary(state: PlaceState, seen: Observations, violations: list[Violation] |
     else:
         lines.append(
             "invariants held: no negative level; every accepted order baked exactly once; every level = "
-            "delivered - used - expired; the stream agrees with the API; the oven gave every slot back"
+            "delivered - used - expired; the stream agrees with the API; the oven gave every slot back; "
+            "no order lost, none confirmed unbaked, nothing oversold, no reservation left held"
         )
     return "\n".join(lines)
 

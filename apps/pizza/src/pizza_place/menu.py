@@ -40,7 +40,7 @@ class Supplier:
     # typeId -> (smallest, largest) quantity of one batch: the opening stock, and the least it brings
     batches: dict[str, tuple[int, int]]
     shelf_life_days: tuple[int, int]  # best-before, in days after the delivery, (soonest, latest)
-    # Each later delivery restocks what the kitchen used since this supplier's last one, times this
+    # Each later delivery restocks what orders asked for since this supplier's last one, times this
     # (give or take a fifth), so supply follows demand however fast the machine serves orders.
     restock: float = 1.3
 

@@ -1,7 +1,9 @@
 """``pizza order ...`` and ``pizza po ...``: orders and purchase orders, through the order workflows.
 
 pizza order place ITEM=QTY [ITEM=QTY ...] [--id ID] [--wait]   new-order-received on the shared bus
-pizza order show ID                                            the order's state and its reservations
+          [--use TYPE=QTY ... --bake SECS]                     ... the whole order: ingredients, oven, confirm
+pizza order show ID                                            the order's state, reason and reservations
+pizza order baked ID                                           the pass: its pizza came off BakedItems
 pizza po list [--status S] [--json]                            purchase orders
 pizza po show ID
 pizza po approve ID | pizza po reject ID                        resume its workflow (IAM-signed)
@@ -24,6 +26,8 @@ __all__ = ["add_commands"]
 
 TargetOf = Callable[[argparse.Namespace], Target]
 FINAL = ("RESERVED", "UNAVAILABLE", "FAILED", "CONFIRMED", "REFUSED")
+# The whole order goes on past RESERVED (it waits for the pass to report its pizza baked: `pizza order baked`).
+WHOLE_ORDER_ENDS = ("FAILED", "CONFIRMED", "REFUSED")
 
 
 def add_commands(commands: Any, target_options: Callable[[argparse.ArgumentParser], None], target: TargetOf) -> None:
@@ -34,9 +38,13 @@ def add_commands(commands: Any, target_options: Callable[[argparse.ArgumentParse
     place.add_argument("lines", nargs="+", metavar="ITEM=QTY")
     place.add_argument("--id", help="the orderId (default: a new one); placing it again changes nothing")
     place.add_argument("--wait", action="store_true", help="wait until the order is decided and print it")
-    show = verbs.add_parser("show", help="an order's state and its reservations")
+    place.add_argument("--use", nargs="+", metavar="TYPE=QTY", help="the ingredients: the whole order workflow")
+    place.add_argument("--bake", type=int, default=2, metavar="SECS", help="baking time with --use (default 2)")
+    show = verbs.add_parser("show", help="an order's state, reason and reservations")
     show.add_argument("order_id", metavar="ID")
-    for sub in (place, show):
+    baked = verbs.add_parser("baked", help="report an order's pizza taken off the oven's BakedItems (the pass)")
+    baked.add_argument("order_id", metavar="ID")
+    for sub in (place, show, baked):
         target_options(sub)
         sub.set_defaults(handler=lambda args: _order(args, target(args)))
 
@@ -56,11 +64,9 @@ def add_commands(commands: Any, target_options: Callable[[argparse.ArgumentParse
 
 
 def _client(target: Target) -> Any:
-    from pizza_common.signed_http import SignedHttp
-    from pizza_reservations.orders.client import OrdersClient
+    from pizza_place.client import orders_client
 
-    http = SignedHttp(target.output("orders_api_url"), target.region, target.credentials())
-    return OrdersClient(http, target.output("event_bus_name"), target.region, events=target.client("events"))
+    return orders_client(target)
 
 
 def _answer(answer: HttpAnswer, *, ok: tuple[int, ...] = (200, 201, 202)) -> Any:
@@ -86,15 +92,20 @@ def _order(args: argparse.Namespace, target: Target) -> int:
     if args.order_command == "show":
         print(json.dumps(_answer(client.order(args.order_id)), indent=2))
         return 0
+    if args.order_command == "baked":
+        print(json.dumps(_answer(client.baked(args.order_id)), indent=2))
+        return 0
     order_id = args.id or f"cli-{uuid.uuid4().hex[:12]}"
-    client.place(order_id, _lines(args.lines))
+    kitchen = _lines(args.use) if args.use else None
+    client.place(order_id, _lines(args.lines), ingredients=kitchen, baking_time_secs=args.bake)
     print(f"order {order_id} placed")
     if not args.wait:
         return 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         answer = client.order(order_id)
-        if answer.status == 200 and answer.json()["status"] in FINAL:
+        ended = FINAL if kitchen is None else WHOLE_ORDER_ENDS
+        if answer.status == 200 and answer.json()["status"] in ended:
             print(json.dumps(answer.json(), indent=2))
             return 0 if answer.json()["status"] in ("RESERVED", "CONFIRMED") else REFUSED
         time.sleep(0.5)

@@ -56,10 +56,9 @@ def add_commands(commands: Any, target_options: Callable[[argparse.ArgumentParse
 
 
 def _client(target: Target) -> Any:
-    from pizza_common.signed_http import SignedHttp
-    from pizza_reservations.client import ReservationsClient
+    from pizza_place.client import reservations_client
 
-    return ReservationsClient(SignedHttp(target.output("reservations_api_url"), target.region, target.credentials()))
+    return reservations_client(target)
 
 
 def _answer(answer: HttpAnswer, *, ok: tuple[int, ...] = (200, 201, 202)) -> Any:

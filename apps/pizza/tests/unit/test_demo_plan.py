@@ -90,3 +90,21 @@ def test_a_supplier_whose_goods_were_not_used_still_brings_its_least():
     dairy = next(s for s in SUPPLIERS if s.name == "dairy")
     delivery = plan_delivery(dairy, date(2030, 3, 1), "k.csv", random.Random(1), {})
     assert sum(quantity for _, quantity, _ in delivery.rows) == 2 * dairy.batches["mozzarella"][0]
+
+
+def test_an_orders_ingredients_were_used_once_its_workflow_went_past_the_stock():
+    from pizza_place.demo import used_ingredients
+
+    assert used_ingredients("COOKING", None) and used_ingredients("CONFIRMED", None)
+    assert used_ingredients("REFUSED", "oven: not baked within 600 s")
+    assert not used_ingredients("REFUSED", "stock: short of dough (1 asked, 0 left)")
+    assert not used_ingredients("REFUSED", "reservations: order o-1: short of margherita (1 asked, 0 available)")
+    assert not used_ingredients("FAILED", "States.TaskFailed: ...")
+
+
+def test_a_refusal_names_the_ingredients_it_was_short_of():
+    from pizza_place.demo import refusal_causes
+
+    reason = "stock: short of dough (1 asked, 0 left), tomato (1 asked, 0 left)"
+    assert refusal_causes(reason) == ["dough", "tomato"]
+    assert refusal_causes("reservations: order o-1: short of margherita") == ["sold out"]

@@ -15,6 +15,10 @@ def a_good_run() -> Observations:
         oven_in_use_at_end=0,
         oven_capacity=4,
         oven_in_use_seen=[0, 2, 4, 1, 0],
+        placed={"o-1", "o-2", "o-3"},
+        ended={"o-1": "CONFIRMED", "o-2": "CONFIRMED", "o-3": "REFUSED"},
+        confirmed_per_item=Counter({"margherita-r1": 2}),
+        menu_items={"margherita-r1": {"supply": 12, "sold": 2, "reserved": 0, "available": 10}},
     )
 
 
@@ -43,7 +47,10 @@ def test_a_pizza_baked_twice_breaks_baked_exactly_once():
 def test_an_accepted_order_that_never_came_out_of_the_oven_is_caught():
     seen = a_good_run()
     del seen.baked["o-1"]
-    assert [str(v) for v in check(seen)] == ["baked exactly once: accepted order o-1 was baked 0 times"]
+    assert [str(v) for v in check(seen)] == [
+        "baked exactly once: accepted order o-1 was baked 0 times",
+        "confirmed only when baked: order o-1 confirmed, never baked",
+    ]
 
 
 def test_a_refused_order_that_was_baked_is_caught():
@@ -95,3 +102,26 @@ def test_an_error_while_the_demo_ran_fails_the_run():
     seen = a_good_run()
     seen.errors.append("kitchen: no report for deliveries/x/0003-deli.csv after 20 s")
     assert [str(v) for v in check(seen)] == ["no errors: kitchen: no report for deliveries/x/0003-deli.csv after 20 s"]
+
+
+def test_an_order_that_never_ended_is_lost():
+    seen = a_good_run()
+    seen.placed.add("o-4")
+    assert [str(v) for v in check(seen)] == ["no order lost: order o-4 never ended"]
+
+
+def test_an_order_confirmed_without_its_pizza_out_of_the_oven_breaks_the_promise():
+    seen = a_good_run()
+    seen.placed.add("o-5")
+    seen.ended["o-5"] = "CONFIRMED"
+    seen.confirmed_per_item["margherita-r1"] += 1
+    seen.menu_items["margherita-r1"] = {"supply": 12, "sold": 3, "reserved": 0, "available": 9}
+    assert [str(v) for v in check(seen)] == ["confirmed only when baked: order o-5 confirmed, never baked"]
+
+
+def test_an_item_oversold_or_still_held_breaks_the_menu_promises():
+    seen = a_good_run()
+    seen.menu_items["margherita-r1"] = {"supply": 1, "sold": 2, "reserved": 1, "available": -2}
+    assert [v.invariant for v in check(seen)] == ["never oversold", "no reservation left held"]
+    seen.menu_items["margherita-r1"] = {"supply": 12, "sold": 1, "reserved": 0, "available": 11}
+    assert [str(v) for v in check(seen)] == ["never oversold: margherita-r1: sold 1, 2 orders confirmed"]

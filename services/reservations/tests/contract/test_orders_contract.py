@@ -15,6 +15,7 @@ from pizza_reservations.orders.adapters.purchase_orders import DynamoDbPurchaseO
 from pizza_reservations.orders.domain import LineOutcome, Order, OrderStatus, PurchaseOrder, PurchaseOrderStatus
 from pizza_reservations.orders.stack import stack
 
+T1 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
@@ -44,9 +45,27 @@ def test_an_order_is_placed_once_and_decided_once(ports):
     outcome = LineOutcome("cola", 2, "o-1:cola", held=True)
     decided = book.decide("o-1", OrderStatus.RESERVED, T0, [outcome], None)
     assert (decided.status, decided.reservations) == (OrderStatus.RESERVED, (outcome,))
-    assert book.decide("o-1", OrderStatus.FAILED, T0, [], "late").status is OrderStatus.RESERVED
+    assert book.decide("o-1", OrderStatus.UNAVAILABLE, T0, [], "late").status is OrderStatus.RESERVED
     assert book.decide("o-404", OrderStatus.FAILED, T0, [], "?") is None
     assert book.get("o-1") == decided
+
+
+def test_an_order_moves_only_forward_and_keeps_its_oven_token(ports):
+    book, _ = ports
+    book.place(Order("o-2", (("cola", 1),), OrderStatus.PLACED, T0, T0))
+    outcome = LineOutcome("cola", 1, "o-2:cola", held=True)
+    book.decide("o-2", OrderStatus.RESERVED, T0, [outcome], None)
+    assert book.decide("o-2", OrderStatus.BAKED, T0, None, None).status is OrderStatus.RESERVED  # not cooking yet
+    assert book.await_oven("o-2", "token-1").status is OrderStatus.RESERVED
+    assert book.await_oven("o-404", "token-x") is None
+    assert book.bake_token("o-2") == "token-1"
+    assert book.decide("o-2", OrderStatus.COOKING, T0, None, None).reservations == (outcome,)
+    baked = book.decide("o-2", OrderStatus.BAKED, T1, None, None)
+    assert (baked.status, baked.baked_at, baked.reservations) == (OrderStatus.BAKED, T1, (outcome,))
+    assert book.decide("o-2", OrderStatus.COOKING, T1, None, None).status is OrderStatus.BAKED  # never back
+    refused = book.decide("o-2", OrderStatus.REFUSED, T1, None, "reservations: not confirmed")
+    assert (refused.status, refused.reason) == (OrderStatus.REFUSED, "reservations: not confirmed")
+    assert book.decide("o-2", OrderStatus.CONFIRMED, T1, None, None).status is OrderStatus.REFUSED
 
 
 def test_one_open_purchase_order_per_item_until_it_closes(ports):

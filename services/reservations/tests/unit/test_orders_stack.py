@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from localcloud import parity
-from pizza_reservations.orders.stack import PURCHASE_ORDER_FILE, RESERVE_STOCK_FILE, stack
+from pizza_reservations.orders.stack import ORDER_FILE, PURCHASE_ORDER_FILE, RESERVE_STOCK_FILE, stack
 
 MODULE = Path(__file__).resolve().parents[4] / "terraform" / "modules" / "order_workflows"
 VARIABLES = {
     "reserve_stock_definition_file": str(RESERVE_STOCK_FILE),
     "purchase_order_definition_file": str(PURCHASE_ORDER_FILE),
+    "order_definition_file": str(ORDER_FILE),
 }
 
 
@@ -69,7 +70,7 @@ def _rendered(path: Path) -> dict[str, Any]:
 
 def test_every_choice_has_a_default_and_every_task_retries_and_catches():
     """The original's Choice had no Default; its tasks no Retry nor Catch."""
-    for path in (RESERVE_STOCK_FILE, PURCHASE_ORDER_FILE):
+    for path in (RESERVE_STOCK_FILE, PURCHASE_ORDER_FILE, ORDER_FILE):
         machine = _rendered(path)
         states = _states(machine)
         for name, state in states.items():
@@ -95,6 +96,23 @@ def test_the_approval_waits_with_a_timeout_and_never_passes_the_token_anywhere_b
     assert states["Decision"]["Default"] != "Rejected"
 
 
-def test_reserve_stock_is_express_and_the_purchase_order_standard():
+def test_reserve_stock_is_express_and_the_purchase_order_and_the_order_standard():
     types = {Path(m.definition_file).name: m.type for m in stack().state_machines}
-    assert types == {"reserve-stock.asl.json": "EXPRESS", "create-purchase-order.asl.json": "STANDARD"}
+    assert types == {
+        "reserve-stock.asl.json": "EXPRESS",
+        "create-purchase-order.asl.json": "STANDARD",
+        "order.asl.json": "STANDARD",  # named by the order id: deduplicated, every order's path kept
+    }
+
+
+def test_the_order_waits_for_the_oven_with_a_timeout_and_a_refusal_releases_what_is_held():
+    states = _states(_rendered(ORDER_FILE))
+    bake = states["Bake"]
+    assert bake["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+    assert bake["TimeoutSeconds"] > 0 and "HeartbeatSeconds" not in bake  # nothing sends heartbeats
+    assert bake["Catch"][0] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "NotBaked"}
+    assert [name for name, state in states.items() if "$$.Task.Token" in json.dumps(state)] == ["Bake"]
+    refusals = [name for name, state in states.items() if state.get("ResultPath") == "$.refusal"]
+    assert sorted(refusals) == ["NotBaked", "NotConfirmed", "ShortOfIngredients", "ShortOfItems"]
+    assert all(states[name]["Next"] == "ReleaseHolds" for name in refusals)
+    assert states["ReleaseHolds"]["Next"] == "RecordRefused" and states["RecordRefused"]["Next"] == "Refused"

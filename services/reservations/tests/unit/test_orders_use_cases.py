@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 from fakes import Clock, FakeCommands, FakeEventStore, FakeRequests, FakeSnapshots
-from orders_fakes import FakeApprovals, FakeNotifier, FakeOrderBook, FakePurchaseOrders, FakeWorkflows
+from orders_fakes import (
+    FakeApprovals,
+    FakeNotifier,
+    FakeOrderBook,
+    FakeOven,
+    FakePantry,
+    FakePurchaseOrders,
+    FakeWorkflows,
+)
 
 from pizza_common.errors import Conflict, NotFound
 from pizza_reservations import use_cases as inventory
@@ -189,3 +197,84 @@ def test_inventory_checks_raise_one_purchase_order_and_alert_once_at_zero(world)
     assert len(raised) == 1
     alerts = [s for s, _ in world.notifier.sent if "OUT OF STOCK" in s]
     assert alerts == ["pizza-of-the-day is OUT OF STOCK"]
+
+
+# --- the whole order: stock, oven, confirmation ---------------------------------------------------------
+
+
+def _whole_order(world: World, item: str = "margherita") -> NewOrderReceived:
+    order = NewOrderReceived.model_validate(
+        {
+            "orderId": "o-9",
+            "items": [{"itemId": item, "quantity": 1}],
+            "kitchen": {"ingredients": [{"typeId": "dough", "quantity": 1}], "bakingTimeSecs": 2},
+        }
+    )
+    use_cases.place_order(order, book=world.book, now=world.clock)
+    held = world.reserve("o-9", item, 1)
+    use_cases.decide_order("o-9", OrderStatus.RESERVED, (held,), None, book=world.book, now=world.clock)
+    return order
+
+
+def test_an_order_with_a_kitchen_part_starts_the_order_workflow_once_by_its_id(world):
+    order = NewOrderReceived.model_validate(
+        {
+            "orderId": "o-9",
+            "items": [{"itemId": "margherita", "quantity": 1}],
+            "kitchen": {"ingredients": [{"typeId": "dough", "quantity": 1}], "bakingTimeSecs": 2},
+        }
+    )
+    assert use_cases.start_order(order, book=world.book, workflows=world.workflows)
+    assert not use_cases.start_order(order, book=world.book, workflows=world.workflows)  # named: started once
+    assert list(world.workflows.orders) == ["o-9"] and world.workflows.reserve_stock == []
+    assert '"kitchen"' in world.workflows.orders["o-9"]
+
+
+def test_ingredients_are_used_once_by_the_order_id(world):
+    pantry = FakePantry({"dough": 1})
+    assert use_cases.use_ingredients("o-9", [("dough", 1)], pantry=pantry).used
+    assert use_cases.use_ingredients("o-9", [("dough", 1)], pantry=pantry).used  # a retried step: the first answer
+    refused = use_cases.use_ingredients("o-10", [("dough", 1)], pantry=pantry)
+    assert not refused.used and refused.reason == "stock: short of dough"
+    assert pantry.levels == {"dough": 0}
+
+
+def test_the_oven_token_is_kept_before_the_pizza_is_sent_and_the_pass_resumes_it(world):
+    world.stock("margherita", 3)
+    _whole_order(world)
+    oven = FakeOven()
+    cooking = use_cases.send_to_oven(
+        "o-9", 2, "token-1", book=world.book, oven=oven, bakes=world.approvals, now=world.clock
+    )
+    assert cooking.status is OrderStatus.COOKING and oven.sent == [("o-9", 2)]
+    assert world.book.bake_token("o-9") == "token-1" and world.approvals.resumed == []
+    baked = use_cases.report_baked("o-9", book=world.book, bakes=world.approvals, now=world.clock)
+    assert baked.status is OrderStatus.BAKED and baked.baked_at is not None
+    assert world.approvals.resumed == [("token-1", use_cases.BAKED)]
+    use_cases.report_baked("o-9", book=world.book, bakes=world.approvals, now=world.clock)  # again: harmless
+    # A retried oven step (a new token) after the pizza came out is resumed at once, and sends nothing again.
+    use_cases.send_to_oven("o-9", 2, "token-2", book=world.book, oven=oven, bakes=world.approvals, now=world.clock)
+    assert oven.sent == [("o-9", 2)] and world.approvals.resumed[-1] == ("token-2", use_cases.BAKED)
+
+
+def test_a_pizza_not_in_the_oven_cannot_be_reported_baked(world):
+    with pytest.raises(NotFound):
+        use_cases.report_baked("o-404", book=world.book, bakes=world.approvals, now=world.clock)
+    world.stock("margherita", 3)
+    _whole_order(world)  # RESERVED, not sent to the oven
+    with pytest.raises(Conflict):
+        use_cases.report_baked("o-9", book=world.book, bakes=world.approvals, now=world.clock)
+    assert world.book.get("o-9").status is OrderStatus.RESERVED
+
+
+def test_baked_orders_confirm_their_holds_once_and_an_expired_hold_is_named(world):
+    world.stock("margherita", 3)
+    _whole_order(world)
+    assert use_cases.confirm_order("o-9", ["margherita"], ports=world.inventory, now=world.clock) == []
+    assert use_cases.confirm_order("o-9", ["margherita"], ports=world.inventory, now=world.clock) == []
+    assert world.requests.reservation("o-9:margherita").status is ReservationStatus.CONFIRMED
+    world.reserve("o-10", "margherita", 1)
+    world.clock.advance(601)  # past the hold
+    assert use_cases.confirm_order("o-10", ["margherita"], ports=world.inventory, now=world.clock) == [
+        "margherita (expired)"
+    ]

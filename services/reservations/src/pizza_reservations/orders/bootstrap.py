@@ -9,9 +9,11 @@ from functools import cache
 
 from pizza_common.aws import client
 from pizza_common.settings import load
+from pizza_common.signed_http import SignedHttp
 from pizza_reservations import bootstrap as reservations
 from pizza_reservations.adapters.commands import SqsCommands
 from pizza_reservations.orders.adapters.dead_letters import SqsDeadLetters
+from pizza_reservations.orders.adapters.kitchen import SqsOven, StockApiPantry
 from pizza_reservations.orders.adapters.order_book import DynamoDbOrderBook
 from pizza_reservations.orders.adapters.publisher import EventBridgeOrderPublisher, SnsNotifier
 from pizza_reservations.orders.adapters.purchase_orders import DynamoDbPurchaseOrders
@@ -22,6 +24,8 @@ from pizza_reservations.orders.ports import (
     Notifier,
     OrderBook,
     OrderPublisher,
+    Oven,
+    Pantry,
     PurchaseOrders,
     Workflows,
 )
@@ -36,6 +40,7 @@ __all__ = [
     "alerts",
     "api",
     "intake",
+    "kitchen",
     "order_book",
     "publisher",
     "purchasing",
@@ -63,7 +68,10 @@ def _purchase_orders() -> PurchaseOrders:
 def _workflows() -> Workflows:
     s = settings()
     return StepFunctionsWorkflows(
-        s.reserve_stock_state_machine_arn, s.purchase_order_state_machine_arn, client("stepfunctions")
+        s.reserve_stock_state_machine_arn,
+        s.purchase_order_state_machine_arn,
+        s.order_state_machine_arn,
+        client("stepfunctions"),
     )
 
 
@@ -123,6 +131,24 @@ class Steps:
 @cache
 def steps() -> Steps:
     return Steps(order_book(), _purchase_orders(), _approvals(), _notifier())
+
+
+@dataclass(frozen=True)
+class Kitchen:
+    """The order workflow's kitchen steps: the stock API and the oven's NewItems queue."""
+
+    pantry: Pantry
+    oven: Oven
+
+
+@cache
+def kitchen() -> Kitchen:
+    s = settings()
+    if s.stock_api_url is None or s.oven_new_items_queue_url is None:
+        raise RuntimeError("STOCK_API_URL and OVEN_NEW_ITEMS_QUEUE_URL are needed by the order workflow's steps")
+    # Signed with the function's own role (lambda:InvokeFunctionUrl on the stock API).
+    pantry = StockApiPantry(SignedHttp(s.stock_api_url, timeout=20))
+    return Kitchen(pantry, SqsOven(s.oven_new_items_queue_url, client("sqs")))
 
 
 @dataclass(frozen=True)

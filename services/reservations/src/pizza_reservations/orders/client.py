@@ -42,10 +42,30 @@ class OrdersClient:
     def _events(self) -> Any:
         return self.events or boto3.session.Session().client("events", region_name=self.region)
 
-    def place(self, order_id: str, items: Mapping[str, int]) -> None:
-        """Publish ``new-order-received`` for ``{item: quantity}``."""
-        detail = {"orderId": order_id, "items": [{"itemId": item, "quantity": q} for item, q in items.items()]}
+    def place(
+        self,
+        order_id: str,
+        items: Mapping[str, int],
+        *,
+        ingredients: Mapping[str, int] | None = None,
+        baking_time_secs: int | None = None,
+    ) -> None:
+        """Publish ``new-order-received`` for ``{item: quantity}``; with ``ingredients`` and ``baking_time_secs``
+        the order goes the whole way (reserved, ingredients used, baked, confirmed)."""
+        detail: dict[str, Any] = {
+            "orderId": order_id,
+            "items": [{"itemId": item, "quantity": q} for item, q in items.items()],
+        }
+        if ingredients is not None:
+            detail["kitchen"] = {
+                "ingredients": [{"typeId": t, "quantity": q} for t, q in ingredients.items()],
+                "bakingTimeSecs": baking_time_secs or 1,
+            }
         self.publish("new-order-received", detail)
+
+    def baked(self, order_id: str) -> HttpAnswer:
+        """``POST /orders/{id}/baked``: the pass took this order's pizza off the oven's BakedItems queue."""
+        return self.http.request("POST", f"/orders/{quote(order_id, safe='')}/baked")
 
     def publish(self, detail_type: str, detail: Any, source: str = SOURCE) -> None:
         """Any detail at all (the tests of malformed events send broken ones)."""

@@ -20,8 +20,11 @@ __all__ = [
     "MAX_APPROVAL_SECONDS",
     "MAX_LINES",
     "ORDER_ID_PATTERN",
+    "TRANSITIONS",
     "CreatePurchaseOrder",
     "Held",
+    "Ingredient",
+    "Kitchen",
     "LineOutcome",
     "NewOrderReceived",
     "Order",
@@ -33,6 +36,7 @@ __all__ = [
     "StockReserved",
     "StockUnavailable",
     "Tally",
+    "Usage",
     "reservation_id",
     "tally",
 ]
@@ -40,6 +44,7 @@ __all__ = [
 ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,60}$"
 MAX_LINES = 20  # a Map state reserves them; an order is a handful of items
 MAX_APPROVAL_SECONDS = 7 * 86_400
+MAX_BAKING_SECS = 600  # the order workflow waits for the oven at most BAKE_TIMEOUT_SECONDS (its ASL)
 
 _OrderId = Annotated[str, StringConstraints(strict=True, pattern=ORDER_ID_PATTERN)]
 _ItemId = Annotated[str, StringConstraints(strict=True, pattern=ITEM_ID_PATTERN)]
@@ -70,13 +75,28 @@ class OrderLine(_Camel):
     quantity: _Quantity
 
 
+class Ingredient(_Camel):
+    type_id: Annotated[str, StringConstraints(strict=True, pattern=ITEM_ID_PATTERN)]
+    quantity: _Quantity
+
+
+class Kitchen(_Camel):
+    """What the kitchen makes of an order: the ingredients it uses (stock) and the pizza's baking time (oven)."""
+
+    ingredients: Annotated[tuple[Ingredient, ...], Field(min_length=1, max_length=MAX_LINES)]
+    baking_time_secs: Annotated[int, Field(strict=True, ge=1, le=MAX_BAKING_SECS)]
+
+
 class NewOrderReceived(OrderEvent):
-    """``new-order-received``: an order placed (by the shop, the demo or the generator)."""
+    """``new-order-received``: an order placed (by the shop, the demo or the generator). With ``kitchen`` it
+    goes the whole way (the order workflow: reserved, ingredients used, baked, confirmed); without, it is
+    only reserved (reserve-stock)."""
 
     detail_type = "new-order-received"
 
     order_id: _OrderId
     items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=MAX_LINES)]
+    kitchen: Kitchen | None = None
 
     @field_validator("items")
     @classmethod
@@ -133,13 +153,39 @@ class CreatePurchaseOrder(OrderEvent):
 
 class OrderStatus(StrEnum):
     PLACED = "PLACED"  # received, being reserved
-    RESERVED = "RESERVED"  # every line held
-    UNAVAILABLE = "UNAVAILABLE"  # a line could not be held; nothing is held any more
+    RESERVED = "RESERVED"  # every line held (the end of reserve-stock; the order workflow goes on)
+    UNAVAILABLE = "UNAVAILABLE"  # reserve-stock: a line could not be held; nothing is held any more
     FAILED = "FAILED"  # the workflow failed after its retries; nothing is held any more
+    # The order workflow (an order with a kitchen part) goes on from RESERVED:
+    COOKING = "COOKING"  # its ingredients used (stock), the pizza sent to the oven
+    BAKED = "BAKED"  # the oven baked it
+    CONFIRMED = "CONFIRMED"  # its reservations confirmed: sold
+    REFUSED = "REFUSED"  # a step refused it (see the reason); nothing is held any more
 
     @property
     def final(self) -> bool:
-        return self is not OrderStatus.PLACED
+        """Decided: a new start of its workflow changes nothing (RESERVED ends reserve-stock)."""
+        return self not in (OrderStatus.PLACED, OrderStatus.COOKING, OrderStatus.BAKED)
+
+
+# The statuses an order may come from, for each it may go to: a late or repeated step never moves it back.
+TRANSITIONS: dict[OrderStatus, tuple[OrderStatus, ...]] = {
+    OrderStatus.RESERVED: (OrderStatus.PLACED,),
+    OrderStatus.UNAVAILABLE: (OrderStatus.PLACED,),
+    OrderStatus.COOKING: (OrderStatus.RESERVED,),
+    OrderStatus.BAKED: (OrderStatus.COOKING,),
+    OrderStatus.CONFIRMED: (OrderStatus.BAKED,),
+    OrderStatus.REFUSED: (OrderStatus.PLACED, OrderStatus.RESERVED, OrderStatus.COOKING, OrderStatus.BAKED),
+    OrderStatus.FAILED: (OrderStatus.PLACED, OrderStatus.RESERVED, OrderStatus.COOKING, OrderStatus.BAKED),
+}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the stock service answered to an order's ingredients: used, or refused with the reason."""
+
+    used: bool
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +208,7 @@ class Order:
     updated_at: datetime
     reservations: tuple[LineOutcome, ...] = ()
     reason: str | None = None
+    baked_at: datetime | None = None
 
     def decided(
         self, status: OrderStatus, at: datetime, outcomes: tuple[LineOutcome, ...], reason: str | None

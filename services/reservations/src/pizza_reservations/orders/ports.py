@@ -13,9 +13,20 @@ from pizza_reservations.orders.domain import (
     OrderStatus,
     PurchaseOrder,
     PurchaseOrderStatus,
+    Usage,
 )
 
-__all__ = ["Approvals", "DeadLetters", "Notifier", "OrderBook", "OrderPublisher", "PurchaseOrders", "Workflows"]
+__all__ = [
+    "Approvals",
+    "DeadLetters",
+    "Notifier",
+    "OrderBook",
+    "OrderPublisher",
+    "Oven",
+    "Pantry",
+    "PurchaseOrders",
+    "Workflows",
+]
 
 
 class OrderBook(Protocol):
@@ -26,10 +37,22 @@ class OrderBook(Protocol):
         ...
 
     def decide(
-        self, order_id: str, status: OrderStatus, at: datetime, outcomes: Sequence[LineOutcome], reason: str | None
+        self,
+        order_id: str,
+        status: OrderStatus,
+        at: datetime,
+        outcomes: Sequence[LineOutcome] | None,
+        reason: str | None,
     ) -> Order | None:
-        """Move a PLACED order to a final status; an order already final is returned unchanged. None: unknown."""
+        """Move an order to ``status`` if it is in one of the statuses before it (``TRANSITIONS``); otherwise it
+        is returned unchanged. ``outcomes`` None keeps its reservations. None: unknown."""
         ...
+
+    def await_oven(self, order_id: str, token: str) -> Order | None:
+        """Keep the task token that waits for the oven (never shown nor logged); the order as it is now."""
+        ...
+
+    def bake_token(self, order_id: str) -> str | None: ...
 
 
 class PurchaseOrders(Protocol):
@@ -63,6 +86,10 @@ class PurchaseOrders(Protocol):
 class Workflows(Protocol):
     def start_reserve_stock(self, order_id: str, document: str) -> None: ...
 
+    def start_order(self, order_id: str, document: str) -> bool:
+        """The order workflow (Standard) named by the order: starting it twice starts it once (False)."""
+        ...
+
     def start_purchase_order(self, po_id: str, document: str) -> None:
         """Standard workflow named by the purchase order: starting it twice starts it once."""
         ...
@@ -84,3 +111,18 @@ class Notifier(Protocol):
 
 class DeadLetters(Protocol):
     def send(self, body: str, reason: str) -> None: ...
+
+
+class Pantry(Protocol):
+    """The stock service, through its API: an order's ingredients used all or none (transaction id = order id)."""
+
+    def use(self, transaction_id: str, ingredients: Sequence[tuple[str, int]]) -> Usage:
+        """Used, or refused with the reason (short, or a recipe the stock service rejects); raises when the
+        service could not answer (the state machine retries)."""
+        ...
+
+
+class Oven(Protocol):
+    """The oven, through its NewItems queue: it reports the pizza on BakedItems once baked."""
+
+    def bake(self, pizza_id: str, baking_time_secs: int) -> None: ...

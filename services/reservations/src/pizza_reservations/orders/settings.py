@@ -17,6 +17,10 @@ class OrdersSettings(ServiceSettings):
     purchase_orders_table: str  # PURCHASE_ORDERS_TABLE
     reserve_stock_state_machine_arn: str  # RESERVE_STOCK_STATE_MACHINE_ARN (Express)
     purchase_order_state_machine_arn: str  # PURCHASE_ORDER_STATE_MACHINE_ARN (Standard)
+    order_state_machine_arn: str  # ORDER_STATE_MACHINE_ARN (Standard): the whole order, one per order
+    # The kitchen's doors (read by the order workflow's steps only): the stock API, the oven's NewItems queue.
+    stock_api_url: str | None = None  # STOCK_API_URL
+    oven_new_items_queue_url: str | None = None  # OVEN_NEW_ITEMS_QUEUE_URL
     event_bus_name: str  # EVENT_BUS_NAME: the shared bus
     notifications_topic_arn: str  # NOTIFICATIONS_TOPIC_ARN: approval requests and alerts
     new_orders_dlq_url: str  # NEW_ORDERS_DLQ_URL: malformed new-order-received events, with their reason

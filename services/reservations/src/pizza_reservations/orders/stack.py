@@ -9,7 +9,8 @@ Resources, with prefix ``pizza``:
 - rules on the shared bus: ``new-order-received``, ``create-purchase-order`` (source ``pizza.orders``) and
   ``inventory-changed`` (source ``pizza.reservations``), each to its queue; the order generator's schedule
   (disabled unless ``generator_enabled``);
-- state machines ``pizza-orders-reserve-stock`` (Express) and ``pizza-orders-create-purchase-order`` (Standard);
+- state machines ``pizza-orders-reserve-stock`` (Express), ``pizza-orders-create-purchase-order`` (Standard) and
+  ``pizza-orders-order`` (Standard: the whole order, whose steps call the stock API and the oven's NewItems);
 - functions ``-intake`` (starts reserve-stock), ``-steps`` (the state machines' tasks), ``-purchasing``
   (create-purchase-order), ``-inventory`` (check-inventory-level), ``-api`` (function URL, AWS_IAM),
   ``-generator``;
@@ -34,11 +35,12 @@ from localcloud.stack import (
     Topic,
 )
 
-__all__ = ["PURCHASE_ORDER_FILE", "RESERVE_STOCK_FILE", "stack"]
+__all__ = ["ORDER_FILE", "PURCHASE_ORDER_FILE", "RESERVE_STOCK_FILE", "stack"]
 
 STATEMACHINES = Path(__file__).resolve().parents[3] / "statemachines"
 RESERVE_STOCK_FILE = STATEMACHINES / "reserve-stock.asl.json"
 PURCHASE_ORDER_FILE = STATEMACHINES / "create-purchase-order.asl.json"
+ORDER_FILE = STATEMACHINES / "order.asl.json"
 DLQ_RETENTION_SECONDS = 1_209_600
 MAX_RECEIVE_COUNT = 5
 
@@ -57,7 +59,7 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
         name("purchase-requests"),
         name("inventory-changes"),
     )
-    reserve_stock, purchase_order = name("reserve-stock"), name("create-purchase-order")
+    reserve_stock, purchase_order, order = name("reserve-stock"), name("create-purchase-order"), name("order")
     steps, topic = name("steps"), name("notifications")
     environment = {
         "POWERTOOLS_SERVICE_NAME": "orders",
@@ -67,6 +69,7 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
         "PURCHASE_ORDERS_TABLE": f"${{table.{purchase_orders_table}.name}}",
         "RESERVE_STOCK_STATE_MACHINE_ARN": f"${{state_machine.{reserve_stock}.arn}}",
         "PURCHASE_ORDER_STATE_MACHINE_ARN": f"${{state_machine.{purchase_order}.arn}}",
+        "ORDER_STATE_MACHINE_ARN": f"${{state_machine.{order}.arn}}",
         "EVENT_BUS_NAME": f"${{bus.{bus}.name}}",
         "NOTIFICATIONS_TOPIC_ARN": f"${{topic.{topic}.arn}}",
         "NEW_ORDERS_DLQ_URL": f"${{queue.{new_orders}-dlq.url}}",
@@ -82,9 +85,13 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
         "REQUESTS_TABLE": f"${{table.{reservations('requests')}.name}}",
         "SNAPSHOTS_TABLE": f"${{table.{reservations('snapshots')}.name}}",
         "ITEMS_TABLE": f"${{table.{reservations('items')}.name}}",
+        "GATES_TABLE": f"${{table.{reservations('gates')}.name}}",
         "ARCHIVE_BUCKET": f"${{bucket.{reservations('archive')}.name}}",
         "COMMANDS_QUEUE_URL": f"${{queue.{reservations('commands')}.url}}",
         "CHANGES_STREAM": f"${{stream.{reservations('changes')}.name}}",
+        # The kitchen's doors: the stock service's API and the oven's NewItems queue (the order workflow).
+        "STOCK_API_URL": f"${{function.{prefix}-stock-api.url}}",
+        "OVEN_NEW_ITEMS_QUEUE_URL": f"${{queue.{prefix}-oven-new-items.url}}",
     }
 
     def queue_with_dlq(queue: str, visibility: int) -> tuple[Queue, Queue]:
@@ -180,6 +187,12 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
                 substitutions=substitutions,
                 type="STANDARD",
             ),
+            StateMachine(
+                name=order,
+                definition_file=ORDER_FILE,
+                substitutions={**substitutions, "event_bus_name": f"${{bus.{bus}.name}}"},
+                type="STANDARD",
+            ),
         ),
         outputs={
             "orders_api_url": f"${{function.{name('api')}.url}}",
@@ -189,6 +202,7 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
             "new_orders_dlq_url": f"${{queue.{new_orders}-dlq.url}}",
             "reserve_stock_state_machine_arn": f"${{state_machine.{reserve_stock}.arn}}",
             "purchase_order_state_machine_arn": f"${{state_machine.{purchase_order}.arn}}",
+            "order_state_machine_arn": f"${{state_machine.{order}.arn}}",
             "notifications_topic_arn": f"${{topic.{topic}.arn}}",
             "event_bus_name": f"${{bus.{bus}.name}}",
         },

@@ -15,7 +15,7 @@ from datetime import datetime
 from pizza_common.errors import Conflict, NotFound
 from pizza_reservations import use_cases as inventory
 from pizza_reservations.bootstrap import Inventory
-from pizza_reservations.domain.model import AdjustItem, ReservationStatus, Reserve
+from pizza_reservations.domain.model import AdjustItem, ConfirmReservation, ReservationStatus, Reserve
 from pizza_reservations.orders.domain import (
     CreatePurchaseOrder,
     LineOutcome,
@@ -25,40 +25,60 @@ from pizza_reservations.orders.domain import (
     OrderStatus,
     PurchaseOrder,
     PurchaseOrderStatus,
+    Usage,
     reservation_id,
 )
-from pizza_reservations.orders.ports import Approvals, Notifier, OrderBook, PurchaseOrders, Workflows
+from pizza_reservations.orders.ports import (
+    Approvals,
+    Notifier,
+    OrderBook,
+    Oven,
+    Pantry,
+    PurchaseOrders,
+    Workflows,
+)
 from pizza_reservations.ports import Commands
 
 __all__ = [
     "APPROVED",
+    "BAKED",
     "REJECTED",
     "check_inventory_level",
     "close_purchase_order",
+    "confirm_order",
     "decide_order",
     "decide_purchase_order",
     "place_order",
     "raise_purchase_orders",
     "release_order",
+    "report_baked",
     "request_approval",
     "reserve_line",
+    "send_to_oven",
     "start_order",
     "supply_purchase_order",
+    "use_ingredients",
 ]
 
 Clock = Callable[[], datetime]
 APPROVED, REJECTED = "APPROVED", "REJECTED"
+BAKED = "BAKED"  # what the oven's waiting task is resumed with
 
 
 # --- reserve-stock --------------------------------------------------------------------------------------
 
 
 def start_order(order: NewOrderReceived, *, book: OrderBook, workflows: Workflows) -> bool:
-    """Start reserve-stock for an order not decided yet. A duplicate of a decided order changes nothing."""
+    """Start the order's workflow unless it is decided: the whole order workflow (Standard, named by the order,
+    so a second start is a no-op) for an order with a kitchen part, else reserve-stock. A duplicate of a
+    decided order changes nothing."""
     known = book.get(order.order_id)
     if known is not None and known.status.final:
         return False
-    workflows.start_reserve_stock(order.order_id, order.model_dump_json(by_alias=True))
+    document = order.model_dump_json(by_alias=True, exclude_none=True)
+    if order.kitchen is not None:
+        return workflows.start_order(order.order_id, document)
+    workflows.start_reserve_stock(order.order_id, document)
     return True
 
 
@@ -113,7 +133,7 @@ def release_order(order_id: str, item_ids: Sequence[str], *, ports: Inventory, n
 def decide_order(
     order_id: str,
     status: OrderStatus,
-    outcomes: tuple[LineOutcome, ...],
+    outcomes: tuple[LineOutcome, ...] | None,
     reason: str | None,
     *,
     book: OrderBook,
@@ -123,6 +143,69 @@ def decide_order(
     if decided is None:
         raise NotFound(f"no order {order_id}")
     return decided
+
+
+# --- the order workflow: the kitchen ------------------------------------------------------------------
+
+
+def use_ingredients(order_id: str, ingredients: Sequence[tuple[str, int]], *, pantry: Pantry) -> Usage:
+    """The stock service takes the order's ingredients, all or none; the order id is the transaction id, so a
+    retried step gets the first answer and uses nothing twice."""
+    return pantry.use(order_id, ingredients)
+
+
+def send_to_oven(
+    order_id: str, baking_time_secs: int, token: str, *, book: OrderBook, oven: Oven, bakes: Approvals, now: Clock
+) -> Order:
+    """The workflow waits for the oven: keep its token, then send the pizza (its id is the order's). The token
+    is kept before anything is sent, so the pass's report always finds it; a retried step whose pizza is
+    already baked is resumed at once."""
+    order = book.await_oven(order_id, token)
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    if order.status is OrderStatus.RESERVED:
+        order = decide_order(order_id, OrderStatus.COOKING, None, None, book=book, now=now)
+    if order.status is OrderStatus.BAKED:
+        bakes.resume(token, BAKED)
+    elif order.status is OrderStatus.COOKING:
+        oven.bake(order_id, baking_time_secs)  # the oven takes a repeated pizza id once
+    else:
+        raise Conflict(f"order {order_id} is {order.status.value}: nothing to bake")
+    return order
+
+
+def report_baked(order_id: str, *, book: OrderBook, bakes: Approvals, now: Clock) -> Order:
+    """The pass took the pizza off the oven's BakedItems: the order is BAKED and its workflow resumed (again,
+    harmlessly, on a repeated report)."""
+    order = book.get(order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    if order.status is OrderStatus.COOKING:
+        order = decide_order(order_id, OrderStatus.BAKED, None, None, book=book, now=now)
+    if order.status is not OrderStatus.BAKED and order.baked_at is None:
+        raise Conflict(f"order {order_id} is {order.status.value}: it is not in the oven")
+    token = book.bake_token(order_id)
+    if token is not None and order.status is OrderStatus.BAKED:
+        bakes.resume(token, BAKED)
+    return order
+
+
+def confirm_order(order_id: str, item_ids: Sequence[str], *, ports: Inventory, now: Clock) -> list[str]:
+    """Baked: every hold of the order becomes a sale, through the reservations' own confirm (exactly once per
+    hold). Returns the lines that could not be confirmed (their hold expired or was released), with why."""
+    refused = []
+    for item_id in item_ids:
+        rid = reservation_id(order_id, item_id)
+        record = inventory.confirm(
+            ConfirmReservation(reservation_id=rid),
+            store=ports.store,
+            snapshots=ports.snapshots,
+            requests=ports.requests,
+            now=now,
+        )
+        if record is None or record.status is not ReservationStatus.CONFIRMED:
+            refused.append(f"{item_id} ({'unknown' if record is None else record.status.value.lower()})")
+    return refused
 
 
 # --- purchase orders ------------------------------------------------------------------------------------

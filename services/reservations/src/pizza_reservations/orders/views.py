@@ -35,6 +35,7 @@ def order_json(order: Order) -> dict[str, Any]:
         "reason": order.reason,
         "placedAt": order.placed_at.isoformat(),
         "updatedAt": order.updated_at.isoformat(),
+        "bakedAt": order.baked_at.isoformat() if order.baked_at else None,
     }
 
 

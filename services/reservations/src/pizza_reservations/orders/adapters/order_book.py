@@ -1,8 +1,10 @@
 """The orders table: one item per order (``pk`` = order id).
 
 ``status``, ``lines`` (``[{item_id, quantity}]``), ``reservations`` (each line's outcome), ``reason``,
-``placed_at``, ``updated_at``. An order is placed once (conditional put) and decided once (conditional on
-PLACED), so duplicate executions of reserve-stock cannot overwrite each other's decision.
+``placed_at``, ``updated_at``; for the order workflow also ``bake_token`` (the task token waiting for the oven,
+never shown) and ``baked_at``. An order is placed once (conditional put) and each status is reached only from
+the statuses before it (``TRANSITIONS``, conditional), so duplicate executions or late steps cannot overwrite
+a decision.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pizza_common.dynamodb import Put, Update, Written, get, write
-from pizza_reservations.orders.domain import LineOutcome, Order, OrderStatus
+from pizza_reservations.orders.domain import TRANSITIONS, LineOutcome, Order, OrderStatus
 
 __all__ = ["DynamoDbOrderBook"]
 
@@ -45,6 +47,7 @@ def _order(plain: dict[str, Any]) -> Order:
             for o in plain.get("reservations", [])
         ),
         reason=plain.get("reason"),
+        baked_at=datetime.fromisoformat(plain["baked_at"]) if plain.get("baked_at") else None,
     )
 
 
@@ -77,27 +80,55 @@ class DynamoDbOrderBook:
         return known
 
     def decide(
-        self, order_id: str, status: OrderStatus, at: datetime, outcomes: Sequence[LineOutcome], reason: str | None
+        self,
+        order_id: str,
+        status: OrderStatus,
+        at: datetime,
+        outcomes: Sequence[LineOutcome] | None,
+        reason: str | None,
     ) -> Order | None:
+        before = TRANSITIONS[status]
+        names = {f":from{i}": s.value for i, s in enumerate(before)}
+        sets = ["#status = :status", "updated_at = :at"]
+        sets += ["reservations = :outcomes"] if outcomes is not None else []
+        sets += ["baked_at = :at"] if status is OrderStatus.BAKED else []
+        sets += ["reason = :reason"] if reason is not None else []
+        values: dict[str, Any] = {":status": status.value, ":at": at.isoformat(), **names}
+        if outcomes is not None:
+            values[":outcomes"] = [_outcome(o) for o in outcomes]
+        if reason is not None:
+            values[":reason"] = reason
         outcome = write(
             self.client,
             Update(
                 self.table,
                 {"pk": order_id},
-                # None is no attribute value: a decision without a reason has none.
-                "SET #status = :status, updated_at = :at, reservations = :outcomes"
-                + (", reason = :reason" if reason is not None else " REMOVE reason"),
-                condition="#status = :placed",
-                values={
-                    ":status": status.value,
-                    ":placed": OrderStatus.PLACED.value,
-                    ":at": at.isoformat(),
-                    ":outcomes": [_outcome(o) for o in outcomes],
-                    ":reason": reason,
-                },
+                "SET " + ", ".join(sets),
+                condition=f"#status IN ({', '.join(names)})",
+                values=values,
             ),
             return_values="ALL_NEW",
         )
         if isinstance(outcome, Written) and outcome.attributes:
             return _order(outcome.attributes)
         return self.get(order_id)
+
+    def await_oven(self, order_id: str, token: str) -> Order | None:
+        outcome = write(
+            self.client,
+            Update(
+                self.table,
+                {"pk": order_id},
+                "SET bake_token = :token",
+                condition="attribute_exists(pk)",
+                values={":token": token},
+            ),
+            return_values="ALL_NEW",
+        )
+        if isinstance(outcome, Written) and outcome.attributes:
+            return _order(outcome.attributes)
+        return None
+
+    def bake_token(self, order_id: str) -> str | None:
+        plain = get(self.client, self.table, {"pk": order_id})
+        return None if plain is None else plain.get("bake_token")

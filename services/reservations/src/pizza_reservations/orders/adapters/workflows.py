@@ -16,10 +16,21 @@ _GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
 class StepFunctionsWorkflows:
     """The :class:`~pizza_reservations.orders.ports.Workflows` port."""
 
-    def __init__(self, reserve_stock_arn: str, purchase_order_arn: str, client: Any) -> None:
+    def __init__(self, reserve_stock_arn: str, purchase_order_arn: str, order_arn: str, client: Any) -> None:
         self.reserve_stock_arn = reserve_stock_arn
         self.purchase_order_arn = purchase_order_arn
+        self.order_arn = order_arn
         self.client = client
+
+    def start_order(self, order_id: str, document: str) -> bool:
+        # Standard: deduplicated by name (90 days); the order id fits the name's 80 characters.
+        try:
+            self.client.start_execution(stateMachineArn=self.order_arn, name=order_id, input=document)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise
+            return False
+        return True
 
     def start_reserve_stock(self, order_id: str, document: str) -> None:
         # Express: at least once and not deduplicated by name on AWS, so each start gets its own name and

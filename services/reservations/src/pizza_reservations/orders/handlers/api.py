@@ -1,6 +1,8 @@
 """``pizza-orders-api``: the orders' function URL (AWS_IAM, payload 2.0, routed here).
 
-- ``GET /orders/{orderId}``: the order's state and its reservations.
+- ``GET /orders/{orderId}``: the order's state, reason and reservations.
+- ``POST /orders/{orderId}/baked``: the pass took the order's pizza off the oven's BakedItems queue; the order
+  is BAKED and its workflow resumed (idempotent; 409 when the order is not in the oven).
 - ``GET /purchase-orders``, ``GET /purchase-orders/{poId}``: never the task token.
 - ``POST /purchase-orders/{poId}/approve`` and ``/reject``: idempotent (the same decision again is the same
   answer; the other decision after one is a 409). The workflow is resumed with the token kept in the table.
@@ -9,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import unquote
 
@@ -43,6 +46,19 @@ def get_order(order_id: str) -> dict[str, Any]:
     if order is None:
         raise NotFound(f"no order {order_id}")
     return order_json(order)
+
+
+@app.post("/orders/<order_id>/baked")
+def baked(order_id: str) -> dict[str, Any]:
+    ports = api()
+    order = use_cases.report_baked(
+        _path_id(order_id, ORDER_ID_PATTERN, "orderId"), book=ports.book, bakes=ports.approvals, now=_now
+    )
+    return order_json(order)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @app.get("/purchase-orders")

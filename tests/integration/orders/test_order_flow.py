@@ -1,0 +1,130 @@
+"""The whole order (one Standard workflow per order, named by the order id): placed -> reserved (the
+reservations service's guarded path) -> ingredients used (the stock API, transactionId = order id) -> baked (the
+oven; the pass reports it off BakedItems) -> reservations confirmed. A refusal at any step releases what is held
+and ends the order REFUSED with its reason."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from orders_target import stocked, unique
+
+from localcloud.polling import eventually
+from pizza_oven.client import OvenClient, OvenOutputs
+from pizza_reservations.orders.client import OrdersClient
+from pizza_stock.client import StockClient
+
+ENDED = {"CONFIRMED", "REFUSED", "FAILED"}
+
+
+@pytest.fixture(scope="module")
+def stock(localcloud) -> StockClient:
+    session = boto3.session.Session(region_name=localcloud.region)
+    return StockClient.of(localcloud.service("stock"), session=session, endpoint=localcloud.endpoint)
+
+
+@pytest.fixture(scope="module")
+def kitchen_pass(localcloud, orders: OrdersClient) -> Iterator[list[str]]:
+    """The pass: takes baked pizzas off the oven's BakedItems and tells the orders service (as the demo does)."""
+    oven = OvenClient(OvenOutputs.of_service(localcloud.service("oven"), localcloud.endpoint, localcloud.region))
+    stop, reported = threading.Event(), []
+
+    def run() -> None:
+        while not stop.is_set():
+            for pizza in oven.receive_baked(wait_secs=1):
+                answer = orders.baked(pizza["id"])
+                reported.append(f"{pizza['id']}:{answer.status}")
+
+    thread = threading.Thread(target=run, name="pass", daemon=True)
+    thread.start()
+    yield reported
+    stop.set()
+    thread.join(timeout=10)
+
+
+def ingredients(stock: StockClient, quantity: int) -> str:
+    """A new ingredient with ``quantity`` in stock, good for a week."""
+    type_id = unique("dough").lower()
+    key = f"deliveries/{unique('orders-test')}.csv"
+    best_before = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    stock.deliver(key, f"typeId,quantity,expiresAt\n{type_id},{quantity},{best_before}\n")
+    report = stock.wait_for_report(key, timeout=60)
+    assert report.get("status") == "ingested", report
+    return type_id
+
+
+def ended(orders: OrdersClient, order_id: str, timeout: float = 120) -> dict[str, Any]:
+    def check() -> dict[str, Any] | None:
+        answer = orders.order(order_id)
+        return answer.json() if answer.status == 200 and answer.json()["status"] in ENDED else None
+
+    return eventually(check, f"order {order_id} ended", timeout=timeout)
+
+
+def level(stock: StockClient, type_id: str) -> int:
+    return int(stock.level(type_id).json()["quantity"])
+
+
+def test_an_order_that_fits_is_reserved_used_baked_and_confirmed(orders, reservations, stock, kitchen_pass):
+    pizza, dough = stocked(reservations, 3, "margherita"), ingredients(stock, 5)
+    order_id = unique("order")
+    orders.place(order_id, {pizza: 1}, ingredients={dough: 2}, baking_time_secs=1)
+    order = ended(orders, order_id)
+    assert (order["status"], order["reason"]) == ("CONFIRMED", None)
+    assert order["bakedAt"] is not None
+    assert any(line.startswith(f"{order_id}:") for line in kitchen_pass)  # the oven baked it, the pass saw it
+    assert reservations.reservation(f"{order_id}:{pizza}").json()["status"] == "CONFIRMED"
+    assert level(stock, dough) == 3
+    eventually(lambda: reservations.item(pizza).json()["sold"] == 1, "one pizza of the day sold", timeout=30)
+
+
+def test_an_order_refused_by_the_stock_releases_its_holds_and_says_why(orders, reservations, stock, kitchen_pass):
+    pizza, dough = stocked(reservations, 3, "margherita"), ingredients(stock, 1)
+    order_id = unique("order")
+    orders.place(order_id, {pizza: 2}, ingredients={dough: 4}, baking_time_secs=1)
+    order = ended(orders, order_id)
+    assert order["status"] == "REFUSED"
+    assert order["reason"].startswith("stock: short of") and dough in order["reason"]
+    assert reservations.reservation(f"{order_id}:{pizza}").json()["status"] == "RELEASED"
+    eventually(lambda: reservations.item(pizza).json()["available"] == 3, "the pizzas given back", timeout=30)
+    assert level(stock, dough) == 1  # all or nothing
+    assert not any(line.startswith(f"{order_id}:") for line in kitchen_pass)  # never sent to the oven
+
+
+def test_an_order_refused_by_the_reservations_never_reaches_the_stock(orders, reservations, stock, kitchen_pass):
+    pizza, dough = stocked(reservations, 1, "margherita"), ingredients(stock, 5)
+    order_id = unique("order")
+    orders.place(order_id, {pizza: 2}, ingredients={dough: 1}, baking_time_secs=1)
+    order = ended(orders, order_id)
+    assert order["status"] == "REFUSED" and order["reason"].startswith("reservations:")
+    assert pizza in order["reason"]
+    assert level(stock, dough) == 5
+
+
+def test_a_duplicate_start_changes_nothing(orders, reservations, stock, kitchen_pass):
+    pizza, dough = stocked(reservations, 5, "margherita"), ingredients(stock, 10)
+    order_id = unique("order")
+    for _ in range(3):
+        orders.place(order_id, {pizza: 1}, ingredients={dough: 2}, baking_time_secs=1)
+    assert ended(orders, order_id)["status"] == "CONFIRMED"
+    # Late duplicates (chaos delivers events again) find the order decided.
+    orders.place(order_id, {pizza: 1}, ingredients={dough: 2}, baking_time_secs=1)
+    eventually(lambda: reservations.item(pizza).json()["sold"] == 1, "one sold", timeout=30)
+    assert level(stock, dough) == 8
+    assert reservations.item(pizza).json()["sold"] == 1 and reservations.item(pizza).json()["reserved"] == 0
+    assert orders.order(order_id).json()["status"] == "CONFIRMED"
+    assert any(line.startswith(f"{order_id}:") for line in kitchen_pass)
+
+
+def test_reporting_a_pizza_that_is_not_in_the_oven_is_a_conflict(orders, reservations, stock):
+    assert orders.baked(unique("never-placed")).status == 404
+    pizza, dough = stocked(reservations, 1, "margherita"), ingredients(stock, 1)
+    order_id = unique("order")
+    orders.place(order_id, {pizza: 5}, ingredients={dough: 1}, baking_time_secs=1)
+    assert ended(orders, order_id)["status"] == "REFUSED"
+    assert orders.baked(order_id).status == 409
