@@ -20,5 +20,5 @@ module "order_workflows" {
   log_retention_days              = var.log_retention_days
   deletion_protection_enabled     = var.deletion_protection_enabled
   alarm_topic_arn                 = var.alarm_topic_arn
-  tags                 = var.tags
+  tags                            = var.tags
 }
