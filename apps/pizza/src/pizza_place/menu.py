@@ -41,14 +41,15 @@ class Supplier:
     batches: dict[str, tuple[int, int]]
     shelf_life_days: tuple[int, int]  # best-before, in days after the delivery, (soonest, latest)
     # Each later delivery restocks what orders asked for since this supplier's last one, times this
-    # (give or take a fifth), so supply follows demand however fast the machine serves orders.
-    restock: float = 1.3
+    # (give or take a fifth), so supply follows demand however fast the machine serves orders: twice, as
+    # the supplier's next visit can be many orders away (1.3 left half the orders refused).
+    restock: float = 2.0
 
 
 SUPPLIERS: tuple[Supplier, ...] = (
-    Supplier("mill", {"dough": (10, 16)}, (2, 4)),
-    Supplier("dairy", {"mozzarella": (18, 26)}, (2, 3)),
-    Supplier("greengrocer", {"tomato": (10, 16), "basil": (4, 7), "mushroom": (3, 6)}, (2, 4)),
+    Supplier("mill", {"dough": (10, 16)}, (3, 5)),
+    Supplier("dairy", {"mozzarella": (18, 26)}, (3, 4)),
+    Supplier("greengrocer", {"tomato": (10, 16), "basil": (4, 7), "mushroom": (3, 6)}, (3, 5)),
     Supplier("deli", {"ham": (6, 10), "pepperoni": (4, 7), "olive": (1, 2)}, (3, 6)),
     # Pineapple is scarce: the importer brings less than the kitchen uses, so hawaiians get refused.
     Supplier("importer", {"pineapple": (1, 4)}, (3, 5), restock=0.7),
