@@ -158,10 +158,34 @@ def test_moto_still_has_the_private_methods_the_emulator_patches() -> None:
     etag = getattr(FakeKey.etag.fget, "__wrapped__", FakeKey.etag)
     assert "self._etag" in inspect.getsource(etag.fget)
     assert "self.encryption = encryption" in inspect.getsource(FakeKey.__init__)
+    retention = SQSBackend.is_message_valid_based_on_retention_period
+    assert "MessageRetentionPeriod" in inspect.getsource(getattr(retention, "__wrapped__", retention))
+    message_init = inspect.getsource(SQSBackend.change_message_visibility.__globals__["Message"].__init__)
+    assert "self.visible_at = 0.0" in message_init and "self.delayed_until = 0.0" in message_init
     receive = getattr(SQSBackend.receive_message, "__wrapped__", SQSBackend.receive_message)
     assert list(inspect.signature(receive).parameters) == [
         "self", "queue_name", "count", "wait_seconds_timeout", "visibility_timeout", "message_attribute_names"
     ]  # fmt: skip
+
+
+def test_a_message_past_its_queues_retention_is_never_received(cloud: Any) -> None:
+    # The emulator reads retention and visibility cheaply (moto's receive cost the square of the queue's length).
+    from moto.sqs.models import sqs_backends
+
+    sqs = cloud.client("sqs")
+    name = f"kept-{uuid.uuid4().hex[:8]}"
+    url = sqs.create_queue(QueueName=name, Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    for body in ("young", "held", "old"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    queue = sqs_backends[cloud.account][cloud.region].get_queue(name)
+    old = next(message for message in queue._messages if message.body == "old")
+    old.sent_timestamp -= 61_000  # sent 61 s ago: past the 60 s retention
+    held = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60)["Messages"]
+
+    assert sorted(message["Body"] for message in held) == ["held", "young"]
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert counts["ApproximateNumberOfMessages"] == "0"
+    assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
 
 
 def test_messages_of_a_fifo_group_that_time_out_together_come_back_oldest_first(cloud: Any) -> None:

@@ -4,7 +4,8 @@ ledger fake to the DynamoDB one), for testing the use cases in every order of ev
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -284,3 +285,16 @@ class FakeRejects:
 
     def reject(self, body: str, reason: str, message_id: str) -> None:
         self.rejected.append((body, reason, message_id))
+
+
+class InlineStarts(Executor):
+    """Runs each submitted start at once, in the caller's thread: the fakes are not thread-safe, and a test's
+    answers must not depend on which of two threads ran first."""
+
+    def submit(self, fn: Callable[..., object], /, *args: object, **kwargs: object) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:
+            future.set_exception(error)
+        return future

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,8 +70,45 @@ def accept(
 
     Another message with the same pizza id is a reuse: rejected to the DLQ with the reason, never dropped.
     """
+    answer = _accept(
+        pizza,
+        message_id=message_id,
+        body=body,
+        ledger=ledger,
+        line=line,
+        timer=timer,
+        bell=bell,
+        rejects=rejects,
+        now=now,
+        start_grace=start_grace,
+        starts=None,
+    )
+    assert isinstance(answer, Accepted)
+    return answer
+
+
+def _accept(
+    pizza: Pizza,
+    *,
+    message_id: str,
+    body: str,
+    ledger: Ledger,
+    line: WaitingLine,
+    timer: BakeTimer,
+    bell: Bell,
+    rejects: Rejects,
+    now: Clock,
+    start_grace: timedelta,
+    starts: Executor | None,
+) -> Accepted | Future[Accepted]:
+    """:func:`accept`; with ``starts``, a pizza that took a slot has its baking started there, and the answer
+    is that start's future (so a batch's first pizzas start side by side, not one after another)."""
     outcome = ledger.allocate(pizza, message_id, now())
     if isinstance(outcome, Granted):
+        if starts is not None:
+            return starts.submit(
+                _start_arrival, pizza, message_id, body, ledger=ledger, timer=timer, rejects=rejects, now=now
+            )
         return _start_arrival(pizza, message_id, body, ledger=ledger, timer=timer, rejects=rejects, now=now)
     if isinstance(outcome, NoRoom):
         joined = ledger.join_line(pizza, message_id, now())
@@ -112,6 +150,8 @@ class Arrival:
 
 # The most arrivals recorded in one transaction (DynamoDB allows 100 actions; the load is one of them).
 MOST_JOINING_TOGETHER = 50
+# The most bakings of one batch started side by side (an oven's capacity is rarely larger).
+STARTING_TOGETHER = 8
 
 
 def accept_all(
@@ -124,6 +164,7 @@ def accept_all(
     rejects: Rejects,
     now: Clock,
     start_grace: timedelta = DEFAULT_START_GRACE,
+    starts: Executor | None = None,
 ) -> list[Accepted | Exception]:
     """Arrivals of one batch, in order, each answered as :func:`accept` would (or with the error it met).
 
@@ -132,8 +173,26 @@ def accept_all(
     (One pair of transactions per pizza on the oven's one load item made a backlog's arrivals fight the
     removals handing their slots over, and stall the line behind them.) A pizza the oven knows already
     sends the group back to one by one.
+
+    Those that took a slot start baking side by side, on ``starts`` (by default a pool of
+    :data:`STARTING_TOGETHER` threads): a start (StartExecution, then the record) is the slow part, and an
+    empty oven's first pizzas arrive in one batch; started one after another, they came out of the oven as
+    far apart, wave after wave.
     """
-    outcomes: list[Accepted | Exception] = []
+    if starts is None:
+        with ThreadPoolExecutor(max_workers=STARTING_TOGETHER, thread_name_prefix="start") as pool:
+            return accept_all(
+                arrivals,
+                ledger=ledger,
+                line=line,
+                timer=timer,
+                bell=bell,
+                rejects=rejects,
+                now=now,
+                start_grace=start_grace,
+                starts=pool,
+            )
+    outcomes: list[Accepted | Exception | Future[Accepted]] = []
     together = True
     while len(outcomes) < len(arrivals):
         rest = arrivals[len(outcomes) : len(outcomes) + MOST_JOINING_TOGETHER]
@@ -146,7 +205,7 @@ def accept_all(
         arrival = rest[0]
         try:
             outcomes.append(
-                accept(
+                _accept(
                     arrival.pizza,
                     message_id=arrival.message_id,
                     body=arrival.body,
@@ -157,11 +216,19 @@ def accept_all(
                     rejects=rejects,
                     now=now,
                     start_grace=start_grace,
+                    starts=starts,
                 )
             )
         except Exception as error:  # this pizza is retried; the others go on
             outcomes.append(error)
-    return outcomes
+    return [_answer(outcome) for outcome in outcomes]
+
+
+def _answer(outcome: Accepted | Exception | Future[Accepted]) -> Accepted | Exception:
+    if not isinstance(outcome, Future):
+        return outcome
+    error = outcome.exception()
+    return error if isinstance(error, Exception) else outcome.result()
 
 
 def _distinct(arrivals: Sequence[Arrival]) -> bool:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
-from fakes import Clock, FakeBell, FakeLedger, FakeLine, FakeRejects, FakeShelf, FakeTimer
+from fakes import Clock, FakeBell, FakeLedger, FakeLine, FakeRejects, FakeShelf, FakeTimer, InlineStarts
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -51,6 +52,7 @@ class Oven:
             bell=self.bell,
             rejects=self.rejects,
             now=self.clock,
+            starts=InlineStarts(),
         )
 
     def take_waiting(self, has_time=lambda: True) -> int:
@@ -148,6 +150,27 @@ def test_a_batch_fills_the_free_slots_then_joins_the_line_together_in_its_order(
     assert oven.bell.rings == ["joined-p3", "joined-p4"]
     oven.finish("p1")
     assert oven.timer.starts == ["p1", "p2", "p3"]
+
+
+def test_a_batchs_pizzas_that_took_slots_start_baking_side_by_side():
+    oven = Oven(capacity=3)
+    together = threading.Barrier(3, timeout=5)  # one after another, the first start would wait here in vain
+    start = oven.timer.start
+    oven.timer.start = lambda pizza: (together.wait(), start(pizza))[1]
+
+    answers = accept_all(
+        [Arrival(Pizza(f"p{n}", 5), f"message-p{n}", "{}") for n in range(1, 5)],
+        ledger=oven.ledger,
+        line=oven.line,
+        timer=oven.timer,
+        bell=oven.bell,
+        rejects=oven.rejects,
+        now=oven.clock,
+    )
+
+    assert answers == [Accepted.BAKING] * 3 + [Accepted.WAITING]
+    assert sorted(oven.timer.starts) == ["p1", "p2", "p3"]
+    assert oven.ledger.load().in_use == 3
 
 
 def test_a_batch_holding_a_known_pizza_joins_one_by_one_and_counts_each_once():
