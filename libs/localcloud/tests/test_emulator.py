@@ -158,6 +158,10 @@ def test_moto_still_has_the_private_methods_the_emulator_patches() -> None:
     etag = getattr(FakeKey.etag.fget, "__wrapped__", FakeKey.etag)
     assert "self._etag" in inspect.getsource(etag.fget)
     assert "self.encryption = encryption" in inspect.getsource(FakeKey.__init__)
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lookup = DomainDispatcherApplication.get_backend_for_host
+    assert list(inspect.signature(getattr(lookup, "__wrapped__", lookup)).parameters) == ["self", "host"]
     retention = SQSBackend.is_message_valid_based_on_retention_period
     assert "MessageRetentionPeriod" in inspect.getsource(getattr(retention, "__wrapped__", retention))
     message_init = inspect.getsource(SQSBackend.change_message_visibility.__globals__["Message"].__init__)

@@ -17,7 +17,8 @@ What this adds to a plain ``ThreadedMotoServer``:
   receivers ask at the same moment (moto chose messages with no lock, so two receivers could each get one);
   messages of a group that time out together come back oldest first (moto gave the last one first); a
   message's SentTimestamp and place in the queue agree, and its SequenceNumber grows (moto's was random).
-* SQS: a receive's cost grows with the queue's messages, not with their square (moto's retention check).
+* SQS: a receive's cost grows with the queue's messages, not with their square (moto's retention check);
+  the backend that serves a host is looked up once per host, not per request.
 * A small control route, ``/_localcloud/<command>``, lets the ``localcloud`` command act on a running cloud.
 
 moto's backends are global to the process, and so is the DynamoDB engine: every emulator started in one
@@ -90,6 +91,7 @@ def _install_patches() -> None:
         _patch_kms_etags()
         _patch_fifo_receives()
         _patch_sqs_costs()
+        _patch_backend_lookup()
         _patched = True
 
 
@@ -139,6 +141,30 @@ def _patch_kms_etags() -> None:
 
 
 # How often a long poll on a FIFO queue looks again (moto's own long poll waits on a condition instead).
+def _patch_backend_lookup() -> None:
+    """Which backend serves a host is worked out once per host, not on every request.
+
+    moto matches each request's host against every service's URL patterns, inside the dispatcher's one lock:
+    about a tenth of the emulator's time under the oven's backlog, and every request queued behind it.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    known: dict[tuple[int, str | None], Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        key = (id(self), host)
+        if key not in known:
+            backend = original(self, host)
+            if backend is None:
+                return None  # not a host moto knows: the dispatcher tries the body and headers next
+            known[key] = backend
+        return known[key]
+
+    get_backend_for_host.__wrapped__ = original  # type: ignore[attr-defined]
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
 def _patch_sqs_costs() -> None:
     """SQS: a receive costs in proportion to the queue's messages, not to their square.
 
