@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,44 +66,14 @@ def accept(
     rejects: Rejects,
     now: Clock,
     start_grace: timedelta = DEFAULT_START_GRACE,
-) -> Accepted:
+    starts: Executor | None = None,
+) -> Accepted | Future[Accepted]:
     """A pizza from NewItems: a free slot if nobody waits for it, else the back of the waiting line.
 
     Another message with the same pizza id is a reuse: rejected to the DLQ with the reason, never dropped.
+    With ``starts``, a pizza that took a slot has its baking started there, and the answer is that start's
+    future (:func:`accept_all` starts a batch's first pizzas side by side).
     """
-    answer = _accept(
-        pizza,
-        message_id=message_id,
-        body=body,
-        ledger=ledger,
-        line=line,
-        timer=timer,
-        bell=bell,
-        rejects=rejects,
-        now=now,
-        start_grace=start_grace,
-        starts=None,
-    )
-    assert isinstance(answer, Accepted)
-    return answer
-
-
-def _accept(
-    pizza: Pizza,
-    *,
-    message_id: str,
-    body: str,
-    ledger: Ledger,
-    line: WaitingLine,
-    timer: BakeTimer,
-    bell: Bell,
-    rejects: Rejects,
-    now: Clock,
-    start_grace: timedelta,
-    starts: Executor | None,
-) -> Accepted | Future[Accepted]:
-    """:func:`accept`; with ``starts``, a pizza that took a slot has its baking started there, and the answer
-    is that start's future (so a batch's first pizzas start side by side, not one after another)."""
     outcome = ledger.allocate(pizza, message_id, now())
     if isinstance(outcome, Granted):
         if starts is not None:
@@ -179,49 +150,39 @@ def accept_all(
     empty oven's first pizzas arrive in one batch; started one after another, they came out of the oven as
     far apart, wave after wave.
     """
-    if starts is None:
-        with ThreadPoolExecutor(max_workers=STARTING_TOGETHER, thread_name_prefix="start") as pool:
-            return accept_all(
-                arrivals,
-                ledger=ledger,
-                line=line,
-                timer=timer,
-                bell=bell,
-                rejects=rejects,
-                now=now,
-                start_grace=start_grace,
-                starts=pool,
-            )
-    outcomes: list[Accepted | Exception | Future[Accepted]] = []
-    together = True
-    while len(outcomes) < len(arrivals):
-        rest = arrivals[len(outcomes) : len(outcomes) + MOST_JOINING_TOGETHER]
-        if together and outcomes and outcomes[-1] is Accepted.WAITING and _distinct(rest):
-            joined = _join_together(rest, ledger, line, bell, now)
-            if joined:
-                outcomes += joined
-                continue
-            together = False  # the oven knew one of them: one by one from here
-        arrival = rest[0]
-        try:
-            outcomes.append(
-                _accept(
-                    arrival.pizza,
-                    message_id=arrival.message_id,
-                    body=arrival.body,
-                    ledger=ledger,
-                    line=line,
-                    timer=timer,
-                    bell=bell,
-                    rejects=rejects,
-                    now=now,
-                    start_grace=start_grace,
-                    starts=starts,
+    with ExitStack() as pool:
+        if starts is None:
+            starts = pool.enter_context(ThreadPoolExecutor(STARTING_TOGETHER, thread_name_prefix="start"))
+        outcomes: list[Accepted | Exception | Future[Accepted]] = []
+        together = True
+        while len(outcomes) < len(arrivals):
+            rest = arrivals[len(outcomes) : len(outcomes) + MOST_JOINING_TOGETHER]
+            if together and outcomes and outcomes[-1] is Accepted.WAITING and _distinct(rest):
+                joined = _join_together(rest, ledger, line, bell, now)
+                if joined:
+                    outcomes += joined
+                    continue
+                together = False  # the oven knew one of them: one by one from here
+            arrival = rest[0]
+            try:
+                outcomes.append(
+                    accept(
+                        arrival.pizza,
+                        message_id=arrival.message_id,
+                        body=arrival.body,
+                        ledger=ledger,
+                        line=line,
+                        timer=timer,
+                        bell=bell,
+                        rejects=rejects,
+                        now=now,
+                        start_grace=start_grace,
+                        starts=starts,
+                    )
                 )
-            )
-        except Exception as error:  # this pizza is retried; the others go on
-            outcomes.append(error)
-    return [_answer(outcome) for outcome in outcomes]
+            except Exception as error:  # this pizza is retried; the others go on
+                outcomes.append(error)
+        return [_answer(outcome) for outcome in outcomes]
 
 
 def _answer(outcome: Accepted | Exception | Future[Accepted]) -> Accepted | Exception:
