@@ -92,5 +92,16 @@ class OvenTarget:
                     found.setdefault(execution["name"], []).append(execution)
         return found
 
+    def ended_executions(self, ids: list[str], timeout: float = 120) -> dict[str, Any]:
+        """The baking executions of these pizzas once none of them runs. An execution ends a moment after its
+        removal shelved the pizza and freed the slot (later, when the removal's answer was lost and the
+        workflow retries it), so a test that saw every pizza out must still wait for them to end."""
+
+        def ended() -> dict[str, Any] | None:
+            found = self.executions(ids)
+            return None if any(run["status"] == "RUNNING" for runs in found.values() for run in runs) else found
+
+        return eventually(ended, f"the baking executions of {len(ids)} pizzas ended", timeout=timeout)
+
     def start_times(self, ids: list[str]) -> dict[str, datetime]:
         return {name: runs[0]["startDate"] for name, runs in self.executions(ids).items()}

@@ -27,7 +27,7 @@ def test_a_hundred_pizzas_come_out_once_each_and_never_more_than_fit_in_the_oven
     assert sampler.max_in_use <= capacity
     assert sampler.max_in_use == capacity, "the oven never filled up: the test proved little"
     assert load == {"capacity": capacity, "in_use": 0, "waiting": 0}
-    executions = oven.executions(ids)
+    executions = oven.ended_executions(ids)
     assert {name: [run["status"] for run in runs] for name, runs in executions.items()} == {
         pizza_id: ["SUCCEEDED"] for pizza_id in ids
     }
