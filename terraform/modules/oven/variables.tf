@@ -48,9 +48,9 @@ variable "default_baking_time_secs" {
 }
 
 variable "bake_maximum_concurrency" {
-  description = "Most concurrent invocations of the bake function by the NewItems queue, which keeps transaction conflicts on the oven's load item low."
+  description = "Most concurrent invocations of the bake function by the NewItems queue. Every arrival writes the oven's load item, so more only conflict with each other and with removals handing their slots over; 2 is Lambda's least."
   type        = number
-  default     = 4
+  default     = 2
 
   validation {
     condition     = var.bake_maximum_concurrency >= 2 && var.bake_maximum_concurrency <= 1000 && floor(var.bake_maximum_concurrency) == var.bake_maximum_concurrency

@@ -95,7 +95,7 @@ def stack(
                     "BAKE_STATE_MACHINE_ARN": f"${{state_machine.{machine}.arn}}",
                     "DEFAULT_BAKING_TIME_SECS": str(default_baking_time_secs),
                 },
-                event_sources=(SqsSource(queue=new_items, batch_size=10, maximum_concurrency=4),),
+                event_sources=(SqsSource(queue=new_items, batch_size=10, maximum_concurrency=2),),
             ),
             Function(
                 name=take_waiting,
