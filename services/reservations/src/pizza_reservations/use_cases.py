@@ -26,6 +26,7 @@ from pizza_reservations.domain.model import (
     ReservationStatus,
     Reserve,
     adjustment_at,
+    adjustment_refusal,
     confirm_at,
     fold,
     inventory_changed,
@@ -444,10 +445,7 @@ def adjust(
                 continue
             state = reconciled.state
             free = max(taken.free, 0)
-            refusal = (
-                f"a delta of {command.delta} would leave {state.supply + command.delta} units "
-                f"for {state.sold} sold and {state.supply - state.sold - free} held"
-            )
+            refusal = adjustment_refusal(command.delta, state.supply, state.sold, state.supply - state.sold - free)
             continue
         event = adjustment_at(command, taken.version, now(), refusal)
         record = AdjustmentRecord(

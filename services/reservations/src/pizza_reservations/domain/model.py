@@ -46,6 +46,7 @@ __all__ = [
     "ReservationStatus",
     "Reserve",
     "adjustment_at",
+    "adjustment_refusal",
     "confirm_at",
     "decide_adjust",
     "decide_confirm",
@@ -253,27 +254,14 @@ def decide_confirm(state: ItemState, reservation_id: str, now: datetime) -> Conf
 
 def decide_adjust(state: ItemState, command: AdjustItem, now: datetime) -> Adjusted | AdjustmentRefused:
     held = state.held(now)
-    if state.supply + command.delta < state.sold + held:
-        return AdjustmentRefused(
-            item_id=state.item_id,
-            version=state.version + 1,
-            at=now,
-            adjustment_id=command.adjustment_id,
-            delta=command.delta,
-            reason=command.reason,
-            refusal=(
-                f"a delta of {command.delta} would leave {state.supply + command.delta} units "
-                f"for {state.sold} sold and {held} held"
-            ),
-        )
-    return Adjusted(
-        item_id=state.item_id,
-        version=state.version + 1,
-        at=now,
-        adjustment_id=command.adjustment_id,
-        delta=command.delta,
-        reason=command.reason,
-    )
+    refused = state.supply + command.delta < state.sold + held
+    refusal = adjustment_refusal(command.delta, state.supply, state.sold, held) if refused else None
+    return adjustment_at(command, state.version + 1, now, refusal)
+
+
+def adjustment_refusal(delta: int, supply: int, sold: int, held: int) -> str:
+    """Why an adjustment is refused: it would leave fewer units than are sold or held."""
+    return f"a delta of {delta} would leave {supply + delta} units for {sold} sold and {held} held"
 
 
 def decide_expiry(state: ItemState, now: datetime) -> list[Released]:
