@@ -43,7 +43,7 @@ class Oven:
             now=self.clock,
         )
 
-    def accept_all(self, *pizzas: Pizza) -> list[Accepted | Exception]:
+    def accept_all(self, *pizzas: Pizza, threads: bool = False) -> list[Accepted | Exception]:
         return accept_all(
             [Arrival(pizza, f"message-{pizza.id}", str(pizza.to_message())) for pizza in pizzas],
             ledger=self.ledger,
@@ -52,7 +52,7 @@ class Oven:
             bell=self.bell,
             rejects=self.rejects,
             now=self.clock,
-            starts=InlineStarts(),
+            starts=None if threads else InlineStarts(),  # threads: accept_all's own pool
         )
 
     def take_waiting(self, has_time=lambda: True) -> int:
@@ -158,15 +158,7 @@ def test_a_batchs_pizzas_that_took_slots_start_baking_side_by_side():
     start = oven.timer.start
     oven.timer.start = lambda pizza: (together.wait(), start(pizza))[1]
 
-    answers = accept_all(
-        [Arrival(Pizza(f"p{n}", 5), f"message-p{n}", "{}") for n in range(1, 5)],
-        ledger=oven.ledger,
-        line=oven.line,
-        timer=oven.timer,
-        bell=oven.bell,
-        rejects=oven.rejects,
-        now=oven.clock,
-    )
+    answers = oven.accept_all(*(Pizza(f"p{n}", 5) for n in range(1, 5)), threads=True)
 
     assert answers == [Accepted.BAKING] * 3 + [Accepted.WAITING]
     assert sorted(oven.timer.starts) == ["p1", "p2", "p3"]
