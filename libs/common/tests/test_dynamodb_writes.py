@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+import pizza_common.deadline as deadline_module
 from pizza_common.deadline import Deadline, current, within
 from pizza_common.dynamodb import (
     Cancelled,
@@ -442,9 +443,13 @@ def test_within_sets_the_current_deadline_for_the_calls_inside():
     assert current() is not inner and current().remaining() > 10
 
 
-def test_a_pause_that_would_pass_the_deadline_is_not_taken():
+def test_a_pause_that_would_pass_the_deadline_is_not_taken(monkeypatch: pytest.MonkeyPatch):
+    # Full jitter may draw a pause short enough to fit, so draw the longest one each time: 0.32 s and up,
+    # against 0.001 s left.
+    monkeypatch.setattr(deadline_module, "full_jitter", lambda attempt, *, base, cap: min(cap, base * 2**attempt))
     clock = FakeClock()
     deadline = deadline_in(0.001, clock)
 
     assert not any(deadline.pause(attempt) for attempt in range(5, 10))
     assert clock.pauses == []
+    assert deadline_in(1.0, clock).pause(5) and clock.pauses == [0.32]
