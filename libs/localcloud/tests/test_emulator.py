@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import http.client
 import inspect
+import json
 import sys
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import moto
+import pytest
 from botocore.config import Config
 from library_sample.stack import PREFIX
 from moto.awslambda.models import LambdaFunction
 from moto.sqs.models import SQSBackend
 
-from localcloud.emulator import TTL_IDENTITY_API
+from localcloud.emulator import TTL_IDENTITY_API, Emulator
 from localcloud.polling import eventually
 
 THREADS = 16
@@ -140,7 +144,7 @@ def test_a_second_sweep_at_the_same_time_deletes_nothing(cloud: Any) -> None:
 
 
 def test_moto_still_has_the_private_methods_the_emulator_patches() -> None:
-    # If this fails after a moto upgrade, the Lambda hook, Express executions and KMS ETags need re-checking.
+    # If this fails after a moto upgrade, the patches whose internals it names need re-checking.
     from moto.s3.models import FakeKey
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -166,6 +170,10 @@ def test_moto_still_has_the_private_methods_the_emulator_patches() -> None:
     assert "MessageRetentionPeriod" in inspect.getsource(getattr(retention, "__wrapped__", retention))
     message_init = inspect.getsource(SQSBackend.change_message_visibility.__globals__["Message"].__init__)
     assert "self.visible_at = 0.0" in message_init and "self.delayed_until = 0.0" in message_init
+    for name in ("send_task_success", "send_task_failure", "send_task_heartbeat"):
+        method = getattr(StepFunctionsParserBackend, name)
+        source = inspect.getsource(getattr(method, "__wrapped__", method))
+        assert "self._get_executions(" in source and "exec_worker.env.callback_pool_manager" in source
     receive = getattr(SQSBackend.receive_message, "__wrapped__", SQSBackend.receive_message)
     assert list(inspect.signature(receive).parameters) == [
         "self", "queue_name", "count", "wait_seconds_timeout", "visibility_timeout", "message_attribute_names"
@@ -284,3 +292,89 @@ def test_fifo_messages_sent_at_once_are_queued_in_the_order_of_their_timestamps_
 
 def test_the_lambda_hook_is_installed_once_the_cloud_runs(cloud: Any) -> None:
     assert hasattr(LambdaFunction.invoke, "__wrapped__")
+
+
+# --- connections ---------------------------------------------------------------------------------------------
+
+LIST_TABLES = {
+    "Content-Type": "application/x-amz-json-1.0",
+    "X-Amz-Target": "DynamoDB_20120810.ListTables",
+    "Authorization": (
+        "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"
+    ),
+}
+
+
+def _list_tables(connection: http.client.HTTPConnection, **headers: str) -> http.client.HTTPResponse:
+    connection.request("POST", "/", body=b"{}", headers={**LIST_TABLES, **headers})
+    response = connection.getresponse()
+    response.read()
+    return response
+
+
+def test_a_connection_carries_one_call_after_another(cloud: Any) -> None:
+    connection = http.client.HTTPConnection(cloud.emulator.host, cloud.emulator.port, timeout=10)
+    try:
+        first = _list_tables(connection)
+        socket_of_the_first = connection.sock
+        second = _list_tables(connection)
+
+        assert (first.status, second.status) == (200, 200)
+        assert first.getheader("Connection") is None
+        assert socket_of_the_first is not None and connection.sock is socket_of_the_first
+    finally:
+        connection.close()
+
+
+def test_a_chunked_body_is_still_answered_and_its_connection_closed(cloud: Any) -> None:
+    connection = http.client.HTTPConnection(cloud.emulator.host, cloud.emulator.port, timeout=10)
+    try:
+        headers = {**LIST_TABLES, "X-Amz-Target": "AmazonSQS.ListQueues"}
+        headers["Authorization"] = headers["Authorization"].replace("/dynamodb/", "/sqs/")
+        connection.request("POST", "/", body=iter([b"{", b"}"]), headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+
+        assert response.status == 200 and "QueueUrls" in json.loads(response.read())
+        assert response.getheader("Connection") == "close"
+    finally:
+        connection.close()
+
+
+def test_a_stopped_emulator_closes_the_connections_it_kept() -> None:
+    emulator = Emulator()
+    emulator.start()
+    connection = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
+    try:
+        assert _list_tables(connection).status == 200
+        emulator.stop()
+
+        assert connection.sock is not None and connection.sock.recv(1) == b""
+    finally:
+        connection.close()
+        emulator.stop()
+
+
+def test_a_task_token_is_answered_while_another_execution_is_still_starting(cloud: Any, outputs: Any) -> None:
+    # moto asked every running execution's interpreter for the token, and one still starting has none (a 500).
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backend = stepfunctions_parser_backends[cloud.account][cloud.region]
+    machine = backend.describe_state_machine(outputs["checkout_state_machine_arn"])
+    starting = SimpleNamespace(status=ExecutionStatus.RUNNING, exec_worker=None)
+    machine.executions.append(starting)
+    client = boto3.session.Session().client(
+        "stepfunctions",
+        endpoint_url=cloud.endpoint,
+        region_name=cloud.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 0}),
+    )
+    try:
+        with pytest.raises(client.exceptions.InvalidToken):
+            client.send_task_success(taskToken="no-such-token", output="{}")
+        with pytest.raises(client.exceptions.InvalidToken):
+            client.send_task_failure(taskToken="no-such-token")
+    finally:
+        machine.executions.remove(starting)

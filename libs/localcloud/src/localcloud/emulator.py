@@ -28,11 +28,14 @@ process serves the same resources. The patches here are therefore installed once
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import json
 import os
+import socket
 import threading
 import time
+import traceback
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -92,6 +95,7 @@ def _install_patches() -> None:
         _patch_fifo_receives()
         _patch_sqs_costs()
         _patch_backend_lookup()
+        _patch_task_tokens()
         _patched = True
 
 
@@ -123,6 +127,44 @@ def _patch_express_executions() -> None:
 
     start_execution.__wrapped__ = original_start  # type: ignore[attr-defined]
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+
+
+_LOOKING_FOR_A_TOKEN = threading.local()
+
+
+def _patch_task_tokens() -> None:
+    """Step Functions: a task token is looked for only among executions whose interpreter is running.
+
+    moto's SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat ask each execution's interpreter
+    (``exec_worker.env``) for the token; an execution that is starting (RUNNING, no interpreter yet) or, for
+    SendTaskFailure, one that ended has none, and the call failed with a 500 (``AttributeError``) for every
+    caller while any execution was in that state.
+    """
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original_executions = StepFunctionsParserBackend._get_executions
+
+    def _get_executions(self: Any, execution_status: Any = None) -> list[Any]:
+        executions = original_executions(self, execution_status)
+        if not getattr(_LOOKING_FOR_A_TOKEN, "active", False):
+            return executions
+        return [e for e in executions if getattr(getattr(e, "exec_worker", None), "env", None) is not None]
+
+    def looking_for_a_token(method: Callable[..., Any]) -> Callable[..., Any]:
+        def patched(self: Any, *args: Any, **kwargs: Any) -> Any:
+            _LOOKING_FOR_A_TOKEN.active = True
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                _LOOKING_FOR_A_TOKEN.active = False
+
+        patched.__wrapped__ = method  # type: ignore[attr-defined]
+        return patched
+
+    _get_executions.__wrapped__ = original_executions  # type: ignore[attr-defined]
+    StepFunctionsParserBackend._get_executions = _get_executions  # type: ignore[method-assign]
+    for name in ("send_task_success", "send_task_failure", "send_task_heartbeat"):
+        setattr(StepFunctionsParserBackend, name, looking_for_a_token(getattr(StepFunctionsParserBackend, name)))
 
 
 def _patch_kms_etags() -> None:
@@ -325,6 +367,8 @@ class Emulator:
         self._control: dict[str, ControlHandler] = {"health": lambda _body: {"ok": True}}
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()  # open client connections, closed at stop
+        self._connections_lock = threading.Lock()
         self._previous_moto_port: str | None = None
         self.engine: dynamodb_local.DynamoDBLocal | None = None
         self._dynamodb: DynamoDBFront | None = None
@@ -355,14 +399,77 @@ class Emulator:
             app = self._with_dynamodb(DomainDispatcherApplication(create_backend_app))
 
             class QuietRequestHandler(MotoRequestHandler):
-                # One access-log line per AWS call drowns everything else out.
+                """Keeps a connection open between requests, as AWS's endpoints do, and logs no access line.
+
+                werkzeug's server closes every connection (an app may leave part of a body unread), so an SDK
+                opened a connection per call, this server a thread, and the DynamoDB front a connection to the
+                engine: a third of the cloud's own time under load. A request whose body has a length is read
+                whole and answered whole here, and the connection waits for the next one; others (chunked
+                bodies) are left to werkzeug, which closes.
+                """
+
+                # Headers and body leave in one write: two small writes on a kept connection meet Nagle's
+                # algorithm and the client's delayed ACK (40 ms a call).
+                wbufsize = -1
+
+                def setup(self) -> None:
+                    super().setup()
+                    self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    with connections_lock:
+                        connections.add(self.connection)
+
+                def finish(self) -> None:
+                    with connections_lock:
+                        connections.discard(self.connection)
+                    super().finish()
+
+                def run_wsgi(self) -> None:
+                    length = self.headers.get("Content-Length", "0")
+                    if "Transfer-Encoding" in self.headers or not length.isdigit():
+                        return super().run_wsgi()
+                    if self.headers.get("Expect", "").lower() == "100-continue":
+                        self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                        self.wfile.flush()
+                    self.environ = environ = self.make_environ()
+                    environ["wsgi.input"] = io.BytesIO(self.rfile.read(int(length)))
+                    answer: dict[str, Any] = {}
+
+                    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                        answer.update(status=status, headers=headers)
+                        return lambda data: None
+
+                    try:
+                        chunks = app_served(environ, start_response)
+                        try:
+                            body = b"".join(chunks)
+                        finally:
+                            getattr(chunks, "close", lambda: None)()
+                    except Exception:
+                        self.server.log("error", f"Error on request:\n{traceback.format_exc()}")  # as werkzeug
+                        self.close_connection = True
+                        answer, body = {"status": "500 INTERNAL SERVER ERROR", "headers": []}, b""
+                    code, _, reason = answer["status"].partition(" ")
+                    self.send_response(int(code), reason)
+                    names = set()
+                    for name, value in answer["headers"]:
+                        self.send_header(name, value)
+                        names.add(name.lower())
+                    if "content-length" not in names and int(code) not in (204, 304):
+                        self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                    self.wfile.flush()
+
                 def log_request(self, code: Any = "-", size: Any = "-") -> None:
                     pass
 
+            app_served = self._with_control(app)
+            connections, connections_lock = self._connections, self._connections_lock
             self._server = make_server(
                 self.host,
                 self.requested_port,
-                self._with_control(app),
+                app_served,
                 threaded=True,
                 request_handler=QuietRequestHandler,
             )
@@ -397,6 +504,10 @@ class Emulator:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            with self._connections_lock:  # a kept connection must not reach a stopped cloud's services
+                for connection in self._connections:
+                    with contextlib.suppress(OSError):
+                        connection.shutdown(socket.SHUT_RDWR)
             if self._thread is not None:
                 self._thread.join(timeout=10)
             if os.environ.get("MOTO_PORT") == str(self.port):
