@@ -30,7 +30,9 @@ __all__ = ["ENV_HOME", "DynamoDBLocal", "EngineError", "acquire", "find_home", "
 ENV_HOME = "LOCALCLOUD_DYNAMODB_LOCAL"  # the directory `make dynamodb-local` fills; default: found from here
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
-JVM_OPTIONS = ("-Xmx128m", "-XX:+UseSerialGC")
+# C1 only: the optimising compiler (C2) spent about half the engine's CPU recompiling it during a run
+# (bench/README.md, "The local cloud's connections and JIT"); an emulator that lives minutes never repays it.
+JVM_OPTIONS = ("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 ENGINE_OPTIONS = ("-inMemory", "-sharedDb", "-disableTelemetry")
 _READY = "localcloud-dynamodb-local "
 
