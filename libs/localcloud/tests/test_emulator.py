@@ -31,19 +31,24 @@ SWITCH_INTERVAL_SECONDS = 1e-4
 RECEIVERS = 8
 
 
+def _client_without_retries(cloud: Any, service: str) -> Any:
+    """A client of its own (a session each: boto3's default one is not thread-safe) that never retries."""
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=cloud.endpoint,
+        region_name=cloud.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 0}, max_pool_connections=2),
+    )
+
+
 def _hammer(cloud: Any, item_id: str) -> tuple[int, int]:
     """THREADS clients each try ROUNDS conditional increments of one item, capped at LIMIT: (passed, refused)."""
     cloud.client("dynamodb").put_item(TableName=f"{PREFIX}-counters", Item={"id": {"S": item_id}, "n": {"N": "0"}})
 
     def writer(_: int) -> tuple[int, int]:
-        client = boto3.session.Session().client(
-            "dynamodb",
-            endpoint_url=cloud.endpoint,
-            region_name=cloud.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(retries={"max_attempts": 0}, max_pool_connections=2),
-        )
+        client = _client_without_retries(cloud, "dynamodb")
         passed = refused = 0
         for _round in range(ROUNDS):
             try:
@@ -363,14 +368,7 @@ def test_a_task_token_is_answered_while_another_execution_is_still_starting(clou
     machine = backend.describe_state_machine(outputs["checkout_state_machine_arn"])
     starting = SimpleNamespace(status=ExecutionStatus.RUNNING, exec_worker=None)
     machine.executions.append(starting)
-    client = boto3.session.Session().client(
-        "stepfunctions",
-        endpoint_url=cloud.endpoint,
-        region_name=cloud.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"max_attempts": 0}),
-    )
+    client = _client_without_retries(cloud, "stepfunctions")
     try:
         with pytest.raises(client.exceptions.InvalidToken):
             client.send_task_success(taskToken="no-such-token", output="{}")
