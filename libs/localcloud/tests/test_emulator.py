@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import inspect
 import json
+import socket
 import sys
 import threading
 import uuid
@@ -179,6 +180,9 @@ def test_moto_still_has_the_private_methods_the_emulator_patches() -> None:
         method = getattr(StepFunctionsParserBackend, name)
         source = inspect.getsource(getattr(method, "__wrapped__", method))
         assert "self._get_executions(" in source and "exec_worker.env.callback_pool_manager" in source
+    for name in ("describe_map_run", "update_map_run"):
+        source = inspect.getsource(getattr(StepFunctionsParserBackend, name))
+        assert "self._get_executions(" in source and "exec_worker.env.map_run_record_pool_manager" in source
     receive = getattr(SQSBackend.receive_message, "__wrapped__", SQSBackend.receive_message)
     assert list(inspect.signature(receive).parameters) == [
         "self", "queue_name", "count", "wait_seconds_timeout", "visibility_timeout", "message_attribute_names"
@@ -310,8 +314,8 @@ LIST_TABLES = {
 }
 
 
-def _list_tables(connection: http.client.HTTPConnection, **headers: str) -> http.client.HTTPResponse:
-    connection.request("POST", "/", body=b"{}", headers={**LIST_TABLES, **headers})
+def _list_tables(connection: http.client.HTTPConnection) -> http.client.HTTPResponse:
+    connection.request("POST", "/", body=b"{}", headers=LIST_TABLES)
     response = connection.getresponse()
     response.read()
     return response
@@ -345,6 +349,18 @@ def test_a_chunked_body_is_still_answered_and_its_connection_closed(cloud: Any) 
         connection.close()
 
 
+def test_an_answer_the_app_fails_to_make_is_a_500_and_its_connection_closed(cloud: Any) -> None:
+    cloud.emulator.add_control("unanswerable", lambda _body: {("not", "a", "json", "key"): 1})
+    request = b"POST /_localcloud/unanswerable HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}"
+    with socket.create_connection((cloud.emulator.host, cloud.emulator.port), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(4096):  # until the server closes (a kept connection: a timeout here)
+            answer += chunk
+
+    assert answer.startswith(b"HTTP/1.1 500 ") and b"\r\nConnection: close\r\n" in answer
+
+
 def test_a_stopped_emulator_closes_the_connections_it_kept() -> None:
     emulator = Emulator()
     emulator.start()
@@ -359,7 +375,7 @@ def test_a_stopped_emulator_closes_the_connections_it_kept() -> None:
         emulator.stop()
 
 
-def test_a_task_token_is_answered_while_another_execution_is_still_starting(cloud: Any, outputs: Any) -> None:
+def test_a_task_token_is_answered_while_another_execution_is_starting_or_has_ended(cloud: Any, outputs: Any) -> None:
     # moto asked every running execution's interpreter for the token, and one still starting has none (a 500).
     from moto.stepfunctions.parser.api import ExecutionStatus
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
@@ -367,7 +383,8 @@ def test_a_task_token_is_answered_while_another_execution_is_still_starting(clou
     backend = stepfunctions_parser_backends[cloud.account][cloud.region]
     machine = backend.describe_state_machine(outputs["checkout_state_machine_arn"])
     starting = SimpleNamespace(status=ExecutionStatus.RUNNING, exec_worker=None)
-    machine.executions.append(starting)
+    ended = SimpleNamespace(status=ExecutionStatus.SUCCEEDED, exec_worker=None)  # SendTaskFailure asks all
+    machine.executions += [starting, ended]
     client = _client_without_retries(cloud, "stepfunctions")
     try:
         with pytest.raises(client.exceptions.InvalidToken):
@@ -376,3 +393,4 @@ def test_a_task_token_is_answered_while_another_execution_is_still_starting(clou
             client.send_task_failure(taskToken="no-such-token")
     finally:
         machine.executions.remove(starting)
+        machine.executions.remove(ended)

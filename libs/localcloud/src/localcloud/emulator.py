@@ -129,16 +129,13 @@ def _patch_express_executions() -> None:
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
 
 
-_LOOKING_FOR_A_TOKEN = threading.local()
-
-
 def _patch_task_tokens() -> None:
-    """Step Functions: a task token is looked for only among executions whose interpreter is running.
+    """Step Functions: a lookup in the executions' interpreters skips executions that have none.
 
-    moto's SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat ask each execution's interpreter
-    (``exec_worker.env``) for the token; an execution that is starting (RUNNING, no interpreter yet) or, for
-    SendTaskFailure, one that ended has none, and the call failed with a 500 (``AttributeError``) for every
-    caller while any execution was in that state.
+    moto's SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat, DescribeMapRun and UpdateMapRun ask each
+    execution's interpreter (``exec_worker.env``) in turn; an execution that is starting (RUNNING, no
+    interpreter yet) or one that ended has none, and the call failed with a 500 (``AttributeError``) for every
+    caller while any execution was in that state. ``_get_executions`` serves only those lookups.
     """
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -146,25 +143,10 @@ def _patch_task_tokens() -> None:
 
     def _get_executions(self: Any, execution_status: Any = None) -> list[Any]:
         executions = original_executions(self, execution_status)
-        if not getattr(_LOOKING_FOR_A_TOKEN, "active", False):
-            return executions
         return [e for e in executions if getattr(getattr(e, "exec_worker", None), "env", None) is not None]
-
-    def looking_for_a_token(method: Callable[..., Any]) -> Callable[..., Any]:
-        def patched(self: Any, *args: Any, **kwargs: Any) -> Any:
-            _LOOKING_FOR_A_TOKEN.active = True
-            try:
-                return method(self, *args, **kwargs)
-            finally:
-                _LOOKING_FOR_A_TOKEN.active = False
-
-        patched.__wrapped__ = method  # type: ignore[attr-defined]
-        return patched
 
     _get_executions.__wrapped__ = original_executions  # type: ignore[attr-defined]
     StepFunctionsParserBackend._get_executions = _get_executions  # type: ignore[method-assign]
-    for name in ("send_task_success", "send_task_failure", "send_task_heartbeat"):
-        setattr(StepFunctionsParserBackend, name, looking_for_a_token(getattr(StepFunctionsParserBackend, name)))
 
 
 def _patch_kms_etags() -> None:
@@ -433,21 +415,22 @@ class Emulator:
                     self.environ = environ = self.make_environ()
                     environ["wsgi.input"] = io.BytesIO(self.rfile.read(int(length)))
                     answer: dict[str, Any] = {}
+                    written: list[bytes] = []  # by WSGI's write callable, before the app's iterable
 
                     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
                         answer.update(status=status, headers=headers)
-                        return lambda data: None
+                        return written.append
 
                     try:
                         chunks = app_served(environ, start_response)
                         try:
-                            body = b"".join(chunks)
+                            body = b"".join([*written, *chunks])
                         finally:
                             getattr(chunks, "close", lambda: None)()
                     except Exception:
                         self.server.log("error", f"Error on request:\n{traceback.format_exc()}")  # as werkzeug
-                        self.close_connection = True
-                        answer, body = {"status": "500 INTERNAL SERVER ERROR", "headers": []}, b""
+                        answer = {"status": "500 INTERNAL SERVER ERROR", "headers": [("Connection", "close")]}
+                        body = b""
                     code, _, reason = answer["status"].partition(" ")
                     self.send_response(int(code), reason)
                     names = set()
