@@ -11,19 +11,28 @@ is read from a function URL (``https://<url-id>.lambda-url.<region>.on.aws/``, o
 ``http://<url-id>.lambda-url.<region>.localhost.localstack.cloud:4566/``) when it is one, else from
 ``AWS_REGION`` / the profile. Signing uses botocore's ``SigV4Auth`` with service ``lambda`` (what an
 ``AWS_IAM`` function URL checks; the caller needs ``lambda:InvokeFunctionUrl`` and ``lambda:InvokeFunction``);
-the request itself goes through ``urllib``, so there is nothing else to install.
+the request itself goes through ``urllib3`` (botocore's own HTTP library, so nothing else to install), on a
+connection pool the process shares: connections are kept open between requests, as the SDK's are.
+
+A :class:`SignedHttp` finds its credentials once, on its first request: a boto3 session made per request
+costs about 5 ms (the credential chain and the SDK's data loader), more than the request itself on a local
+cloud. Refreshable credentials (a role's, SSO's) stay fresh: they are read frozen at each signing.
+
+A request that gets no answer (the connection refused or dropped, no answer in ``timeout``) raises
+``ConnectionError`` or ``TimeoutError``, both ``OSError``: nothing is retried here, since only the caller knows
+whether sending again is safe (every API of the pizza place is idempotent by the ids in its requests).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import urllib3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -55,6 +64,27 @@ def _region_for(url: str, region: str | None) -> str:
     return boto3.session.Session().region_name or "us-east-1"
 
 
+# Connections kept per host: as many as the busiest caller's threads (a bench races 64 clients through one).
+_POOL_SIZE = 64
+_pool: urllib3.PoolManager | None = None
+_pool_lock = threading.Lock()
+
+
+def _shared_pool() -> urllib3.PoolManager:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = urllib3.PoolManager(maxsize=_POOL_SIZE, retries=False)
+        return _pool
+
+
+def _default_credentials() -> Credentials:
+    credentials = boto3.session.Session().get_credentials()
+    if credentials is None:
+        raise RuntimeError("no AWS credentials found to sign the request with (environment, profile or role)")
+    return credentials
+
+
 def signed_request(
     method: str,
     url: str,
@@ -65,21 +95,32 @@ def signed_request(
     headers: dict[str, str] | None = None,
     timeout: float = 30,
 ) -> HttpAnswer:
-    """Send one SigV4-signed request; ``body`` (if given) goes as JSON. Any HTTP status is an answer, not an error."""
-    credentials = credentials or boto3.session.Session().get_credentials()
-    if credentials is None:
-        raise RuntimeError("no AWS credentials found to sign the request with (environment, profile or role)")
+    """Send one SigV4-signed request; ``body`` (if given) goes as JSON. Any HTTP status is an answer, not an error.
+
+    Without ``credentials``, they are looked up for this request alone: a caller sending many keeps a
+    :class:`SignedHttp`, which looks them up once."""
+    credentials = credentials or _default_credentials()
     data = None if body is None else json.dumps(body).encode()
     request = AWSRequest(method=method, url=url, data=data, headers=dict(headers or {}))
     if data is not None:
         request.headers["Content-Type"] = "application/json"
     SigV4Auth(credentials.get_frozen_credentials(), SERVICE, _region_for(url, region)).add_auth(request)
-    prepared = urllib.request.Request(url, data=data, method=method, headers=dict(request.headers.items()))
     try:
-        with urllib.request.urlopen(prepared, timeout=timeout) as response:
-            return HttpAnswer(response.status, dict(response.headers.items()), response.read())
-    except urllib.error.HTTPError as error:
-        return HttpAnswer(error.code, dict(error.headers.items()), error.read())
+        response = _shared_pool().request(
+            method,
+            url,
+            body=data,
+            headers=dict(request.headers.items()),
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            redirect=False,
+        )
+    except urllib3.exceptions.NewConnectionError as error:  # urllib3 files it under timeouts too
+        raise ConnectionError(f"{method} {url}: {error}") from error
+    except urllib3.exceptions.TimeoutError as error:
+        raise TimeoutError(f"{method} {url}: no answer in {timeout} s") from error
+    except urllib3.exceptions.HTTPError as error:
+        raise ConnectionError(f"{method} {url}: {error}") from error
+    return HttpAnswer(response.status, dict(response.headers.items()), response.data)
 
 
 @dataclass(frozen=True)
@@ -93,7 +134,14 @@ class SignedHttp:
 
     def request(self, method: str, path: str, body: Any = None) -> HttpAnswer:
         url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
-        return signed_request(method, url, body, region=self.region, credentials=self.credentials, timeout=self.timeout)
+        return signed_request(method, url, body, region=self.region, credentials=self._signer(), timeout=self.timeout)
+
+    def _signer(self) -> Credentials:
+        # Found once, kept beside the fields (a frozen dataclass: through __dict__, as functools.cached_property).
+        found = self.__dict__.get("_found_credentials")
+        if found is None:
+            found = self.__dict__["_found_credentials"] = self.credentials or _default_credentials()
+        return found
 
     def get(self, path: str) -> HttpAnswer:
         return self.request("GET", path)
