@@ -10,14 +10,18 @@ import statistics
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from _cpu import cpu_seconds, per_operation_ms
 
 
 @dataclass(frozen=True)
 class UpdateItemBaseline:
     rate: float  # UpdateItems answered per second, all clients together
     p50_ms: float  # one UpdateItem's latency as a client sees it
+    # CPU per UpdateItem, in all and by process (bench/_cpu.py): what a rate on this machine is made of
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
 
 def _client_from_environment() -> Any:
@@ -62,6 +66,10 @@ def conditional_update_item(
 
     hammer(-1)  # warm the client and the emulator
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
+    with cpu_seconds() as spent, ThreadPoolExecutor(max_workers=clients) as pool:
         latencies = [latency for one_client in pool.map(hammer, range(clients)) for latency in one_client]
-    return UpdateItemBaseline(rate=len(latencies) / (time.monotonic() - started), p50_ms=statistics.median(latencies))
+    return UpdateItemBaseline(
+        rate=len(latencies) / (time.monotonic() - started),
+        p50_ms=statistics.median(latencies),
+        cpu_ms=per_operation_ms(spent, len(latencies)),
+    )

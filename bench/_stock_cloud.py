@@ -22,12 +22,14 @@ BASELINE_KEY = {"pk": {"S": "BENCH#baseline"}, "sk": {"S": "COUNTER"}}
 
 
 @contextmanager
-def stock_cloud(state_dir: str) -> Iterator[Any]:
-    """A LocalCloud with the stock stack only; this process's boto3 clients point at it."""
+def stock_cloud(state_dir: str, concurrency: int | None = None) -> Iterator[Any]:
+    """A LocalCloud with the stock stack only; this process's boto3 clients point at it. ``concurrency``: workers
+    per function (default: the local cloud's own)."""
     from localcloud.cloud import LocalCloud
     from pizza_stock.stack import stack
 
-    with LocalCloud([stack()], state_dir=state_dir) as cloud:
+    options = {"concurrency": concurrency} if concurrency else {}
+    with LocalCloud([stack()], state_dir=state_dir, **options) as cloud:
         point_this_process_at(cloud)
         yield cloud
 

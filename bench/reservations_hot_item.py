@@ -7,19 +7,27 @@ Figures (printed, and written to bench/results/reservations_hot_item.json):
   and signing), one GetItem from here through the cloud's endpoint (its DynamoDB front) and straight to
   DynamoDB Local, and the client's SigV4 signing;
 - per strategy, 64 clients on ONE item (in-process use cases against the emulator, so 64 writers really race,
-  not the gateway's few workers): ``*_reservations_per_s``, ``*_writes_per_success`` (PutItem, UpdateItem,
+  more than the gateway's workers): ``*_reservations_per_s``, ``*_writes_per_success`` (PutItem, UpdateItem,
   TransactWriteItems, BatchWriteItem answered by the emulator), ``*_reads_per_success``,
   ``*_conflicts_per_success`` (appends that lost their version), ``*_oversold`` (must be 0);
   ``naive`` is optimistic concurrency as the issue describes it: read the snapshot and tail, append at the next
   version, on a lost race read again and retry at once; ``chosen`` (the service's) takes units and a version from
   the item's gate (one conditional UpdateItem, no read) and writes the event there with its record;
-- ``gateway_64_clients_reservations_per_s``: the same item through the gateway (its workers cap the race);
+- ``gateway_64_clients_*``: the same race through the gateway, as shoppers make it (warm workers, 64 clients
+  racing for one item with ``--reservations`` units, ``--clients`` more requests than units): reservations per
+  second and its ratio to the 64-client baseline, writes per success, answers other than 201 or 409 (must be 0),
+  units oversold (must be 0), and
+  ``gateway_64_clients_cpu_ms_per_reservation`` with its parts ``_cloud``, ``_engine``, ``_functions`` (CPU time
+  per reservation from ``/proc``, ``bench/_cpu.py``) and its ratio to the baseline's CPU per UpdateItem;
 - ``many_items_reservations_per_s`` and ``many_items_writes_per_success``: 64 clients on 64 items;
 - ``long_history_p50_ms`` / ``short_history_p50_ms`` and their ratio: an item with 10,000 events (and its
   snapshot) against one with 10, one client through the gateway;
 - baseline: the emulator's raw conditional UpdateItem rate at 1 and 64 clients, measured in the same run.
 
-Run: ``.venv/bin/python bench/reservations_hot_item.py [--reservations 640] [--latency 300]``.
+The API's function runs up to ``--concurrency`` workers (16), as Lambda gives concurrent requests execution
+environments of their own; the local cloud's own default (4) would make its workers the bottleneck.
+
+Run: ``.venv/bin/python bench/reservations_hot_item.py [--reservations 640] [--latency 300] [--concurrency 16]``.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
 from _cloud import point_this_process_at
+from _cpu import PARTS, cpu_seconds, per_operation_ms
 from _report import figure, report
 from _stock_cloud import DynamoDBRequests
 
@@ -52,14 +61,15 @@ READS = ("GetItem", "Query", "BatchGetItem", "Scan")
 
 
 @contextmanager
-def reservations_cloud(state_dir: str) -> Any:
+def reservations_cloud(state_dir: str, concurrency: int | None = None) -> Any:
     """A LocalCloud with the shared and reservations stacks, no event sources (only the synchronous path is
-    measured)."""
+    measured). ``concurrency``: workers per function (default: the local cloud's own)."""
     from localcloud.cloud import LocalCloud
     from pizza_place.shared_stack import stack as shared_stack
     from pizza_reservations.stack import stack
 
-    with LocalCloud([shared_stack(), stack()], state_dir=state_dir, start_sources=False) as cloud:
+    options = {"concurrency": concurrency} if concurrency else {}
+    with LocalCloud([shared_stack(), stack()], state_dir=state_dir, start_sources=False, **options) as cloud:
         point_this_process_at(cloud)
         yield cloud
 
@@ -317,6 +327,12 @@ def main() -> int:
     parser.add_argument("--reservations", type=int, default=640, help="per hot-item run")
     parser.add_argument("--latency", type=int, default=300, help="sequential reservations for the latency")
     parser.add_argument("--history", type=int, default=10_000, help="events of the long-history item")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="workers per function, as Lambda's concurrent executions (the local cloud's own default is 4)",
+    )
     args = parser.parse_args()
 
     from pizza_common.signed_http import SignedHttp
@@ -324,7 +340,7 @@ def main() -> int:
 
     requests = DynamoDBRequests().install()
     figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as state_dir, reservations_cloud(state_dir) as cloud:
+    with tempfile.TemporaryDirectory() as state_dir, reservations_cloud(state_dir, args.concurrency) as cloud:
         outputs = cloud.outputs["reservations"]
         client = ReservationsClient(SignedHttp(outputs["reservations_api_url"], region=cloud.region, timeout=120))
         baseline_key = {"pk": {"S": "BENCH#baseline"}}
@@ -392,20 +408,47 @@ def main() -> int:
             )
 
         print("the same race through the gateway", flush=True)
-        # the same race through the gateway (its workers cap how many really race)
+
+        # The same race as a shopper sees it: signed POST /reservations through the gateway, the API function
+        # running up to --concurrency workers, all of them warm before the clock starts (a first race starts them).
+        def gateway_race(item: str, count: int) -> tuple[list[int], float]:
+            with ThreadPoolExecutor(max_workers=args.clients) as pool:
+                started = time.monotonic()
+                statuses = list(
+                    pool.map(lambda _: client.reserve(f"bench-{uuid.uuid4().hex}", item, 1, 3600).status, range(count))
+                )
+                return statuses, time.monotonic() - started
+
+        warm_item = f"warm-gateway-{uuid.uuid4().hex[:6]}"
+        stock(chosen, warm_item, 4 * args.clients)
+        gateway_race(warm_item, 4 * args.clients)
         gateway_item = f"hot-gateway-{uuid.uuid4().hex[:6]}"
         stock(chosen, gateway_item, args.reservations)
-        with ThreadPoolExecutor(max_workers=args.clients) as pool:
-            started = time.monotonic()
-            statuses = list(
-                pool.map(
-                    lambda _: client.reserve(f"bench-{uuid.uuid4().hex}", gateway_item, 1, 3600).status,
-                    range(args.reservations),
-                )
-            )
-            elapsed = time.monotonic() - started
-        figures["gateway_64_clients_reservations_per_s"] = figure(statuses.count(201) / elapsed, "reservations/s")
-        figures["gateway_64_clients_non_201"] = figure(len(statuses) - statuses.count(201), "answers")
+        with cpu_seconds() as spent, requests.counting() as counted:
+            statuses, elapsed = gateway_race(gateway_item, args.reservations + args.clients)
+            operations = Counter(counted)
+        granted = statuses.count(201)
+        gateway_rate = granted / elapsed
+        figures["gateway_64_clients_reservations_per_s"] = figure(gateway_rate, "reservations/s")
+        figures["gateway_64_clients_reservations_per_s_vs_conditional_update_rate"] = figure(
+            gateway_rate / baseline_many.rate, "ratio"
+        )
+        figures["gateway_64_clients_writes_per_success"] = figure(
+            sum(operations[o] for o in WRITES) / max(granted, 1), "writes/success"
+        )
+        figures["gateway_64_clients_answers_other_than_201_or_409"] = figure(
+            len(statuses) - granted - statuses.count(409), "answers"
+        )
+        figures["gateway_64_clients_oversold"] = figure(
+            max(0, held_units(chosen, gateway_item) - args.reservations), "units"
+        )
+        cpu = per_operation_ms(spent, len(statuses))
+        figures["gateway_64_clients_cpu_ms_per_reservation"] = figure(cpu["all"], "ms")
+        for part in PARTS:
+            figures[f"gateway_64_clients_cpu_ms_per_reservation_{part}"] = figure(cpu[part], "ms")
+        figures["gateway_64_clients_cpu_per_reservation_vs_conditional_update"] = figure(
+            cpu["all"] / max(baseline_many.cpu_ms.get("all", 0.0), 1e-9), "ratio"
+        )
 
         print("64 clients on 64 items", flush=True)
         # 64 clients on 64 items
@@ -435,10 +478,11 @@ def main() -> int:
         "conditional_update_rate_1_client": figure(baseline_one.rate, "requests/s"),
         f"conditional_update_rate_{args.clients}_clients": figure(baseline_many.rate, "requests/s"),
         "conditional_update_p50_ms_1_client": figure(baseline_one.p50_ms, "ms"),
+        f"conditional_update_cpu_ms_{args.clients}_clients": figure(baseline_many.cpu_ms.get("all", 0.0), "ms"),
     }
     report(
         "reservations_hot_item",
-        f"reservations: {args.clients} clients, {args.reservations} units per hot item, "
+        f"reservations: {args.clients} clients, {args.reservations} units per hot item, {args.concurrency} workers, "
         f"{args.history} events in the long history",
         figures,
         baseline,

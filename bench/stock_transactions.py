@@ -18,9 +18,17 @@ Figures (printed, and written to bench/results/stock_transactions.json), per run
   that had moved (another usage committed first);
 - ``<run>_transactions_per_s_vs_conditional_update_rate``: as a ratio to the baseline, the raw rate of
   conditional UpdateItems of the same emulator from as many clients (``bench/_baseline.py``), same run;
-- ``<run>_answers_other_than_201_or_409``: must be 0 (contention is never an error).
+- ``<run>_answers_other_than_201_or_409``: must be 0 (contention is never an error);
+- ``<run>_cpu_ms_per_transaction`` and its parts ``_cloud`` (this process: the clients, gateway, front, event
+  sources), ``_engine`` (DynamoDB Local) and ``_functions`` (the workers), from ``/proc`` (``bench/_cpu.py``);
+  ``<run>_cpu_per_transaction_vs_conditional_update``: as a ratio to the baseline's CPU per UpdateItem. On a
+  machine whose cores are all busy, the rate ratio cannot beat the inverse of this one.
 
-Run: ``.venv/bin/python bench/stock_transactions.py [--clients 16] [--transactions 800] [--crowd 64]``.
+The API's function runs up to ``--concurrency`` workers (16): on Lambda, 16 clients each waiting for an answer
+get 16 execution environments; the local cloud's own default (4) would make its workers the bottleneck.
+
+Run: ``.venv/bin/python bench/stock_transactions.py [--clients 16] [--transactions 800] [--crowd 64]
+[--concurrency 16]``.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
+from _cpu import PARTS, cpu_seconds, per_operation_ms
 from _report import figure, report
 from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud
 
@@ -57,6 +66,12 @@ def main() -> int:
     parser.add_argument("--transactions", type=int, default=800, help="transactions per run, shared by the clients")
     parser.add_argument("--ingredients", type=int, default=4, help="ingredients of the 'shared' run")
     parser.add_argument("--crowd", type=int, default=64, help="clients of the 'one' run")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="workers per function, as Lambda's concurrent executions (the local cloud's own default is 4)",
+    )
     args = parser.parse_args()
 
     import boto3
@@ -69,7 +84,7 @@ def main() -> int:
     figures: dict[str, Any] = {}
     baseline: dict[str, Any] = {}
     timings: list[str] = []
-    with tempfile.TemporaryDirectory() as state_dir, stock_cloud(state_dir) as cloud:
+    with tempfile.TemporaryDirectory() as state_dir, stock_cloud(state_dir, args.concurrency) as cloud:
         outputs = cloud.outputs["stock"]
         stock = StockClient.of(outputs, session=boto3.session.Session(), endpoint=cloud.endpoint, region=cloud.region)
         delivery = "".join(
@@ -81,8 +96,9 @@ def main() -> int:
         stock.wait_for_report("bench.csv", timeout=600)
 
         for clients in sorted({1, args.clients, args.crowd}):
-            rate = conditional_update_item(outputs["stock_table"], BASELINE_KEY, clients=clients).rate
-            baseline[_baseline_name(clients)] = figure(rate, "requests/s")
+            measured = conditional_update_item(outputs["stock_table"], BASELINE_KEY, clients=clients)
+            baseline[_baseline_name(clients)] = figure(measured.rate, "requests/s")
+            baseline[f"{_baseline_name(clients)}_cpu_ms"] = figure(measured.cpu_ms.get("all", 0.0), "ms/request")
 
         rng = random.Random(7)
 
@@ -100,8 +116,9 @@ def main() -> int:
         for run, (clients, items) in runs.items():
             # Client k sends orders k, k + clients, ...: in the 'apart' run each client keeps to its ingredient.
             lanes = [items[k::clients] for k in range(clients)]
-            for lane in lanes:  # a warm worker per client before the clock starts
-                stock.use(f"warm-{uuid.uuid4().hex}", lane[0])
+            # Every client at once before the clock starts, so that as many workers as they keep busy are warm.
+            with ThreadPoolExecutor(max_workers=clients) as warming:
+                list(warming.map(lambda lane: stock.use(f"warm-{uuid.uuid4().hex}", lane[0]), lanes))
 
             resets: list[int] = []
 
@@ -119,7 +136,8 @@ def main() -> int:
 
             front = cloud.emulator.dynamodb.counters
             conflicts_before = front.transaction_conflicts
-            with requests.counting() as counted, ThreadPoolExecutor(max_workers=clients) as pool:
+            pool = ThreadPoolExecutor(max_workers=clients)
+            with cpu_seconds() as spent, requests.counting() as counted, pool:
                 started = time.monotonic()
                 statuses = [status for lane in pool.map(place, lanes) for status in lane]
                 elapsed = time.monotonic() - started
@@ -131,6 +149,8 @@ def main() -> int:
             rate = answered / elapsed
             commits = operations.get("TransactWriteItems", 0)
             base = baseline[_baseline_name(clients)]["value"]
+            cpu = per_operation_ms(spent, answered)
+            base_cpu = baseline[f"{_baseline_name(clients)}_cpu_ms"]["value"]
             figures |= {
                 f"{run}_clients": figure(clients, "clients"),
                 f"{run}_transactions_per_s": figure(rate, "transactions/s"),
@@ -146,13 +166,17 @@ def main() -> int:
                 f"{run}_transactions_per_s_vs_conditional_update_rate": figure(rate / base, "ratio"),
                 f"{run}_answers_other_than_201_or_409": figure(answered - successes - answers[409], "answers"),
                 f"{run}_connections_dropped_by_the_gateway": figure(len(resets), "requests"),
+                f"{run}_cpu_ms_per_transaction": figure(cpu["all"], "ms"),
+                **{f"{run}_cpu_ms_per_transaction_{part}": figure(cpu[part], "ms") for part in PARTS},
+                f"{run}_cpu_per_transaction_vs_conditional_update": figure(cpu["all"] / max(base_cpu, 1e-9), "ratio"),
             }
             if answered - successes - answers[409]:
                 print(f"warning: {run}: answers other than 201 and 409: {dict(answers)}")
 
     report(
         "stock_transactions",
-        f"stock transactions: {args.transactions} per run; DynamoDB requests ({'; '.join(timings)})",
+        f"stock transactions: {args.transactions} per run, {args.concurrency} workers; "
+        f"DynamoDB requests ({'; '.join(timings)})",
         figures,
         baseline,
     )
