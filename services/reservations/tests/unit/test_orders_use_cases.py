@@ -21,6 +21,7 @@ from pizza_reservations.domain.model import AdjustItem, ReservationStatus
 from pizza_reservations.orders import use_cases
 from pizza_reservations.orders.domain import (
     CreatePurchaseOrder,
+    LineGivenBack,
     NewOrderReceived,
     OrderLine,
     OrderStatus,
@@ -101,7 +102,10 @@ def test_releasing_an_order_gives_back_what_it_held_once_and_a_replay_is_not_hel
         use_cases.release_order("o-1", ["cola", "tiramisu"], ports=world.inventory, now=world.clock)
     assert world.available("cola") == 5
     assert world.requests.reservation("o-1:cola").status is ReservationStatus.RELEASED
-    assert not world.reserve("o-1", "cola", 2).held  # a late re-run of the order does not count it held
+    # A second run of the order (a duplicate execution) finds the hold given back: not held, and not missing either.
+    with pytest.raises(LineGivenBack, match="o-1:cola is released"):
+        world.reserve("o-1", "cola", 2)
+    assert world.available("cola") == 5
 
 
 def test_a_decided_order_is_not_started_again_and_not_decided_twice(world):

@@ -188,6 +188,16 @@ class Usage:
     reason: str | None = None
 
 
+class LineGivenBack(Exception):
+    """A replayed line's hold was already given back (released, expired or confirmed) by another run of the same
+    order: a duplicate execution of reserve-stock, run at once with the first. That run decides the order; this
+    one must not tally it, or it would call the line missing and publish a shortage that is not there."""
+
+    def __init__(self, reservation_id: str, status: str) -> None:
+        super().__init__(f"reservation {reservation_id} is {status.lower()}: another run of its order gave it back")
+        self.reservation_id = reservation_id
+
+
 @dataclass(frozen=True)
 class LineOutcome:
     """What reserving one line gave: held, or refused with what was available."""

@@ -18,6 +18,7 @@ from pizza_reservations.bootstrap import Inventory
 from pizza_reservations.domain.model import AdjustItem, ConfirmReservation, ReservationStatus, Reserve
 from pizza_reservations.orders.domain import (
     CreatePurchaseOrder,
+    LineGivenBack,
     LineOutcome,
     NewOrderReceived,
     Order,
@@ -98,14 +99,18 @@ def reserve_line(
     ports: Inventory,
     now: Clock,
 ) -> LineOutcome:
-    """Hold one line through the reservations service's guarded path, idempotent by order and item."""
+    """Hold one line through the reservations service's guarded path, idempotent by order and item.
+
+    Raises :class:`LineGivenBack` when the line was held by another run of the same order and given back since:
+    that run decides the order."""
     rid = reservation_id(order_id, item_id)
     command = Reserve(reservation_id=rid, item_id=item_id, quantity=quantity, hold_seconds=hold_seconds)
     outcome = inventory.reserve(command, store=ports.store, snapshots=ports.snapshots, requests=ports.requests, now=now)
     if isinstance(outcome, inventory.Granted):
-        # A replay of a hold that another run of this order already released is not held any more.
-        held = outcome.record.status_at(now()) is ReservationStatus.HELD
-        return LineOutcome(item_id, quantity, rid, held=held, available=None if held else 0)
+        status = outcome.record.status_at(now())
+        if status is not ReservationStatus.HELD:  # a replay: another run of this order gave the hold back
+            raise LineGivenBack(rid, status.value)
+        return LineOutcome(item_id, quantity, rid, held=True)
     if isinstance(outcome, inventory.Refused):
         return LineOutcome(item_id, quantity, rid, held=False, available=outcome.record.available)
     return LineOutcome(item_id, quantity, rid, held=False, available=0)  # the id was used with another body

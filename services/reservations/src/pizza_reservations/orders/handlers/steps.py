@@ -23,7 +23,14 @@ from pizza_common.observability import instrumented, logger
 from pizza_reservations.bootstrap import inventory
 from pizza_reservations.orders import use_cases
 from pizza_reservations.orders.bootstrap import adjustments, kitchen, settings, steps
-from pizza_reservations.orders.domain import Kitchen, NewOrderReceived, OrderStatus, PurchaseOrderStatus, tally
+from pizza_reservations.orders.domain import (
+    Kitchen,
+    LineGivenBack,
+    NewOrderReceived,
+    OrderStatus,
+    PurchaseOrderStatus,
+    tally,
+)
 from pizza_reservations.orders.views import order_json, outcome_json, outcomes, purchase_order_json
 
 
@@ -65,14 +72,20 @@ def tally_lines(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def reserve_order(task: dict[str, Any]) -> dict[str, Any]:
-    """Place the order (a decided one changes nothing), hold each of its lines, sum up."""
+    """Place the order (a decided one changes nothing), hold each of its lines, sum up. A run that finds one of
+    its lines given back by another run of the same order answers as for a decided order: that run decides."""
     order = NewOrderReceived.model_validate(task["order"])
     placed = place({"order": task["order"]})
     if placed["decided"]:
         return {"placed": placed, "reservations": [], "tally": None}
-    held = [
-        reserve({"orderId": order.order_id, "itemId": line.item_id, "quantity": line.quantity}) for line in order.items
-    ]
+    try:
+        held = [
+            reserve({"orderId": order.order_id, "itemId": line.item_id, "quantity": line.quantity})
+            for line in order.items
+        ]
+    except LineGivenBack as given_back:  # a duplicate run, beaten to it: the other run decides the order
+        logger.info("order decided by another run", extra={"order": order.order_id, "reason": str(given_back)})
+        return {"placed": {**placed, "decided": True}, "reservations": [], "tally": None}
     summed = tally_lines({"orderId": order.order_id, "reservations": held})
     return {"placed": placed, "reservations": held, "tally": summed}
 
