@@ -195,7 +195,6 @@ class LineGivenBack(Exception):
 
     def __init__(self, reservation_id: str, status: str) -> None:
         super().__init__(f"reservation {reservation_id} is {status.lower()}: another run of its order gave it back")
-        self.reservation_id = reservation_id
 
 
 @dataclass(frozen=True)
