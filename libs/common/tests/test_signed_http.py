@@ -88,17 +88,26 @@ def test_the_region_is_read_from_a_function_url():
     assert _region_for(localstack, None) == "eu-west-2"
 
 
-def test_credentials_are_found_once_and_a_connection_is_kept_between_requests(server, monkeypatch):
+def test_credentials_and_region_are_found_once_and_a_connection_is_kept_between_requests(server, monkeypatch):
     looked_up = []
 
     def lookup() -> Credentials:
         looked_up.append(1)
         return CREDENTIALS
 
+    sessions = []
+
+    class Session:  # where the region is looked up when the URL is not a function URL's
+        region_name = "eu-west-1"
+
+        def __init__(self) -> None:
+            sessions.append(1)
+
     monkeypatch.setattr(signed_http, "_default_credentials", lookup)
-    api = SignedHttp(server, region="eu-west-1")
+    monkeypatch.setattr(signed_http.boto3.session, "Session", Session)
+    api = SignedHttp(server)
     assert [api.get(f"/stock/{n}").status for n in range(3)] == [200, 200, 200]
-    assert len(looked_up) == 1  # a boto3 session per request cost about 5 ms each
+    assert (len(looked_up), len(sessions)) == (1, 1)  # a boto3 session per request cost about 5 ms each
     assert len({seen["client"] for seen in _Recorder.seen}) == 1  # one connection, kept open
     assert all(seen["headers"]["Authorization"].startswith("AWS4-HMAC-SHA256") for seen in _Recorder.seen)
 

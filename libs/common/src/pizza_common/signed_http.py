@@ -14,7 +14,7 @@ is read from a function URL (``https://<url-id>.lambda-url.<region>.on.aws/``, o
 the request itself goes through ``urllib3`` (botocore's own HTTP library, so nothing else to install), on a
 connection pool the process shares: connections are kept open between requests, as the SDK's are.
 
-A :class:`SignedHttp` finds its credentials once, on its first request: a boto3 session made per request
+A :class:`SignedHttp` finds its credentials and region once, on its first request: a boto3 session made per request
 costs about 5 ms (the credential chain and the SDK's data loader), more than the request itself on a local
 cloud. Refreshable credentials (a role's, SSO's) stay fresh: they are read frozen at each signing.
 
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import boto3
@@ -64,18 +64,9 @@ def _region_for(url: str, region: str | None) -> str:
     return boto3.session.Session().region_name or "us-east-1"
 
 
-# Connections kept per host: as many as the busiest caller's threads (a bench races 64 clients through one).
-_POOL_SIZE = 64
-_pool: urllib3.PoolManager | None = None
-_pool_lock = threading.Lock()
-
-
-def _shared_pool() -> urllib3.PoolManager:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = urllib3.PoolManager(maxsize=_POOL_SIZE, retries=False)
-        return _pool
+# One pool for the process, made at import (no connection is opened until a request): connections kept per host
+# as many as the busiest caller's threads (a bench races 64 clients through one).
+_POOL = urllib3.PoolManager(maxsize=64, retries=False)
 
 
 def _default_credentials() -> Credentials:
@@ -106,7 +97,7 @@ def signed_request(
         request.headers["Content-Type"] = "application/json"
     SigV4Auth(credentials.get_frozen_credentials(), SERVICE, _region_for(url, region)).add_auth(request)
     try:
-        response = _shared_pool().request(
+        response = _POOL.request(
             method,
             url,
             body=data,
@@ -134,14 +125,19 @@ class SignedHttp:
 
     def request(self, method: str, path: str, body: Any = None) -> HttpAnswer:
         url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
-        return signed_request(method, url, body, region=self.region, credentials=self._signer(), timeout=self.timeout)
+        return signed_request(
+            method, url, body, region=self._signing_region, credentials=self._signing_credentials, timeout=self.timeout
+        )
 
-    def _signer(self) -> Credentials:
-        # Found once, kept beside the fields (a frozen dataclass: through __dict__, as functools.cached_property).
-        found = self.__dict__.get("_found_credentials")
-        if found is None:
-            found = self.__dict__["_found_credentials"] = self.credentials or _default_credentials()
-        return found
+    # Both found on the first request and kept (each lookup outside a function URL makes a boto3 session); a
+    # lookup that finds no credentials raises, and is tried again next time.
+    @cached_property
+    def _signing_credentials(self) -> Credentials:
+        return self.credentials or _default_credentials()
+
+    @cached_property
+    def _signing_region(self) -> str:
+        return _region_for(self.base_url, self.region)
 
     def get(self, path: str) -> HttpAnswer:
         return self.request("GET", path)
