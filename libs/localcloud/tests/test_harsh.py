@@ -24,6 +24,7 @@ from library_sample.stack import PREFIX
 from localcloud.cloud import LocalCloud, StreamReadersWarning
 from localcloud.emulator import Harshness
 from localcloud.polling import eventually
+from localcloud.pytest_plugin import LocalCloudHandle
 from localcloud.stack import Attribute, Function, Stack, StreamSource, Table
 
 COUNTERS = f"{PREFIX}-counters"
@@ -245,6 +246,16 @@ def test_under_throttling_chaos_batch_calls_answer_part_of_the_batch_and_the_res
     assert found == set(ids)  # every item written, and read, once the unprocessed parts were sent again
     assert partial_reads > 0, "no BatchGetItem answered in part"
     assert partial_writes + partial_reads > 1
+
+
+def test_under_throttling_chaos_a_tests_own_probe_is_never_throttled(cloud: Any, throttled: Any) -> None:
+    throttled.throttle_rate = 1.0
+    handle = LocalCloudHandle(endpoint=cloud.endpoint, region=cloud.region, outputs={}, is_local=True)
+    probe, service = handle.client("dynamodb"), _raw_client(cloud)
+    key = {"id": {"S": "probed"}}
+    # Not even once: its SDK never had to retry.
+    assert all(probe.get_item(TableName=COUNTERS, Key=key)["ResponseMetadata"]["RetryAttempts"] == 0 for _ in range(20))
+    assert _answer(lambda: service.get_item(TableName=COUNTERS, Key=key)) is None  # what the services meet
 
 
 # --- S3: SSE-KMS ETags ------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def test_a_pizza_whose_execution_is_stopped_before_its_time_frees_its_slot_and_r
     assert "ABORTED" in rejected["reason"] and "of 120 s" in rejected["reason"]
     record = oven.pizzas([pizza_id])[pizza_id]
     assert record["state"] == "failed" and "ABORTED" in record["failure"]
-    load = oven.client.dynamodb.get_item(
+    load = localcloud.client("dynamodb").get_item(
         TableName=oven.outputs.oven_table, Key={"pk": {"S": "OVEN#LOAD"}}, ConsistentRead=True
     )["Item"]
     assert f"slot_{pizza_id}" not in load  # its slot is free

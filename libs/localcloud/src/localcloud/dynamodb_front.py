@@ -23,7 +23,9 @@ Every request reaching the emulator's port with ``X-Amz-Target: DynamoDB_2012081
   (``ProvisionedThroughputExceededException`` or ``ThrottlingException``), and that share of batch calls
   answers only part of the batch (``UnprocessedKeys``/``UnprocessedItems``). SDKs retry throttling, so a
   quarter of the throttled calls stay throttled on every retry (followed by ``amz-sdk-invocation-id``): the
-  failure reaches the code, as it does on AWS when a partition stays hot.
+  failure reaches the code, as it does on AWS when a partition stays hot. A test's own probes (clients that
+  send ``X-Localcloud-Probe``, as the pytest plugin's ``localcloud.client(...)`` makes them) are never throttled: chaos is
+  for the services under test, and a probe failing would fail the test, not the code it proves.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_TRANSACTION_HOLD_SECONDS",
+    "PROBE_HEADER",
     "TTL_IDENTITY",
     "TTL_IDENTITY_API",
     "DynamoDBFront",
@@ -64,6 +67,8 @@ ACCOUNT = "123456789012"
 DEFAULT_TRANSACTION_HOLD_SECONDS = 0.02
 # Of the calls chaos throttles, this share stays throttled through every retry of the SDK.
 SURFACED_SHARE = 0.25
+# Marks a test's own probe (what it reads to check the services): chaos never throttles it.
+PROBE_HEADER = "X-Localcloud-Probe"
 
 _TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
 _LOCAL_ARN = "arn:aws:dynamodb:ddblocal:000000000000:"
@@ -187,6 +192,7 @@ class DynamoDBFront:
             invocation=str(environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")) or None,
             attempt=_attempt(str(environ.get("HTTP_AMZ_SDK_REQUEST", ""))),
             host=str(environ.get("HTTP_HOST", "")),
+            probe=bool(environ.get("HTTP_X_LOCALCLOUD_PROBE")),
         )
         try:
             status, data = self.handle(request, settings)
@@ -214,7 +220,7 @@ class DynamoDBFront:
         if local is not None:
             return 200, json.dumps(local(self, request)).encode()
         payload: dict[str, Any] | None = None
-        if operation in _DATA_PLANE and settings.throttle_rate > 0:
+        if operation in _DATA_PLANE and settings.throttle_rate > 0 and not request.probe:
             payload = request.json()
             self._maybe_throttle(request, payload, settings)
         if operation == "CreateTable":
@@ -781,6 +787,7 @@ class _Request:
     invocation: str | None
     attempt: int
     host: str
+    probe: bool = False
     _json: dict[str, Any] | None = None
 
     def json(self) -> dict[str, Any]:

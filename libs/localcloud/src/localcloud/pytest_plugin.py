@@ -14,7 +14,8 @@ The cloud is as harsh as AWS by default: TTL deletes late (``--localcloud-ttl-la
 overlapping transactions conflict (``--localcloud-no-transaction-conflicts`` turns that off), SSE-KMS ETags are
 not MD5s (``--localcloud-no-kms-etags``). ``--localcloud-chaos`` starts it with duplicate delivery (every event
 reaches its function at least twice, Express executions run twice); ``--localcloud-chaos=throttle=0.1``
-throttles that share of DynamoDB calls and answers that share of batch calls in part (repeatable).
+throttles that share of DynamoDB calls and answers that share of batch calls in part (repeatable), except a
+test's own probes (``localcloud.client(...)``).
 
 Imports of moto and the cloud are lazy: this module is loaded by every pytest session of the repo.
 """
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from localcloud.dynamodb_front import PROBE_HEADER
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
@@ -82,14 +85,20 @@ class LocalCloudHandle:
         return self.cloud.ttl_sweep(now)
 
     def client(self, service: str) -> Any:
-        """A boto3 client for the target (cached per service)."""
+        """A boto3 client for the target (cached per service): the test's probe, which the local cloud's chaos
+        never throttles (it is there to fail the services under test, not the test's own reads)."""
         if service not in self._clients:
             import boto3
 
-            self._clients[service] = boto3.session.Session().client(
-                service, region_name=self.region, endpoint_url=self.endpoint
-            )
+            client = boto3.session.Session().client(service, region_name=self.region, endpoint_url=self.endpoint)
+            if self.is_local:
+                client.meta.events.register("before-sign", _mark_as_probe)
+            self._clients[service] = client
         return self._clients[service]
+
+
+def _mark_as_probe(request: Any, **_: Any) -> None:
+    request.headers[PROBE_HEADER] = "1"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
