@@ -24,8 +24,8 @@ Every request reaching the emulator's port with ``X-Amz-Target: DynamoDB_2012081
   answers only part of the batch (``UnprocessedKeys``/``UnprocessedItems``). SDKs retry throttling, so a
   quarter of the throttled calls stay throttled on every retry (followed by ``amz-sdk-invocation-id``): the
   failure reaches the code, as it does on AWS when a partition stays hot. A test's own probes (clients that
-  send ``X-Localcloud-Probe``, as the pytest plugin's ``localcloud.client(...)`` makes them) are never throttled: chaos is
-  for the services under test, and a probe failing would fail the test, not the code it proves.
+  send ``X-Localcloud-Probe``, as the pytest plugin's ``localcloud.client(...)`` makes them) are never
+  throttled: chaos is for the services under test, and a probe failing would fail the test, not the code.
 """
 
 from __future__ import annotations
