@@ -8,10 +8,18 @@ Not a benchmark itself: ``make bench`` skips files starting with ``_``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+
+
+def percentile(values: Iterable[float], fraction: float) -> float:
+    """The value ``fraction`` of the way through the sorted values (nearest rank: 0.5 the median, 1.0 the
+    largest); NaN when there are none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def figure(value: float, unit: str) -> dict[str, Any]:

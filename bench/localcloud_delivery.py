@@ -24,7 +24,6 @@ import base64
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
-from _report import report
+from _report import percentile, report
 
 HERE = Path(__file__).resolve().parent
 WARM_UP = 5
@@ -87,11 +86,6 @@ class Journal:
                     self.started.setdefault(entry["id"], entry["started"])
             time.sleep(0.002)
         return self.started[identifier]
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def _stack(journal: Path) -> Any:
@@ -193,8 +187,8 @@ def main() -> int:
     figures: dict[str, dict[str, Any]] = {}
     baseline: dict[str, dict[str, Any]] = {}
     for name, samples in latencies.items():
-        p50, p95 = _percentiles(samples)
-        call_p50, _ = _percentiles(baseline_samples[name])
+        p50, p95 = percentile(samples, 0.5), percentile(samples, 0.95)
+        call_p50 = percentile(baseline_samples[name], 0.5)
         figures[f"{name}_to_handler_p50"] = {"value": round(p50, 1), "unit": "ms"}
         figures[f"{name}_to_handler_p95"] = {"value": round(p95, 1), "unit": "ms"}
         figures[f"{name}_to_handler_p50_vs_call_p50"] = {"value": round(p50 / call_p50, 1), "unit": "ratio"}

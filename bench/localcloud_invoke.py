@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from _report import report
+from _report import percentile, report
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,11 +41,6 @@ def _rss_kib(pid: str = "self") -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def _timed(calls: int, call: Any) -> list[float]:
@@ -108,14 +102,14 @@ def main() -> int:
         gateway = _timed(n, request)
         connection.close()
 
-    put_p50, _ = _percentiles(put_item)
+    put_p50 = percentile(put_item, 0.5)
     figures: dict[str, dict[str, Any]] = {}
     for name, samples in (
         ("invoke_direct", direct),
         ("invoke_via_moto_lambda", through_moto),
         ("http_gateway", gateway),
     ):
-        p50, p95 = _percentiles(samples)
+        p50, p95 = percentile(samples, 0.5), percentile(samples, 0.95)
         figures[f"{name}_p50"] = {"value": round(p50, 3), "unit": "ms"}
         figures[f"{name}_p95"] = {"value": round(p95, 3), "unit": "ms"}
         figures[f"{name}_p50_vs_put_item_p50"] = {"value": round(p50 / put_p50, 3), "unit": "ratio"}

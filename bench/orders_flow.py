@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
 from _cloud import point_this_process_at
-from _report import figure, report
+from _report import figure, percentile, report
 
 ITEMS = ("cola", "tiramisu", "pizza-of-the-day")
 SUPPLY = 100_000
@@ -146,9 +146,6 @@ def main() -> int:
         baseline = conditional_update_item(
             cloud.outputs["orders"]["orders_table"], {"pk": {"S": "BENCH#baseline"}}, clients=1
         ).rate
-
-    def percentile(values: list[float], p: float) -> float:
-        return values[min(len(values) - 1, round(p * (len(values) - 1)))] if values else float("nan")
 
     figures = {
         "placed_to_reserved_p50_s": figure(percentile(latencies, 0.5), "s"),

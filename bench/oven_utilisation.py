@@ -32,12 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from _baseline import conditional_update_item
-from _report import report
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+from _report import percentile, report
 
 
 def _slot_latencies(pizzas: list[dict[str, str]]) -> list[float]:
@@ -124,15 +119,15 @@ def main() -> int:
         for p in pizzas
     ]
     inversions = _line_order_inversions(pizzas)
-    p50, p95 = _percentile(latencies, 0.5), _percentile(latencies, 0.95)
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
     figures = {
         "utilisation": {"value": round(utilisation, 3), "unit": "ratio"},
         "pizzas_per_second": {"value": round(per_second, 3), "unit": "pizzas/s"},
         "slot_free_to_next_start_p50": {"value": round(p50, 1), "unit": "ms"},
         "slot_free_to_next_start_p95": {"value": round(p95, 1), "unit": "ms"},
         "slot_free_to_next_start_p50_vs_update_item_p50": {"value": round(p50 / update_p50, 1), "unit": "ratio"},
-        "baking_overhead_p50": {"value": round(_percentile(overheads, 0.5), 1), "unit": "ms"},
-        "baking_overhead_p95": {"value": round(_percentile(overheads, 0.95), 1), "unit": "ms"},
+        "baking_overhead_p50": {"value": round(percentile(overheads, 0.5), 1), "unit": "ms"},
+        "baking_overhead_p95": {"value": round(percentile(overheads, 0.95), 1), "unit": "ms"},
         "line_order_inversions": {"value": inversions, "unit": "pairs"},
         "elapsed": {"value": round(elapsed, 1), "unit": "s"},
         "ideal_elapsed": {"value": round(args.pizzas * args.baking_time / args.capacity, 1), "unit": "s"},
