@@ -19,6 +19,8 @@ Figures (printed, and written to bench/results/stock_transactions.json), per run
 - ``<run>_transactions_per_s_vs_conditional_update_rate``: as a ratio to the baseline, the raw rate of
   conditional UpdateItems of the same emulator from as many clients (``bench/_baseline.py``), same run;
 - ``<run>_answers_other_than_201_or_409``: must be 0 (contention is never an error);
+- ``<run>_latency_p50_s``, ``_p99_s``, ``_max_s``: from a client's sending a transaction to its answer (with
+  the wait for a free worker, when more clients than workers wait at the gateway);
 - ``<run>_cpu_ms_per_transaction`` and its parts ``_cloud`` (this process: the clients, gateway, front, event
   sources), ``_engine`` (DynamoDB Local) and ``_functions`` (the workers), from ``/proc`` (``bench/_cpu.py``);
   ``<run>_cpu_per_transaction_vs_conditional_update``: as a ratio to the baseline's CPU per UpdateItem. On a
@@ -49,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
 from _cpu import PARTS, cpu_seconds, per_operation_ms
-from _report import figure, report
+from _report import figure, percentile, report
 from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud
 
 BATCHES_PER_INGREDIENT = 40
@@ -121,14 +123,19 @@ def main() -> int:
                 list(warming.map(lambda lane: stock.use(f"warm-{uuid.uuid4().hex}", lane[0]), lanes))
 
             resets: list[int] = []
+            latencies: list[float] = []
 
-            def place(lane: list[dict[str, int]], resets: list[int] = resets) -> list[int]:
+            def place(
+                lane: list[dict[str, int]], resets: list[int] = resets, latencies: list[float] = latencies
+            ) -> list[int]:
                 statuses = []
                 for order in lane:
                     transaction_id = f"bench-{uuid.uuid4().hex}"
+                    sent = time.monotonic()
                     while True:
                         try:
                             statuses.append(stock.use(transaction_id, order).status)
+                            latencies.append(time.monotonic() - sent)
                             break
                         except OSError:  # the gateway dropped the connection: the same id again is safe
                             resets.append(1)
@@ -165,6 +172,10 @@ def main() -> int:
                 ),
                 f"{run}_transactions_per_s_vs_conditional_update_rate": figure(rate / base, "ratio"),
                 f"{run}_answers_other_than_201_or_409": figure(answered - successes - answers[409], "answers"),
+                **{
+                    f"{run}_latency_{name}_s": figure(percentile(latencies, fraction), "s")
+                    for name, fraction in (("p50", 0.5), ("p99", 0.99), ("max", 1.0))
+                },
                 f"{run}_connections_dropped_by_the_gateway": figure(len(resets), "requests"),
                 f"{run}_cpu_ms_per_transaction": figure(cpu["all"], "ms"),
                 **{f"{run}_cpu_ms_per_transaction_{part}": figure(cpu[part], "ms") for part in PARTS},

@@ -452,4 +452,22 @@ def test_a_pause_that_would_pass_the_deadline_is_not_taken(monkeypatch: pytest.M
 
     assert not any(deadline.pause(attempt) for attempt in range(5, 10))
     assert clock.pauses == []
-    assert deadline_in(1.0, clock).pause(5) and clock.pauses == [0.32]
+    assert deadline_in(10.0, clock).pause(5) and clock.pauses == [0.32]
+
+
+def test_a_pause_never_takes_more_than_a_sixteenth_of_the_time_left(monkeypatch: pytest.MonkeyPatch):
+    # The longest pause each time: a request that waited long must not run out of time behind newer ones.
+    monkeypatch.setattr(deadline_module, "full_jitter", lambda attempt, *, base, cap: min(cap, base * 2**attempt))
+    clock = FakeClock()
+    deadline = deadline_in(16.0, clock)
+    left_before: list[float] = []
+    while True:
+        left_before.append(deadline.remaining())
+        if not deadline.pause(10):  # 10.24 s uncapped, 1 s by the toolkit's cap
+            break
+
+    assert clock.pauses[0] == 1.0  # 16 s left: the toolkit's cap
+    # A sixteenth of what is left, down to the base pause (10 ms), whose retries end at the deadline.
+    assert all(pause <= max(left / 16, 0.01) + 1e-9 for pause, left in zip(clock.pauses, left_before, strict=False))
+    assert clock.pauses[-1] <= 0.01
+    assert len(clock.pauses) > 40  # with pauses of 1 s to the end there would be 15

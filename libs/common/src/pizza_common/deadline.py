@@ -17,6 +17,9 @@ from typing import Protocol
 
 __all__ = ["DEFAULT_MARGIN_SECS", "FALLBACK_SECS", "Deadline", "RemainingTime", "current", "full_jitter", "within"]
 
+# No pause takes more than this share of the time left (nor less than the pause's base): a request that has
+# waited long retries more often as its deadline nears, instead of running out of time behind newer ones.
+URGENCY = 1 / 16
 # Left for the handler to answer (and for the SDK's last attempt) after the last retry gave up.
 DEFAULT_MARGIN_SECS = 2.0
 
@@ -32,7 +35,7 @@ def full_jitter(attempt: int, *, base: float = 0.01, cap: float = 1.0) -> float:
 
     "Full jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"): contenders spread out at once.
     """
-    return random.uniform(0, min(cap, base * 2**attempt))
+    return random.uniform(0, min(cap, base * 2 ** min(attempt, 32)))
 
 
 @dataclass
@@ -45,8 +48,8 @@ class Deadline:
     at: float
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-    # The longest pause between retries: short for a hot item, where a contender that slept long would be
-    # overtaken by newer requests again and again (and hold up whatever it holds meanwhile).
+    # The longest pause between retries: short where a retrying step holds up others behind it (the oven's
+    # load item, which every step of the line writes). Contenders that only compete are better spread out.
     pause_cap: float = 1.0
 
     @classmethod
@@ -83,7 +86,8 @@ class Deadline:
 
     def pause(self, attempt: int, *, base: float = 0.01, cap: float = 1.0) -> bool:
         """Sleep a full-jitter pause before retry ``attempt``; False (no sleep) if it would pass the deadline."""
-        seconds = full_jitter(attempt, base=base, cap=min(cap, self.pause_cap))
+        urgent = max(base, self.remaining() * URGENCY)
+        seconds = full_jitter(attempt, base=base, cap=min(cap, self.pause_cap, urgent))
         if seconds >= self.remaining():
             return False
         self.sleep(seconds)

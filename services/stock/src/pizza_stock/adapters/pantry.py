@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pizza_common import aws, deadline
+from pizza_common import aws
 from pizza_common.dynamodb import Cancelled, Passed, Put, Update, batch_get, from_item, get, retrying, transact, write
 from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
 from pizza_stock.adapters.items import (
@@ -36,8 +36,6 @@ __all__ = ["TRANSACTION_RETENTION", "DynamoDbPantry"]
 
 # How long a transactionId keeps its first answer.
 TRANSACTION_RETENTION = timedelta(days=30)
-# The longest pause between retries of a transaction cancelled by a conflict or throttling.
-BUSY_PAUSE_CAP_SECS = 0.05
 
 
 def _transaction_key(transaction_id: str) -> dict[str, str]:
@@ -102,12 +100,11 @@ class DynamoDbPantry:
             self._record(plan.command.transaction_id, fingerprint, plan.outcome, now),
             condition="attribute_not_exists(pk)",
         )
-        outcome = transact(
-            self.client,
-            [record, *(self._change(change) for change in plan.changes)],
-            # Short pauses: on a busy ingredient a pause that kept growing would leave this request behind newer ones.
-            deadline=deadline.current().with_pauses_up_to(BUSY_PAUSE_CAP_SECS),
-        )
+        # Conflicts and throttling are retried within the invocation's deadline, with full-jitter pauses doubling
+        # to the toolkit's 1 s. Pauses capped at 50 ms (meant to keep a waiting usage from being overtaken) made a
+        # hot ingredient's contenders retry into each other's transactions: 70 conflicts per success, a third of
+        # the rate, and a longer tail (bench/README.md, "A hot ingredient, and pauses that spread its contenders").
+        outcome = transact(self.client, [record, *(self._change(change) for change in plan.changes)])
         if not isinstance(outcome, Cancelled):
             return Committed()
         if outcome.failed(0):
