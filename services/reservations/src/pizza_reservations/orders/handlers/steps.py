@@ -164,9 +164,6 @@ def close(task: dict[str, Any]) -> dict[str, Any]:
 
 ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "reserve-order": reserve_order,
-    "place": place,
-    "reserve": reserve,
-    "tally": tally_lines,
     "release": release,
     "record": record,
     "request-approval": request_approval,
