@@ -15,7 +15,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-__all__ = ["DEFAULT_MARGIN_SECS", "FALLBACK_SECS", "Deadline", "RemainingTime", "current", "full_jitter", "within"]
+__all__ = [
+    "DEFAULT_MARGIN_SECS",
+    "FALLBACK_SECS",
+    "URGENCY",
+    "Deadline",
+    "RemainingTime",
+    "current",
+    "full_jitter",
+    "within",
+]
 
 # No pause takes more than this share of the time left (nor less than the pause's base): a request that has
 # waited long retries more often as its deadline nears, instead of running out of time behind newer ones.
