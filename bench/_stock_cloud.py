@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from _cloud import point_this_process_at
+from _cloud import concurrency_options, point_this_process_at
 
 HERE = Path(__file__).resolve().parent
 # The scratch item of the baseline (bench/_baseline.py): a partition no ingredient uses.
@@ -28,8 +28,7 @@ def stock_cloud(state_dir: str, concurrency: int | None = None) -> Iterator[Any]
     from localcloud.cloud import LocalCloud
     from pizza_stock.stack import stack
 
-    options = {"concurrency": concurrency} if concurrency else {}
-    with LocalCloud([stack()], state_dir=state_dir, **options) as cloud:
+    with LocalCloud([stack()], state_dir=state_dir, **concurrency_options(concurrency)) as cloud:
         point_this_process_at(cloud)
         yield cloud
 

@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from _baseline import conditional_update_item
+from _cloud import add_concurrency_option, concurrency_options
 from _report import percentile, report
 
 
@@ -54,12 +55,10 @@ def main() -> int:
     parser.add_argument("--pizzas", type=int, default=200)
     parser.add_argument("--capacity", type=int, default=8)
     parser.add_argument("--baking-time", type=int, default=2)
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=None,
-        help="workers per function (default: the local cloud's own, 4); more lets a wave's removals run side by"
-        " side as Lambda would, at the cost of more processes on the machine",
+    add_concurrency_option(
+        parser,
+        None,
+        "; more lets a wave's removals run side by side as Lambda would, at the cost of more processes on the machine",
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the local cloud's folder (function logs)")
     args = parser.parse_args()
@@ -69,9 +68,10 @@ def main() -> int:
     from pizza_oven.stack import stack
 
     state = tempfile.mkdtemp(prefix="oven-bench-")
-    options = {"concurrency": args.concurrency} if args.concurrency else {}
     concurrency = args.concurrency or "default"
-    with localcloud.start([stack("bench", capacity=args.capacity)], state_dir=state, **options) as cloud:
+    with localcloud.start(
+        [stack("bench", capacity=args.capacity)], state_dir=state, **concurrency_options(args.concurrency)
+    ) as cloud:
         outputs = cloud.outputs["oven"]
         client = OvenClient(OvenOutputs.of_service(outputs, cloud.endpoint, cloud.region))
         table = outputs["oven_table"]

@@ -49,7 +49,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
-from _cloud import point_this_process_at
+from _cloud import add_concurrency_option, concurrency_options, point_this_process_at
 from _cpu import PARTS, cpu_seconds, per_operation_ms
 from _report import figure, report
 from _stock_cloud import DynamoDBRequests
@@ -68,7 +68,7 @@ def reservations_cloud(state_dir: str, concurrency: int | None = None) -> Any:
     from pizza_place.shared_stack import stack as shared_stack
     from pizza_reservations.stack import stack
 
-    options = {"concurrency": concurrency} if concurrency else {}
+    options = concurrency_options(concurrency)
     with LocalCloud([shared_stack(), stack()], state_dir=state_dir, start_sources=False, **options) as cloud:
         point_this_process_at(cloud)
         yield cloud
@@ -327,12 +327,7 @@ def main() -> int:
     parser.add_argument("--reservations", type=int, default=640, help="per hot-item run")
     parser.add_argument("--latency", type=int, default=300, help="sequential reservations for the latency")
     parser.add_argument("--history", type=int, default=10_000, help="events of the long-history item")
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=16,
-        help="workers per function, as Lambda's concurrent executions (the local cloud's own default is 4)",
-    )
+    add_concurrency_option(parser, 16)
     args = parser.parse_args()
 
     from pizza_common.signed_http import SignedHttp

@@ -50,6 +50,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baseline import conditional_update_item
+from _cloud import add_concurrency_option
 from _cpu import PARTS, cpu_seconds, per_operation_ms
 from _report import figure, percentile, report
 from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud
@@ -68,12 +69,7 @@ def main() -> int:
     parser.add_argument("--transactions", type=int, default=800, help="transactions per run, shared by the clients")
     parser.add_argument("--ingredients", type=int, default=4, help="ingredients of the 'shared' run")
     parser.add_argument("--crowd", type=int, default=64, help="clients of the 'one' run")
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=16,
-        help="workers per function, as Lambda's concurrent executions (the local cloud's own default is 4)",
-    )
+    add_concurrency_option(parser, 16)
     args = parser.parse_args()
 
     import boto3
