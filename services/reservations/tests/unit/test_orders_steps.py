@@ -1,13 +1,16 @@
-"""The reserve-order task of reserve-stock and the order workflow: Express executions run at least once, and a
-duplicate new-order-received starts a second one, so two runs of one order meet."""
+"""The order steps' function: the actions it answers, and its reserve-order task (reserve-stock and the order
+workflow): Express executions run at least once, and a duplicate new-order-received starts a second one, so two
+runs of one order meet."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from fakes import Clock, FakeEventStore, FakeRequests, FakeSnapshots
 from orders_fakes import FakeApprovals, FakeNotifier, FakeOrderBook, FakePurchaseOrders
 
+from localcloud.testing import lambda_context
 from pizza_reservations import use_cases as inventory
 from pizza_reservations.bootstrap import Inventory
 from pizza_reservations.domain.model import AdjustItem
@@ -36,3 +39,9 @@ def test_a_run_that_finds_its_line_given_back_by_another_run_leaves_the_order_to
     # Before: the cola's replay came back "not held, 0 available", and this run published a shortage of cola.
     assert second["placed"]["decided"] is True
     assert (second["reservations"], second["tally"]) == ([], None)
+
+
+def test_an_action_no_state_machine_calls_is_refused_naming_the_ones_there_are():
+    context = lambda_context(function_name="pizza-orders-steps")
+    with pytest.raises(ValueError, match=r"'reserve' is not one of \['bake', 'close', 'confirm'"):
+        steps.handler({"action": "reserve", "orderId": "o-1"}, context)  # reserve-order holds the lines now
