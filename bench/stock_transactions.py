@@ -5,7 +5,13 @@ answered; each transaction takes 1 to 3 units:
 
 - ``apart``: ``--clients`` clients (16), each on its own ingredient: no contention, the service's own cost;
 - ``shared``: the same clients on ``--ingredients`` ingredients (4), two at a time: some contention;
-- ``one``: ``--crowd`` clients (64) on one ingredient: all contention.
+- ``one``: ``--crowd`` clients (64) on one ingredient: all contention;
+- ``calls``: the orders of ``apart``, from as many threads of this process, through the service's own use case
+  and DynamoDB adapter (``use_ingredients`` on ``DynamoDbPantry``): the calls a usage makes, without the
+  gateway, the signed request and the function. What ``apart`` costs beyond it is the serverless plumbing.
+
+Every ingredient holds ``--batches`` live batches (40) of 20,000 units in all: an ingredient's row holds its live
+batches, so a usage reads and rewrites a row of that many entries (docs/decisions.md).
 
 Figures (printed, and written to bench/results/stock_transactions.json), per run:
 - ``<run>_transactions_per_s``: answered usage transactions per second;
@@ -30,7 +36,7 @@ The API's function runs up to ``--concurrency`` workers (16): on Lambda, 16 clie
 get 16 execution environments; the local cloud's own default (4) would make its workers the bottleneck.
 
 Run: ``.venv/bin/python bench/stock_transactions.py [--clients 16] [--transactions 800] [--crowd 64]
-[--concurrency 16]``.
+[--batches 40] [--concurrency 16]``.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +62,53 @@ from _report import figure, percentile, report
 from _stock_cloud import BASELINE_KEY, DynamoDBRequests, describe, stock_cloud
 
 BATCHES_PER_INGREDIENT = 40
-BATCH_QUANTITY = 500
+UNITS_PER_INGREDIENT = 20_000  # whatever --batches: the runs take the same units
 
 
 def _baseline_name(clients: int) -> str:
     return f"conditional_update_rate_{clients}_client{'s' if clients > 1 else ''}"
+
+
+def calls_alone(
+    table: str, run: tuple[int, list[dict[str, int]]], base: dict[str, Any], requests: DynamoDBRequests
+) -> dict[str, Any]:
+    """The ``calls`` run: the orders of ``apart`` through ``use_ingredients`` on ``DynamoDbPantry`` (the
+    function's own code and SDK settings), one thread and one DynamoDB client per lane, in this process."""
+    import boto3
+
+    from pizza_common.aws import client_config, function_timeout_secs
+    from pizza_common.deadline import Deadline
+    from pizza_stock.adapters.pantry import DynamoDbPantry
+    from pizza_stock.domain import StockUsed, UsageItem, UseIngredients
+    from pizza_stock.use_cases import use_ingredients
+
+    clients, items = run
+    lanes = [items[k::clients] for k in range(clients)]
+    config = client_config(function_timeout_secs())
+    pantries = [DynamoDbPantry(table, boto3.session.Session().client("dynamodb", config=config)) for _ in lanes]
+
+    def use(order: dict[str, int], pantry: DynamoDbPantry) -> bool:
+        command = UseIngredients(f"calls-{uuid.uuid4().hex}", tuple(UsageItem(t, q) for t, q in order.items()))
+        used = use_ingredients(command, datetime.now(UTC), pantry, Deadline.after(30))
+        return isinstance(used.answer, StockUsed)
+
+    with ThreadPoolExecutor(max_workers=clients) as warming:  # each client's connection made before the clock
+        list(warming.map(lambda lane, pantry: use(lane[0], pantry), lanes, pantries))
+    with cpu_seconds() as spent, requests.counting() as counted, ThreadPoolExecutor(max_workers=clients) as pool:
+        started = time.monotonic()
+        used = [ok for lane in pool.map(lambda lane, p: [use(o, p) for o in lane], lanes, pantries) for ok in lane]
+        elapsed = time.monotonic() - started
+        operations = sum(counted.values())
+    rate = len(used) / elapsed
+    cpu = per_operation_ms(spent, len(used))
+    return {
+        "calls_transactions_per_s": figure(rate, "transactions/s"),
+        "calls_transactions_per_s_vs_conditional_update_rate": figure(rate / base["value"], "ratio"),
+        "calls_dynamodb_requests_per_transaction": figure(operations / len(used), "requests/transaction"),
+        "calls_refused": figure(used.count(False), "transactions"),
+        "calls_cpu_ms_per_transaction": figure(cpu["all"], "ms"),
+        **{f"calls_cpu_ms_per_transaction_{part}": figure(cpu[part], "ms") for part in PARTS},
+    }
 
 
 def main() -> int:
@@ -69,6 +117,9 @@ def main() -> int:
     parser.add_argument("--transactions", type=int, default=800, help="transactions per run, shared by the clients")
     parser.add_argument("--ingredients", type=int, default=4, help="ingredients of the 'shared' run")
     parser.add_argument("--crowd", type=int, default=64, help="clients of the 'one' run")
+    parser.add_argument(
+        "--batches", type=int, default=BATCHES_PER_INGREDIENT, help="live batches per ingredient (its row's size)"
+    )
     add_concurrency_option(parser, 16)
     args = parser.parse_args()
 
@@ -85,9 +136,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as state_dir, stock_cloud(state_dir, args.concurrency) as cloud:
         outputs = cloud.outputs["stock"]
         stock = StockClient.of(outputs, session=boto3.session.Session(), endpoint=cloud.endpoint, region=cloud.region)
+        quantity = UNITS_PER_INGREDIENT // args.batches
         delivery = "".join(
-            f"{type_id},{BATCH_QUANTITY},{(date.today() + timedelta(days=30 + batch)).isoformat()}\n"
-            for batch in range(BATCHES_PER_INGREDIENT)
+            f"{type_id},{quantity},{(date.today() + timedelta(days=30 + batch)).isoformat()}\n"
+            for batch in range(args.batches)
             for type_id in [*apart, *shared, "one"]
         )
         stock.deliver("bench.csv", delivery)
@@ -179,6 +231,8 @@ def main() -> int:
             }
             if answered - successes - answers[409]:
                 print(f"warning: {run}: answers other than 201 and 409: {dict(answers)}")
+
+        figures |= calls_alone(outputs["stock_table"], runs["apart"], baseline[_baseline_name(args.clients)], requests)
 
     report(
         "stock_transactions",
