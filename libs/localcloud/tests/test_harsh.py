@@ -258,6 +258,76 @@ def test_under_throttling_chaos_a_tests_own_probe_is_never_throttled(cloud: Any,
     assert _answer(lambda: service.get_item(TableName=COUNTERS, Key=key)) is None  # what the services meet
 
 
+# --- Kinesis: puts throttled, PutRecords in part (chaos) ---------------------------------------------------
+
+
+@pytest.fixture
+def kinesis_throttled(cloud: Any) -> Iterator[Any]:
+    settings = cloud.emulator.kinesis_settings
+    settings.throttle_rate, settings.rng = 0.3, random.Random(7)
+    try:
+        yield settings
+    finally:
+        settings.throttle_rate, settings.rng = 0.0, random.Random()
+
+
+def _on_stream(cloud: Any, stream: str, prefix: str) -> list[str]:
+    kinesis, found = cloud.client("kinesis"), []
+    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
+        iterator = kinesis.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = kinesis.get_records(ShardIterator=iterator, Limit=10000)
+            found += [r["Data"].decode() for r in page["Records"] if r["Data"].decode().startswith(prefix)]
+            iterator = page.get("NextShardIterator") if page["Records"] else None
+    return found
+
+
+def test_under_throttling_chaos_put_records_refuses_some_entries_and_puts_the_others_in_their_order(
+    cloud: Any, kinesis_throttled: Any
+) -> None:
+    stream, marker = f"{PREFIX}-loans", f"chaos-{uuid.uuid4()}"
+    kinesis = cloud._session.client("kinesis", endpoint_url=cloud.endpoint)
+    sent = [f"{marker}-{n}" for n in range(100)]
+    answer = kinesis.put_records(StreamName=stream, Records=[{"Data": d.encode(), "PartitionKey": "a"} for d in sent])
+
+    refused = [n for n, result in enumerate(answer["Records"]) if "ErrorCode" in result]
+    assert 0 < len(refused) < len(sent), "some entries refused, not all"
+    assert answer["FailedRecordCount"] == len(refused)
+    assert {answer["Records"][n]["ErrorCode"] for n in refused} == {"ProvisionedThroughputExceededException"}
+    assert all("SequenceNumber" in r for n, r in enumerate(answer["Records"]) if n not in refused)
+    # On the stream: every entry not refused, in the order sent, and none of those refused.
+    assert _on_stream(cloud, stream, marker) == [d for n, d in enumerate(sent) if n not in refused]
+
+
+def test_under_throttling_chaos_put_record_is_throttled_and_a_tests_own_probe_never_is(
+    cloud: Any, kinesis_throttled: Any
+) -> None:
+    stream, marker = f"{PREFIX}-loans", f"probe-{uuid.uuid4()}"
+    kinesis = cloud._session.client(
+        "kinesis", endpoint_url=cloud.endpoint, config=Config(retries={"total_max_attempts": 1})
+    )
+    throttled = 0
+    for n in range(40):
+        try:
+            kinesis.put_record(StreamName=stream, Data=f"{marker}-service-{n}".encode(), PartitionKey="a")
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
+            throttled += 1
+    assert 0 < throttled < 40
+
+    kinesis_throttled.throttle_rate = 1.0
+    handle = LocalCloudHandle(endpoint=cloud.endpoint, region=cloud.region, outputs={}, is_local=True)
+    probe = handle.client("kinesis")
+    put = probe.put_records(
+        StreamName=stream, Records=[{"Data": f"{marker}-probe-{n}".encode(), "PartitionKey": "a"} for n in range(10)]
+    )
+    assert put["FailedRecordCount"] == 0
+    assert _on_stream(cloud, stream, f"{marker}-probe") == [f"{marker}-probe-{n}" for n in range(10)]
+    assert len(_on_stream(cloud, stream, f"{marker}-service")) == 40 - throttled
+
+
 # --- S3: SSE-KMS ETags ------------------------------------------------------------------------------------
 
 

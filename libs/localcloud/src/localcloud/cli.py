@@ -156,7 +156,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             print("chaos: every event is delivered at least twice; Express executions run twice", flush=True)
         if cloud.chaos_throttle:
             print(
-                f"chaos: {cloud.chaos_throttle:.0%} of DynamoDB calls throttled, of batches answered in part",
+                f"chaos: {cloud.chaos_throttle:.0%} of DynamoDB calls throttled, of batches answered in part; "
+                "as many Kinesis puts throttled, of PutRecords entries refused",
                 flush=True,
             )
         ttl = (

@@ -199,6 +199,7 @@ class LocalCloud:
             self.emulator.dynamodb_settings.transaction_conflicts = self._dynamodb_settings.transaction_conflicts
             self.emulator.dynamodb_settings.transaction_hold_seconds = self._dynamodb_settings.transaction_hold_seconds
             self.emulator.dynamodb_settings.throttle_rate = self.chaos_throttle
+            self.emulator.kinesis_settings.throttle_rate = self.chaos_throttle
             self._start_sources()
             self.outputs = {
                 stack.name: {**self.outputs.get(stack.name, {}), **self._resolve_outputs(stack)}

@@ -12,6 +12,8 @@ What this adds to a plain ``ThreadedMotoServer``:
   name (moto dedups them; AWS runs them at least once), and under chaos each runs twice.
 * moto's Lambda invocations (``lambda:Invoke``, Step Functions ``lambda:invoke`` tasks) are routed to the
   local function workers instead of moto's Docker runner.
+* Kinesis puts are throttled under the throttling chaos switch, and ``PutRecords`` answers in part
+  (:mod:`localcloud.kinesis_front`); moto never refuses a record.
 * An SSE-KMS object's ETag is not the MD5 of its content (as on S3): a random value per write.
 * SQS FIFO: while a message group has a message in flight, no receiver gets any of that group, also when
   receivers ask at the same moment (moto chose messages with no lock, so two receivers could each get one);
@@ -42,10 +44,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from localcloud import dynamodb_local
+from localcloud import dynamodb_local, kinesis_front
 from localcloud.contracts import Invoker
 from localcloud.dynamodb_front import TTL_IDENTITY, TTL_IDENTITY_API, DynamoDBFront, DynamoDBSettings, front_for
 from localcloud.dynamodb_front import is_dynamodb as _is_dynamodb
+from localcloud.kinesis_front import KinesisSettings
 
 __all__ = [
     "TTL_IDENTITY",
@@ -346,6 +349,7 @@ class Emulator:
         self.requested_port = port
         # Read on every DynamoDB request, so a test may change them while the cloud runs.
         self.dynamodb_settings = dynamodb or DynamoDBSettings()
+        self.kinesis_settings = KinesisSettings()  # read on every Kinesis put
         self._control: dict[str, ControlHandler] = {"health": lambda _body: {"ok": True}}
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -378,7 +382,9 @@ class Emulator:
         self.engine = dynamodb_local.acquire()
         try:
             self._dynamodb = front_for(self.engine.endpoint)
-            app = self._with_dynamodb(DomainDispatcherApplication(create_backend_app))
+            app = self._with_dynamodb(
+                kinesis_front.with_throttling(DomainDispatcherApplication(create_backend_app), self.kinesis_settings)
+            )
 
             class QuietRequestHandler(MotoRequestHandler):
                 """Keeps a connection open between requests, as AWS's endpoints do, and logs no access line.
