@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from fakes import FakeClock, client_error, deadline_in
 from moto import mock_aws
 
 import pizza_common.deadline as deadline_module
@@ -50,29 +51,6 @@ def dynamodb():
             BillingMode="PAY_PER_REQUEST",
         )
         yield client
-
-
-class FakeClock:
-    """A clock that only moves when the code under test sleeps: retry loops run instantly."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.pauses: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.pauses.append(seconds)
-        self.now += seconds
-
-
-def deadline_in(seconds: float, clock: FakeClock) -> Deadline:
-    return Deadline.after(seconds, clock=clock.clock, sleep=clock.sleep)
-
-
-def client_error(code: str, **response: Any) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": code}, **response}, "Operation")
 
 
 class Scripted:
