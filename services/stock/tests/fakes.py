@@ -4,7 +4,7 @@ adapter), for testing the use cases without moto, in any order of events and und
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -218,9 +218,11 @@ class FakeExpiryShelf:
 @dataclass
 class FakeLevelsBroadcast:
     published: list[LevelChanged] = field(default_factory=list)
+    refusing: frozenset[str] = frozenset()  # typeIds whose changes the stream refuses till the time runs out
 
-    def publish(self, change: LevelChanged) -> None:
-        self.published.append(change)
+    def publish(self, changes: Sequence[LevelChanged]) -> list[int]:
+        self.published += [change for change in changes if change.type_id not in self.refusing]
+        return [index for index, change in enumerate(changes) if change.type_id in self.refusing]
 
 
 __all__ = [

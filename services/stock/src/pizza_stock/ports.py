@@ -7,7 +7,7 @@ the API uses the :class:`Pantry`, ingest the :class:`DeliveryLog`, expiry the :c
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -182,4 +182,7 @@ class ExpiryShelf(Protocol):
 
 
 class LevelsBroadcast(Protocol):
-    def publish(self, change: LevelChanged) -> None: ...
+    def publish(self, changes: Sequence[LevelChanged]) -> list[int]:
+        """Publish the changes together, in no promised order (each carries its version); the indexes of those
+        not published when the invocation's time ran out."""
+        ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,8 +38,9 @@ from pizza_stock.ports import (
 )
 
 __all__ = [
+    "Broadcast",
     "Usage",
-    "broadcast_level",
+    "broadcast_levels",
     "expire_batches",
     "ingest_delivery",
     "level_of",
@@ -186,9 +187,15 @@ def sweep_expired(now: datetime, shelf: ExpiryShelf) -> list[Batch]:
 # --- the levels stream ------------------------------------------------------------------------------------
 
 
-def broadcast_level(ingredient: Ingredient, changed_at: datetime, broadcast: LevelsBroadcast) -> bool:
-    """Publish the ingredient's level as of its change; an ingredient not yet holding anything is not news."""
-    if ingredient.version < 1:
-        return False
-    broadcast.publish(LevelChanged.of(ingredient.level(changed_at)))
-    return True
+@dataclass(frozen=True)
+class Broadcast:
+    published: int
+    unpublished: list[int]  # indexes into the changes given: to hand back to the stream
+
+
+def broadcast_levels(changes: Sequence[tuple[Ingredient, datetime]], broadcast: LevelsBroadcast) -> Broadcast:
+    """Publish each ingredient's level as of its change, all in one go; an ingredient not yet holding anything
+    is not news."""
+    news = [(index, ingredient.level(at)) for index, (ingredient, at) in enumerate(changes) if ingredient.version >= 1]
+    refused = broadcast.publish([LevelChanged.of(level) for _, level in news])
+    return Broadcast(len(news) - len(refused), [news[i][0] for i in refused])

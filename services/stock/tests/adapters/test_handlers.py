@@ -190,6 +190,35 @@ def test_every_change_of_an_ingredient_is_broadcast_with_its_version_leaving_out
     ]
 
 
+def test_changes_the_stream_still_refuses_and_records_that_cannot_be_read_are_handed_back_the_others_put(
+    aws, context, monkeypatch
+):
+    from functools import cache
+
+    from fakes import FakeLevelsBroadcast
+
+    from pizza_stock import bootstrap
+    from pizza_stock.handlers import broadcast
+
+    later = int((datetime.now(UTC) + timedelta(days=2)).timestamp())
+
+    def change(type_id: str, sequence: str, image: dict | None = None) -> dict[str, Any]:
+        row = {"pk": type_id, "sk": "AGGREGATE", "type_id": type_id, "version": 2, "batches": {"a": [5, later]}}
+        record = stream_record("MODIFY", {"pk": type_id, "sk": "AGGREGATE"}, row, image or row, ttl=False)
+        record["dynamodb"]["SequenceNumber"] = sequence
+        return record
+
+    levels = FakeLevelsBroadcast(refusing=frozenset({"olive"}))
+    monkeypatch.setattr(bootstrap, "broadcast", cache(lambda: bootstrap.BroadcastPorts(levels=levels)))
+    unreadable = change("basil", "12", {"pk": "basil", "sk": "AGGREGATE", "version": "two"})
+    records = [change("ham", "10"), change("olive", "11"), unreadable, change("garlic", "13")]
+
+    answer = broadcast.handler({"Records": records}, context)
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "12"}, {"itemIdentifier": "11"}]}
+    assert [c.type_id for c in levels.published] == ["ham", "garlic"]
+
+
 # --- the one error shape, whatever the body -----------------------------------------------------------------
 
 

@@ -23,7 +23,8 @@ from pizza_stock.domain import (
     UseIngredients,
 )
 from pizza_stock.use_cases import (
-    broadcast_level,
+    Broadcast,
+    broadcast_levels,
     expire_batches,
     ingest_delivery,
     level_of,
@@ -135,9 +136,18 @@ def test_a_ttl_removal_before_the_sweep_takes_the_batch_off_and_the_sweep_then_f
 def test_the_levels_broadcast_leaves_out_expired_batches_and_ingredients_not_yet_holding_anything():
     broadcast = FakeLevelsBroadcast()
     ham = Ingredient("ham", 4, (Batch("ham", "a", 10, NOW), Batch("ham", "b", 3, NOW + timedelta(days=1))))
-    assert broadcast_level(ham, NOW, broadcast)
-    assert not broadcast_level(Ingredient("olive", 0), NOW, broadcast)
+    assert broadcast_levels([(ham, NOW), (Ingredient("olive", 0), NOW)], broadcast) == Broadcast(1, [])
     assert broadcast.published == [LevelChanged(type_id="ham", quantity=3, version=4)]
+
+
+def test_the_levels_broadcast_names_the_changes_the_stream_refused_by_their_place_among_those_given():
+    broadcast = FakeLevelsBroadcast(refusing=frozenset({"olive"}))
+    later = NOW + timedelta(days=1)
+    ham = Ingredient("ham", 2, (Batch("ham", "a", 10, later),))
+    olive = Ingredient("olive", 7, (Batch("olive", "b", 1, later),))
+    changes = [(Ingredient("basil", 0), NOW), (ham, NOW), (olive, NOW)]
+    assert broadcast_levels(changes, broadcast) == Broadcast(1, [2])  # basil is not news; olive, third, refused
+    assert broadcast.published == [LevelChanged(type_id="ham", quantity=10, version=2)]
 
 
 # --- deliveries -------------------------------------------------------------------------------------------

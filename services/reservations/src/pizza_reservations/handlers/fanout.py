@@ -1,8 +1,10 @@
 """``pizza-reservations-fanout``: the events table's one stream reader (AWS allows two per shard).
 
 Every new event (INSERT; the filter drops the re-writes that set TTL and TTL's removals) goes on the changes
-Kinesis stream, partition key = item id, so every consumer sees an item's events in order: snapshots and
-archive, the projection and ``inventory-changed``, and the order workflows' inventory checks."""
+Kinesis stream, partition key = item id, for every consumer: snapshots and archive, the projection and
+``inventory-changed``, and the order workflows' inventory checks. A batch goes in ``PutRecords``
+(:func:`pizza_common.kinesis.put_records`: refused entries sent again within the invocation's time), which
+promises no order, so each consumer orders an item's events by their version."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.aws import client
+from pizza_common.kinesis import StreamRecord, put_records
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations.bootstrap import settings
 
@@ -26,13 +29,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ]
     if not records:
         return {"batchItemFailures": []}
-    answer = client("kinesis").put_records(
-        StreamName=settings().changes_stream,
-        Records=[{"Data": image["event"].encode(), "PartitionKey": image["pk"]} for _, image in records],
+    refused = put_records(
+        client("kinesis"),
+        settings().changes_stream,
+        [StreamRecord(str(image["pk"]), str(image["event"]).encode()) for _, image in records],
     )
-    failed = [
-        sequence for (sequence, _), result in zip(records, answer["Records"], strict=True) if "ErrorCode" in result
-    ]
+    failed = [records[index][0] for index in refused]
     metrics.add_metric(name="ChangesFannedOut", unit=MetricUnit.Count, value=len(records) - len(failed))
     if failed:
         logger.warning("changes not put on the stream", extra={"failed": len(failed)})

@@ -1,13 +1,15 @@
 """The :class:`~pizza_stock.ports.LevelsBroadcast` on the Kinesis levels stream: one record per change of an
 ingredient, partition key = ``typeId``, body :class:`~pizza_stock.domain.events.LevelChanged` (the schema in
-``events/level-changed.schema.json``)."""
+``events/level-changed.schema.json``); a stream batch's changes go in one ``PutRecords``
+(:func:`pizza_common.kinesis.put_records`: refused entries sent again within the invocation's time)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pizza_common import aws
-from pizza_common.dynamodb import retrying
+from pizza_common.kinesis import StreamRecord, put_records
 from pizza_stock.domain import LevelChanged
 
 __all__ = ["KinesisLevelsBroadcast"]
@@ -18,10 +20,7 @@ class KinesisLevelsBroadcast:
         self.name = stream_name
         self.client = client or aws.client("kinesis")
 
-    def publish(self, change: LevelChanged) -> None:
-        # Throttling (ProvisionedThroughputExceededException) is retried within the invocation's time.
-        retrying(
-            lambda: self.client.put_record(
-                StreamName=self.name, PartitionKey=change.type_id, Data=change.to_json().encode()
-            )
-        )
+    def publish(self, changes: Sequence[LevelChanged]) -> list[int]:
+        if not changes:
+            return []
+        return put_records(self.client, self.name, [StreamRecord(c.type_id, c.to_json().encode()) for c in changes])
