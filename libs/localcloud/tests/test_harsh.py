@@ -191,14 +191,20 @@ def _answer(call: Any) -> Any:
         return None
 
 
-@pytest.fixture
-def throttled(cloud: Any) -> Iterator[Any]:
-    settings = cloud.emulator.dynamodb_settings
+@contextmanager
+def _throttling(settings: Any) -> Iterator[Any]:
+    """A third of the calls throttled (a seeded draw) while the test runs, none after."""
     settings.throttle_rate, settings.rng = 0.3, random.Random(7)
     try:
         yield settings
     finally:
         settings.throttle_rate, settings.rng = 0.0, random.Random()
+
+
+@pytest.fixture
+def throttled(cloud: Any) -> Iterator[Any]:
+    with _throttling(cloud.emulator.dynamodb_settings) as settings:
+        yield settings
 
 
 def test_under_throttling_chaos_some_calls_are_retried_by_the_sdk_and_some_fail_through_every_retry(
@@ -263,12 +269,8 @@ def test_under_throttling_chaos_a_tests_own_probe_is_never_throttled(cloud: Any,
 
 @pytest.fixture
 def kinesis_throttled(cloud: Any) -> Iterator[Any]:
-    settings = cloud.emulator.kinesis_settings
-    settings.throttle_rate, settings.rng = 0.3, random.Random(7)
-    try:
+    with _throttling(cloud.emulator.kinesis_settings) as settings:
         yield settings
-    finally:
-        settings.throttle_rate, settings.rng = 0.0, random.Random()
 
 
 def _on_stream(cloud: Any, stream: str, prefix: str) -> list[str]:

@@ -61,7 +61,7 @@ data "aws_iam_policy_document" "broadcast" {
   # granted by modules/lambda_function (kms_key_arn).
   statement {
     sid       = "PublishLevels"
-    actions   = ["kinesis:PutRecord"]
+    actions   = ["kinesis:PutRecords"]
     resources = [aws_kinesis_stream.levels.arn]
   }
 
