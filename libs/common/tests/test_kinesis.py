@@ -36,53 +36,66 @@ class FakeKinesis:
         return {"FailedRecordCount": sum("ErrorCode" in r for r in results), "Records": results}
 
 
-def records(*data: str) -> list[StreamRecord]:
-    return [StreamRecord("ham", d.encode()) for d in data]
+def records(*pairs: str) -> list[StreamRecord]:
+    """``"ham:a"`` -> a record of partition key ham, data a."""
+    return [StreamRecord(pair.split(":")[0], pair.split(":")[1].encode()) for pair in pairs]
 
 
-def test_refused_entries_are_sent_again_alone_until_they_are_on_the_stream():
-    kinesis, clock = FakeKinesis(refusing={b"b": 2, b"d": 1}), FakeClock()
-    refused = put_records(kinesis, "levels", records("a", "b", "c", "d"), deadline=deadline_in(10, clock))
-    assert refused == []
-    assert kinesis.calls == [[b"a", b"b", b"c", b"d"], [b"b", b"d"], [b"b"]]
-    assert [data for _, data in kinesis.stream] == [b"a", b"c", b"d", b"b"]  # a retried entry lands after later ones
+def on_stream(kinesis: FakeKinesis) -> list[str]:
+    return [f"{key}:{data.decode()}" for key, data in kinesis.stream]
+
+
+def test_refused_entries_are_sent_again_until_on_the_stream_and_each_keys_records_keep_their_order():
+    kinesis, clock = FakeKinesis(refusing={b"a": 1, b"b": 2}), FakeClock()
+    batch = records("ham:a", "olive:b", "ham:c", "basil:d")
+    assert put_records(kinesis, "levels", batch, deadline=deadline_in(10, clock)) == []
+    # One record of a key a call: ham's c waits for a, which was refused once.
+    assert kinesis.calls == [[b"a", b"b", b"d"], [b"a", b"b"], [b"b", b"c"]]
+    assert on_stream(kinesis) == ["basil:d", "ham:a", "olive:b", "ham:c"]
     assert len(clock.pauses) == 2  # a jittered pause before each sending again
 
 
-def test_at_the_deadline_the_indexes_still_refused_come_back_and_the_others_are_on_the_stream():
+def test_records_of_one_key_go_one_call_each_in_their_order():
+    kinesis, clock = FakeKinesis(), FakeClock()
+    assert put_records(kinesis, "levels", records("ham:1", "ham:2", "ham:3"), deadline=deadline_in(10, clock)) == []
+    assert kinesis.calls == [[b"1"], [b"2"], [b"3"]]
+    assert clock.pauses == []  # nothing refused: no pause between them
+
+
+def test_at_the_deadline_a_keys_first_refused_record_and_all_after_it_come_back_the_other_keys_are_put():
     kinesis, clock = FakeKinesis(refusing={b"b": 1_000}), FakeClock()
-    refused = put_records(kinesis, "levels", records("a", "b", "c"), deadline=deadline_in(2, clock))
-    assert refused == [1]
-    assert [data for _, data in kinesis.stream] == [b"a", b"c"]
+    batch = records("ham:a", "olive:b", "olive:e", "ham:c")
+    assert put_records(kinesis, "levels", batch, deadline=deadline_in(2, clock)) == [1, 2]
+    assert on_stream(kinesis) == ["ham:a", "ham:c"]  # olive's e never went ahead of b
     assert clock.now <= 2
 
 
 def test_a_call_throttled_through_the_deadline_counts_as_all_its_entries_refused():
     throttled = [client_error("ProvisionedThroughputExceededException") for _ in range(1_000)]
     kinesis, clock = FakeKinesis(raising=throttled), FakeClock()
-    assert put_records(kinesis, "levels", records("a", "b"), deadline=deadline_in(1, clock)) == [0, 1]
+    assert put_records(kinesis, "levels", records("ham:a", "olive:b"), deadline=deadline_in(1, clock)) == [0, 1]
 
 
 def test_a_call_throttled_once_goes_through_on_a_later_try():
     kinesis, clock = FakeKinesis(raising=[client_error("ProvisionedThroughputExceededException")]), FakeClock()
-    assert put_records(kinesis, "levels", records("a", "b"), deadline=deadline_in(10, clock)) == []
-    assert [data for _, data in kinesis.stream] == [b"a", b"b"]
+    assert put_records(kinesis, "levels", records("ham:a", "olive:b"), deadline=deadline_in(10, clock)) == []
+    assert on_stream(kinesis) == ["ham:a", "olive:b"]
 
 
 def test_an_error_no_retry_fixes_is_raised():
     kinesis, clock = FakeKinesis(raising=[client_error("ResourceNotFoundException")]), FakeClock()
     with pytest.raises(Exception, match="ResourceNotFoundException"):
-        put_records(kinesis, "levels", records("a"), deadline=deadline_in(10, clock))
+        put_records(kinesis, "levels", records("ham:a"), deadline=deadline_in(10, clock))
 
 
 def test_a_batch_is_split_into_calls_of_at_most_500_entries_and_5_mib():
     kinesis, clock = FakeKinesis(), FakeClock()
-    many = records(*(f"r{n}" for n in range(MAX_RECORDS_PER_CALL + 1)))
+    many = records(*(f"item{n}:r{n}" for n in range(MAX_RECORDS_PER_CALL + 1)))
     assert put_records(kinesis, "levels", many, deadline=deadline_in(10, clock)) == []
     assert [len(call) for call in kinesis.calls] == [MAX_RECORDS_PER_CALL, 1]
 
     kinesis = FakeKinesis()
-    big = [StreamRecord("ham", bytes([n]) * (2 * 1024 * 1024)) for n in range(3)]  # 2 MiB each
+    big = [StreamRecord(f"item{n}", bytes([n]) * (2 * 1024 * 1024)) for n in range(3)]  # 2 MiB each
     assert put_records(kinesis, "levels", big, deadline=deadline_in(10, clock)) == []
     assert [len(call) for call in kinesis.calls] == [2, 1]
     assert [data for _, data in kinesis.stream] == [r.data for r in big]

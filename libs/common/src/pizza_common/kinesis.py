@@ -1,17 +1,18 @@
-"""Records onto a Kinesis stream in batches (``PutRecords``), the entries it refused sent again within a deadline.
+"""Records onto a Kinesis stream in batches (``PutRecords``), the entries it refused sent again within a deadline,
+each partition key's records in their order.
 
 ``PutRecords`` answers per entry: when a shard is over its rate (``ProvisionedThroughputExceededException``) or
 fails inside (``InternalFailure``), some entries are refused while the others are on the stream, and the SDK
-sends none of them again. :func:`put_records` sends the refused ones again, alone, with full-jitter pauses, for
-as long as the deadline allows, and returns those still refused, for the caller to hand back to its event source.
-
-A batch keeps no order: AWS promises none for ``PutRecords``, and an entry sent again lands after entries put
-after it. Every record put this way must carry what orders it (an item's version), and its readers keep the
-newest.
+sends none of them again. An entry sent again would land after entries put after it, so :func:`put_records`
+puts at most one record of a partition key per call, and a key's next only once the one before is on the
+stream. Refused entries are sent again with full-jitter pauses for as long as the deadline allows; what is left
+comes back, for the caller to hand back to its event source. A batch of records with distinct keys is one call;
+n records of one key are n calls.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -60,30 +61,52 @@ def _calls(indexes: Sequence[int], records: Sequence[StreamRecord]) -> Iterator[
 def put_records(
     client: Any, stream_name: str, records: Sequence[StreamRecord], *, deadline: Deadline | None = None
 ) -> list[int]:
-    """Put ``records`` on the stream; the indexes (into ``records``) of those still refused at the deadline.
+    """Put ``records`` on the stream, each partition key's in their order; the indexes (into ``records``) of
+    those not on it when the deadline came: for each key, the first refused and every later one of that key.
 
+    A call holds at most one record of each key, and a key's next record goes only once the one before it is
+    on the stream: an entry ``PutRecords`` refused and sent again can then never land after a later one.
     A call the stream refuses as a whole for a reason worth retrying (throttling) counts as all its entries
     refused; any other error (no such stream, no permission) is raised.
     """
     deadline = deadline or current()
-    pending = list(range(len(records)))
+    waiting: dict[str, deque[int]] = {}
+    for index, record in enumerate(records):
+        waiting.setdefault(record.partition_key, deque()).append(index)
     attempt = 0
-    while True:
-        refused: list[int] = []
-        for group in _calls(pending, records):
-            entries = [{"Data": records[i].data, "PartitionKey": records[i].partition_key} for i in group]
-            try:
-                answer = retrying(
-                    partial(client.put_records, StreamName=stream_name, Records=entries),
-                    deadline=deadline,
-                    retry_on=_RETRYABLE,
-                )
-            except ClientError as error:
-                if error_code(error) not in _RETRYABLE:
-                    raise
-                refused += group
-                continue
-            refused += [i for i, result in zip(group, answer["Records"], strict=True) if "ErrorCode" in result]
-        if not refused or not deadline.pause(attempt):
-            return refused
-        pending, attempt = refused, attempt + 1
+    while waiting:
+        heads = sorted(queue[0] for queue in waiting.values())
+        refused = set(_send(client, stream_name, records, heads, deadline))
+        for index in heads:
+            if index not in refused:
+                key = records[index].partition_key
+                waiting[key].popleft()
+                if not waiting[key]:
+                    del waiting[key]
+        if refused:
+            if not deadline.pause(attempt):
+                return sorted(index for queue in waiting.values() for index in queue)
+            attempt += 1
+    return []
+
+
+def _send(
+    client: Any, stream_name: str, records: Sequence[StreamRecord], indexes: list[int], deadline: Deadline
+) -> list[int]:
+    """One try of ``indexes`` in as few calls as fit; the indexes refused."""
+    refused: list[int] = []
+    for group in _calls(indexes, records):
+        entries = [{"Data": records[i].data, "PartitionKey": records[i].partition_key} for i in group]
+        try:
+            answer = retrying(
+                partial(client.put_records, StreamName=stream_name, Records=entries),
+                deadline=deadline,
+                retry_on=_RETRYABLE,
+            )
+        except ClientError as error:
+            if error_code(error) not in _RETRYABLE:
+                raise
+            refused += group
+            continue
+        refused += [i for i, result in zip(group, answer["Records"], strict=True) if "ErrorCode" in result]
+    return refused
