@@ -1,10 +1,10 @@
 """``pizza-reservations-fanout``: the events table's one stream reader (AWS allows two per shard).
 
 Every new event (INSERT; the filter drops the re-writes that set TTL and TTL's removals) goes on the changes
-Kinesis stream, partition key = item id, for every consumer: snapshots and archive, the projection and
-``inventory-changed``, and the order workflows' inventory checks. A batch goes in ``PutRecords``
-(:func:`pizza_common.kinesis.put_records`: refused entries sent again within the invocation's time), which
-promises no order, so each consumer orders an item's events by their version."""
+Kinesis stream, partition key = item id, so every consumer sees an item's events in order: snapshots and
+archive, the projection and ``inventory-changed``, and the order workflows' inventory checks. A batch goes in
+``PutRecords`` (:func:`pizza_common.kinesis.put_records`: refused entries sent again within the invocation's
+time, one event of an item a call, so none is sent again behind a later one)."""
 
 from __future__ import annotations
 
