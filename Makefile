@@ -64,7 +64,7 @@ checkov-venv: $(CHECKOV_VENV)/.installed ## checkov in its own venv, for the Ter
 terraform-schema: install ## the hashicorp/aws schema the Terraform checks use (build/terraform/)
 	$(PY) tools/terraform_schema.py
 
-test: install ## every test layer: lint, unit (tox, 3.11 and 3.12), package, integration (plain and chaos), terraform, demo
+test: install ## every test layer: lint, unit (tox, 3.11 and 3.12), package, integration (plain and chaos), terraform (the demo: make test-demo)
 	$(MAKE) --no-print-directory test-lint
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-package
