@@ -183,6 +183,6 @@ class ExpiryShelf(Protocol):
 
 class LevelsBroadcast(Protocol):
     def publish(self, changes: Sequence[LevelChanged]) -> list[int]:
-        """Publish the changes together, in no promised order (each carries its version); the indexes of those
-        not published when the invocation's time ran out."""
+        """Publish the changes together, each ingredient's in their order; the indexes of those not published
+        when the invocation's time ran out (an ingredient's first unpublished change and every later one)."""
         ...

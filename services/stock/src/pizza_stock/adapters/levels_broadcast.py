@@ -1,7 +1,8 @@
 """The :class:`~pizza_stock.ports.LevelsBroadcast` on the Kinesis levels stream: one record per change of an
 ingredient, partition key = ``typeId``, body :class:`~pizza_stock.domain.events.LevelChanged` (the schema in
-``events/level-changed.schema.json``); a stream batch's changes go in one ``PutRecords``
-(:func:`pizza_common.kinesis.put_records`: refused entries sent again within the invocation's time)."""
+``events/level-changed.schema.json``); a stream batch's changes go in ``PutRecords`` calls
+(:func:`pizza_common.kinesis.put_records`: one change of an ingredient a call, so each ingredient's keep their
+order; refused entries sent again within the invocation's time)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,4 @@ class KinesisLevelsBroadcast:
         self.client = client or aws.client("kinesis")
 
     def publish(self, changes: Sequence[LevelChanged]) -> list[int]:
-        if not changes:
-            return []
         return put_records(self.client, self.name, [StreamRecord(c.type_id, c.to_json().encode()) for c in changes])

@@ -1,8 +1,9 @@
 """``pizza-stock-broadcast``: every change of an ingredient goes to the Kinesis levels stream, with its version.
 
-A stream batch's changes are put together (``PutRecords``); those the stream still refused when the time ran
-out are handed back as the batch's item failures, and the stream sends them again from the first of them (the
-changes after it, already put, come again too: a reader keeps the newest version, so a repeat is harmless).
+A stream batch's changes are put together (``PutRecords``, each ingredient's in their order); those the
+stream still refused when the time ran out are handed back as the batch's item failures, and the stream sends
+them again from the first of them (the changes after it, already put, come again too: a reader keeps the
+newest version, so a repeat is harmless).
 """
 
 from __future__ import annotations
