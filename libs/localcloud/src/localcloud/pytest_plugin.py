@@ -172,11 +172,6 @@ def localcloud_stacks() -> list[Stack]:
     return entry_point_stacks(prefix="pizza")
 
 
-def _state_dir(config: pytest.Config) -> Path:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return Path(config.rootpath) / ".localcloud" / f"pytest-{worker}"
-
-
 @pytest.fixture(scope="session")
 def localcloud(request: pytest.FixtureRequest) -> Iterator[LocalCloudHandle]:
     """The target of the session's integration tests (see the module docstring)."""
@@ -219,9 +214,13 @@ def localcloud(request: pytest.FixtureRequest) -> Iterator[LocalCloudHandle]:
     stacks = request.getfixturevalue("localcloud_stacks")
     lag = config.getoption("--localcloud-ttl-lag", default=None)
     interval = config.getoption("--localcloud-ttl-interval", default=None)
+    # A directory of this session's own: two sessions of one checkout (tox runs 3.11 and 3.12 side by side)
+    # must not write each other's outputs.json and logs. pytest keeps the last few sessions' for reading.
+    state_dir = request.getfixturevalue("tmp_path_factory").mktemp("localcloud")
+    config.stash[_LOGS_DIR] = state_dir / "logs"
     cloud = LocalCloud(
         stacks,
-        state_dir=_state_dir(config),
+        state_dir=state_dir,
         chaos_duplicates=chaos,
         chaos_throttle=switches.throttle,
         ttl_lag_seconds=DEFAULT_TTL_LAG_SECONDS if lag is None else lag,
@@ -261,6 +260,7 @@ def localcloud(request: pytest.FixtureRequest) -> Iterator[LocalCloudHandle]:
 
 # The cloud runs in the test process, so its memory after the suite is a figure worth printing (never asserted).
 _MEMORY_AFTER_SUITE = pytest.StashKey[dict[str, float]]()
+_LOGS_DIR = pytest.StashKey[Path]()
 
 
 def _memory_of_this_process() -> dict[str, float]:
@@ -273,6 +273,9 @@ def _memory_of_this_process() -> dict[str, float]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    logs = config.stash.get(_LOGS_DIR, None)
+    if logs is not None:
+        terminalreporter.write_line(f"localcloud: function logs in {logs}")
     memory = config.stash.get(_MEMORY_AFTER_SUITE, None)
     if memory:
         terminalreporter.write_line(
