@@ -7,6 +7,7 @@ TTL's lag is proven in ``test_cloud_resources.py`` (the background sweeper) and 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import random
 import uuid
@@ -328,6 +329,27 @@ def test_under_throttling_chaos_put_record_is_throttled_and_a_tests_own_probe_ne
     assert put["FailedRecordCount"] == 0
     assert _on_stream(cloud, stream, f"{marker}-probe") == [f"{marker}-probe-{n}" for n in range(10)]
     assert len(_on_stream(cloud, stream, f"{marker}-service")) == 40 - throttled
+
+
+def test_under_throttling_chaos_a_put_that_is_not_json_reaches_moto_as_it_was_sent() -> None:
+    from localcloud.kinesis_front import KinesisSettings, with_throttling
+
+    seen: list[bytes] = []
+
+    def moto(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
+        start_response("200 OK", [])
+        return [b"moto's answer"]
+
+    body = bytes([0xBF, 0x67]) + b"Records"  # the start of a CBOR map, as the Java SDK sends by default
+    environ = {
+        "HTTP_X_AMZ_TARGET": "Kinesis_20131202.PutRecords",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    answer = with_throttling(moto, KinesisSettings(throttle_rate=1.0))(environ, lambda *_: None)
+
+    assert (answer, seen) == ([b"moto's answer"], [body])
 
 
 # --- S3: SSE-KMS ETags ------------------------------------------------------------------------------------

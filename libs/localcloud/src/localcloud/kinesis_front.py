@@ -58,7 +58,12 @@ def with_throttling(app: Callable[..., Any], settings: KinesisSettings) -> Calla
         if operation not in ("PutRecord", "PutRecords") or rate <= 0 or environ.get("HTTP_X_LOCALCLOUD_PROBE"):
             return app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        payload = json.loads(environ["wsgi.input"].read(length) if length else b"{}")
+        raw = environ["wsgi.input"].read(length) if length else b"{}"
+        try:
+            payload = json.loads(raw)
+        except ValueError:  # not JSON (an SDK speaking CBOR): moto answers it as it would with no chaos
+            environ["wsgi.input"] = io.BytesIO(raw)
+            return app(environ, start_response)
         stream = str(payload.get("StreamName") or payload.get("StreamARN", "").rpartition("/")[2])
         if operation == "PutRecord":
             if settings.rng.random() < rate:
