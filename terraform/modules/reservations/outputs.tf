@@ -44,7 +44,7 @@ output "archive_bucket" {
 }
 
 output "changes_stream" {
-  description = "Name of the changes Kinesis stream: every event once, partition key = item (for more readers, such as the order workflows)."
+  description = "Name of the changes Kinesis stream: every event once, an item's run of events a record (events/item-changes.schema.json), partition key = item (for more readers, such as the order workflows)."
   value       = aws_kinesis_stream.changes.name
 }
 

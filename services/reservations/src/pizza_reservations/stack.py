@@ -6,7 +6,8 @@ Resources, with prefix ``pizza``:
 - tables ``pizza-reservations-events`` (``pk`` item, ``sk`` version; stream NEW_IMAGE; TTL ``purge_at``),
   ``-requests`` (``pk``; TTL ``purge_at``; sparse index ``expiring-holds``), ``-snapshots``, ``-items``,
   ``-gates`` (``pk`` item: the version and free units every append takes from);
-- Kinesis stream ``pizza-reservations-changes``: every event, partition key = item (the fan-out);
+- Kinesis stream ``pizza-reservations-changes``: every event, an item's run of a batch a record, partition key
+  = item (the fan-out);
 - bucket ``pizza-reservations-archive``: events as JSON Lines (Terraform adds the account and region);
 - queue ``pizza-reservations-commands`` (DLQ ``-commands-dlq``) and one failure queue per stream consumer;
 - functions ``-api``, ``-commands``, ``-sweep`` (every minute), ``-fanout`` (the events table's one stream

@@ -102,23 +102,9 @@ def test_every_answer_of_the_api_matches_the_document(wired):
 
 
 def kinesis_event(events: list[str]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "kinesis": {
-                    "partitionKey": json.loads(text)["item_id"],
-                    "data": base64.b64encode(text.encode()).decode(),
-                    "sequenceNumber": str(100 + n),
-                    "kinesisSchemaVersion": "1.0",
-                    "approximateArrivalTimestamp": 1.0,
-                },
-                "eventSource": "aws:kinesis",
-                "eventID": f"shardId-000000000000:{100 + n}",
-                "eventSourceARN": "arn:aws:kinesis:eu-west-1:123456789012:stream/test-reservations-changes",
-            }
-            for n, text in enumerate(events)
-        ]
-    }
+    """The changes stream's batch of one record per event (the fan-out puts an item's run in one: ItemChanges)."""
+    parsed = [json.loads(text) for text in events]
+    return kinesis_records([(event["item_id"], {"item_id": event["item_id"], "events": [event]}) for event in parsed])
 
 
 def test_the_projection_consumer_reports_only_the_failed_item(wired, monkeypatch):
@@ -141,29 +127,110 @@ def test_the_projection_consumer_reports_only_the_failed_item(wired, monkeypatch
     assert [item["pk"]["S"] for item in items] == ["cola"]
 
 
-def test_the_fanout_puts_each_new_event_on_the_changes_stream_keyed_by_item(wired):
+def events_stream_batch(events: list[Any]) -> dict[str, Any]:
+    """The events table's stream batch of these events' inserts, sequence numbers 7, 8, ..."""
     from pizza_common.dynamodb import to_item
     from pizza_reservations.adapters.event_store import event_item
-    from pizza_reservations.domain.events import Adjusted
-    from pizza_reservations.handlers import fanout
 
-    event = Adjusted(item_id="cola", version=1, at="2026-11-27T09:00:00+00:00", adjustment_id="a", delta=1, reason="x")
-    image = to_item(event_item(event))
-    stream_event = {
-        "Records": [
+    records = []
+    for n, event in enumerate(events):
+        image = to_item(event_item(event))
+        keys = {"pk": image["pk"], "sk": image["sk"]}
+        records.append(
             {
-                "eventID": "1",
+                "eventID": str(n),
                 "eventName": "INSERT",
                 "eventSource": "aws:dynamodb",
-                "dynamodb": {"Keys": {"pk": image["pk"], "sk": image["sk"]}, "NewImage": image, "SequenceNumber": "7"},
+                "dynamodb": {"Keys": keys, "NewImage": image, "SequenceNumber": str(7 + n)},
             }
-        ]
-    }
-    assert fanout.handler(stream_event, Context()) == {"batchItemFailures": []}
+        )
+    return {"Records": records}
+
+
+def changes_on_stream() -> list[tuple[str, dict[str, Any]]]:
     kinesis = boto3.client("kinesis", region_name=REGION)
     shard = kinesis.describe_stream(StreamName="test-reservations-changes")["StreamDescription"]["Shards"][0]
     iterator = kinesis.get_shard_iterator(
         StreamName="test-reservations-changes", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
     )["ShardIterator"]
-    [record] = kinesis.get_records(ShardIterator=iterator)["Records"]
-    assert (record["PartitionKey"], record["Data"].decode()) == ("cola", event.model_dump_json())
+    return [(r["PartitionKey"], json.loads(r["Data"])) for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
+
+
+def adjusted(item_id: str, version: int) -> Any:
+    from pizza_reservations.domain.events import Adjusted
+
+    at = "2026-11-27T09:00:00+00:00"
+    return Adjusted(item_id=item_id, version=version, at=at, adjustment_id=f"a{version}", delta=1, reason="x")
+
+
+def test_the_fanout_puts_an_items_events_of_a_batch_in_one_record_keyed_by_item_in_their_order(wired):
+    from pizza_reservations.domain.events import ItemChanges
+    from pizza_reservations.handlers import fanout
+
+    events = [adjusted("cola", 1), adjusted("fanta", 1), adjusted("cola", 2), adjusted("cola", 3)]
+    assert fanout.handler(events_stream_batch(events), Context()) == {"batchItemFailures": []}
+
+    on_stream = changes_on_stream()
+    assert [(key, ItemChanges.model_validate(data)) for key, data in on_stream] == [
+        ("cola", ItemChanges(item_id="cola", events=[events[0], events[2], events[3]])),
+        ("fanta", ItemChanges(item_id="fanta", events=[events[1]])),
+    ]
+    # What the consumers read back: every event once, each item's in its order.
+    from pizza_reservations.handlers._stream import by_item
+
+    batch = kinesis_records(on_stream)
+    assert {item: [e for _, e in records] for item, records in by_item(batch).items()} == {
+        "cola": [events[0], events[2], events[3]],
+        "fanta": [events[1]],
+    }
+
+
+def kinesis_records(on_stream: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "kinesis": {
+                    "partitionKey": key,
+                    "data": base64.b64encode(json.dumps(data).encode()).decode(),
+                    "sequenceNumber": str(100 + n),
+                    "kinesisSchemaVersion": "1.0",
+                    "approximateArrivalTimestamp": 1.0,
+                },
+                "eventSource": "aws:kinesis",
+                "eventID": f"shardId-000000000000:{100 + n}",
+                "eventSourceARN": "arn:aws:kinesis:eu-west-1:123456789012:stream/test-reservations-changes",
+            }
+            for n, (key, data) in enumerate(on_stream)
+        ]
+    }
+
+
+def test_a_long_run_of_one_items_events_is_split_into_records_below_kinesis_limit(monkeypatch):
+    from pizza_reservations.handlers import fanout
+
+    monkeypatch.setattr(fanout, "RECORD_BYTES", 1000)
+    texts = [adjusted("cola", version).model_dump_json() for version in range(1, 21)]
+    changes = fanout.item_changes([(str(n), "cola", text) for n, text in enumerate(texts)])
+
+    assert len(changes) > 1
+    assert all(len(record.data) <= 1000 + 100 for _, record in changes)  # the events, the item id and braces
+    # Every event once, in its order, each record naming the sequence numbers of the events it holds.
+    assert [e for _, record in changes for e in json.loads(record.data)["events"]] == [json.loads(t) for t in texts]
+    assert [len(sequences) for sequences, _ in changes] == [len(json.loads(r.data)["events"]) for _, r in changes]
+    assert [s for sequences, _ in changes for s in sequences] == [str(n) for n in range(20)]
+
+
+def test_a_record_the_stream_still_refused_hands_back_its_first_event_and_the_batch_after_it(wired, monkeypatch):
+    from pizza_reservations.handlers import fanout
+
+    events = [adjusted("cola", 1), adjusted("fanta", 1), adjusted("cola", 2), adjusted("fanta", 2)]
+    put: list[Any] = []
+
+    def refusing_fanta(client, stream, records, deadline=None):
+        put.extend(records)
+        return [index for index, record in enumerate(records) if record.partition_key == "fanta"]
+
+    monkeypatch.setattr(fanout, "put_records", refusing_fanta)
+    # fanta's events are at sequence numbers 8 and 10: the stream sends the batch again from 8.
+    assert fanout.handler(events_stream_batch(events), Context()) == {"batchItemFailures": [{"itemIdentifier": "8"}]}
+    assert [record.partition_key for record in put] == ["cola", "fanta"]

@@ -12,12 +12,16 @@ import yaml
 from openapi_spec_validator import validate
 
 from pizza_common.schemas import assert_schema_file
-from pizza_reservations.domain.events import InventoryChanged, ItemEventMessage, Reserved
+from pizza_reservations.domain.events import InventoryChanged, ItemChanges, ItemEventMessage, Reserved
 from pizza_reservations.stack import ROUTES, stack
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-SCHEMAS = {"item-event.schema.json": ItemEventMessage, "inventory-changed.schema.json": InventoryChanged}
+SCHEMAS = {
+    "item-event.schema.json": ItemEventMessage,
+    "item-changes.schema.json": ItemChanges,
+    "inventory-changed.schema.json": InventoryChanged,
+}
 
 
 def schemas() -> dict[str, dict]:
@@ -50,6 +54,10 @@ def test_the_schemas_accept_real_events_and_refuse_broken_ones():
         status="OUT OF STOCK",
     )
     jsonschema.validate(change.model_dump(mode="json"), schemas()["inventory-changed.schema.json"])
+    changes = ItemChanges(item_id="cola", events=[event])
+    jsonschema.validate(changes.model_dump(mode="json"), schemas()["item-changes.schema.json"])
+    empty = {"item_id": "cola", "events": []}
+    assert not jsonschema.Draft202012Validator(schemas()["item-changes.schema.json"]).is_valid(empty)
 
 
 def openapi_document():

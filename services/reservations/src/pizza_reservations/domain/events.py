@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, TypeAdapter, model_validator
 
 from pizza_common.events import EventDetail
 
@@ -20,6 +20,7 @@ __all__ = [
     "AdjustmentRefused",
     "Confirmed",
     "InventoryChanged",
+    "ItemChanges",
     "ItemEvent",
     "ItemEventMessage",
     "Released",
@@ -101,7 +102,27 @@ _EVENT = TypeAdapter(ItemEvent)
 
 class ItemEventMessage(RootModel[ItemEvent]):
     """One event of an item's stream, whatever its type: the event store's ``event``, the archive's lines, the
-    changes stream's records and the history's events (``events/item-event.schema.json``)."""
+    history's events and the changes stream's records' ``events`` (``events/item-event.schema.json``)."""
+
+
+class ItemChanges(BaseModel):
+    """A record of the changes stream: an item's consecutive events, oldest first (``events/item-changes.schema.json``).
+
+    The fan-out puts an item's events of a batch in one record (a few for a very long run): Kinesis keeps a record
+    whole, so they keep their order in one call, where one record per event cost one call each (``PutRecords``
+    keeps no order between a key's entries when some are refused)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item_id: str
+    events: Annotated[list[ItemEvent], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _all_of_the_item(self) -> ItemChanges:
+        others = sorted({event.item_id for event in self.events} - {self.item_id})
+        if others:
+            raise ValueError(f"events of other items in the changes of {self.item_id!r}: {others}")
+        return self
 
 
 def event_to_json(event: ItemEvent) -> str:

@@ -1,7 +1,8 @@
 """Shared by the change-stream consumers: events of a Kinesis batch grouped by item, and the partial answer.
 
-A stream is checkpointed at the lowest failed record, so a failed item reports its first record and the
-records after it are delivered again (consumers are idempotent per event version)."""
+A record is an item's run of events (``ItemChanges``). A stream is checkpointed at the lowest failed record, so a
+failed item reports its first record and the records after it are delivered again (consumers are idempotent per
+event version)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent
 
 from pizza_common.observability import logger
-from pizza_reservations.domain.events import ItemEvent, event_from_json
+from pizza_reservations.domain.events import ItemChanges, ItemEvent
 
 __all__ = ["by_item", "each_item"]
 
 
 def by_item(event: dict[str, Any]) -> dict[str, list[tuple[str, ItemEvent]]]:
-    """``{item id: [(sequence number, event), ...]}`` in delivery order."""
+    """``{item id: [(sequence number of its record, event), ...]}`` in delivery order."""
     grouped: dict[str, list[tuple[str, ItemEvent]]] = {}
     for record in KinesisStreamEvent(event).records:
-        item_event = event_from_json(record.kinesis.data_as_text())
-        grouped.setdefault(item_event.item_id, []).append((record.kinesis.sequence_number, item_event))
+        changes = ItemChanges.model_validate_json(record.kinesis.data_as_text())
+        grouped.setdefault(changes.item_id, []).extend((record.kinesis.sequence_number, e) for e in changes.events)
     return grouped
 
 
