@@ -163,6 +163,19 @@ def adjusted(item_id: str, version: int) -> Any:
     return Adjusted(item_id=item_id, version=version, at=at, adjustment_id=f"a{version}", delta=1, reason="x")
 
 
+def test_a_changes_record_that_cannot_be_read_is_handed_back_and_the_items_beside_it_are_projected(wired):
+    from pizza_reservations.handlers import projection
+
+    good = adjusted("cola", 1)
+    batch = kinesis_event([good.model_dump_json()])
+    batch["Records"].insert(0, {**batch["Records"][0], "kinesis": {**batch["Records"][0]["kinesis"]}})
+    batch["Records"][0]["kinesis"] |= {"data": base64.b64encode(b"{}").decode(), "sequenceNumber": "99"}
+
+    assert projection.handler(batch, Context()) == {"batchItemFailures": [{"itemIdentifier": "99"}]}
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName="test-reservations-items")["Items"]
+    assert [item["pk"]["S"] for item in items] == ["cola"]
+
+
 def test_the_fanout_puts_an_items_events_of_a_batch_in_one_record_keyed_by_item_in_their_order(wired):
     from pizza_reservations.domain.events import ItemChanges
     from pizza_reservations.handlers import fanout
@@ -178,8 +191,9 @@ def test_the_fanout_puts_an_items_events_of_a_batch_in_one_record_keyed_by_item_
     # What the consumers read back: every event once, each item's in its order.
     from pizza_reservations.handlers._stream import by_item
 
-    batch = kinesis_records(on_stream)
-    assert {item: [e for _, e in records] for item, records in by_item(batch).items()} == {
+    grouped, unreadable = by_item(kinesis_records(on_stream))
+    assert unreadable == []
+    assert {item: [e for _, e in records] for item, records in grouped.items()} == {
         "cola": [events[0], events[2], events[3]],
         "fanta": [events[1]],
     }

@@ -17,18 +17,28 @@ from pizza_reservations.domain.events import ItemChanges, ItemEvent
 __all__ = ["by_item", "each_item"]
 
 
-def by_item(event: dict[str, Any]) -> dict[str, list[tuple[str, ItemEvent]]]:
-    """``{item id: [(sequence number of its record, event), ...]}`` in delivery order."""
+def by_item(event: dict[str, Any]) -> tuple[dict[str, list[tuple[str, ItemEvent]]], list[str]]:
+    """``{item id: [(sequence number of its record, event), ...]}`` in delivery order, and the sequence numbers of
+    the records that cannot be read (not ``ItemChanges``)."""
     grouped: dict[str, list[tuple[str, ItemEvent]]] = {}
+    unreadable: list[str] = []
     for record in KinesisStreamEvent(event).records:
-        changes = ItemChanges.model_validate_json(record.kinesis.data_as_text())
-        grouped.setdefault(changes.item_id, []).extend((record.kinesis.sequence_number, e) for e in changes.events)
-    return grouped
+        sequence = record.kinesis.sequence_number
+        try:
+            changes = ItemChanges.model_validate_json(record.kinesis.data_as_text())
+        except ValueError:
+            logger.exception("change stream: a record that cannot be read", extra={"sequence_number": sequence})
+            unreadable.append(sequence)
+            continue
+        grouped.setdefault(changes.item_id, []).extend((sequence, e) for e in changes.events)
+    return grouped, unreadable
 
 
 def each_item(event: dict[str, Any], work: Callable[[str, Sequence[ItemEvent]], object]) -> dict[str, Any]:
-    failures = []
-    for item_id, records in by_item(event).items():
+    """``work`` on each item's events; the answer hands back each failed item's first record and every record that
+    cannot be read (its retries, then the failures destination, keep it), never the good records beside them."""
+    grouped, failures = by_item(event)
+    for item_id, records in grouped.items():
         try:
             work(item_id, [item_event for _, item_event in records])
         except Exception:
