@@ -43,16 +43,9 @@ DEADLINE_SECONDS = 300.0
 
 def changes_of(kinesis: Any, stream: str, item_id: str) -> list[dict[str, Any]]:
     """The item's records on the changes stream, each parsed (``ItemChanges``), in stream order."""
-    found: list[dict[str, Any]] = []
-    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-            found += [json.loads(r["Data"]) for r in page["Records"] if r["PartitionKey"] == item_id]
-            iterator = page.get("NextShardIterator") if page["Records"] else None
-    return found
+    from pizza_common.kinesis import records_from_start
+
+    return [json.loads(r["Data"]) for r in records_from_start(kinesis, stream) if r["PartitionKey"] == item_id]
 
 
 def poll(condition: Any, what: str) -> None:

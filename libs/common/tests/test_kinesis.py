@@ -99,3 +99,31 @@ def test_a_batch_is_split_into_calls_of_at_most_500_entries_and_5_mib():
     assert put_records(kinesis, "levels", big, deadline=deadline_in(10, clock)) == []
     assert [len(call) for call in kinesis.calls] == [2, 1]
     assert [data for _, data in kinesis.stream] == [r.data for r in big]
+
+
+class PagedStream:
+    """GetRecords as AWS may answer it: one shard whose pages may be empty before the shard's tip."""
+
+    def __init__(self, pages: list[dict[str, Any]]) -> None:
+        self.pages = pages
+
+    def list_shards(self, StreamName: str) -> dict[str, Any]:
+        return {"Shards": [{"ShardId": "shardId-000000000000"}]}
+
+    def get_shard_iterator(self, **arguments: Any) -> dict[str, Any]:
+        assert arguments["ShardIteratorType"] == "TRIM_HORIZON"
+        return {"ShardIterator": "0"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        return self.pages[int(ShardIterator)] | {"NextShardIterator": str(int(ShardIterator) + 1)}
+
+
+def test_a_stream_is_read_from_its_start_past_empty_pages_until_an_empty_page_at_its_tip():
+    from pizza_common.kinesis import records_from_start
+
+    def page(records: list[str], behind: int) -> dict[str, Any]:
+        return {"Records": [{"Data": data.encode()} for data in records], "MillisBehindLatest": behind}
+
+    stream = PagedStream([page(["a", "b"], 900), page([], 600), page(["c"], 0), page([], 0), page(["never"], 0)])
+
+    assert [record["Data"] for record in records_from_start(stream, "levels")] == [b"a", b"b", b"c"]

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from pizza_common.deadline import Deadline, current
 from pizza_common.dynamodb.writes import RETRYABLE, error_code, retrying
 
-__all__ = ["MAX_BYTES_PER_CALL", "MAX_RECORDS_PER_CALL", "StreamRecord", "put_records"]
+__all__ = ["MAX_BYTES_PER_CALL", "MAX_RECORDS_PER_CALL", "StreamRecord", "put_records", "records_from_start"]
 
 # PutRecords' limits: 500 entries and 5 MiB (data and partition keys) a call.
 MAX_RECORDS_PER_CALL = 500
@@ -110,3 +110,25 @@ def _send(
             continue
         refused += [i for i, result in zip(group, answer["Records"], strict=True) if "ErrorCode" in result]
     return refused
+
+
+def records_from_start(client: Any, stream: str) -> list[dict[str, Any]]:
+    """Every record on ``stream`` from its start (``TRIM_HORIZON``), shard after shard, each in its shard's order,
+    as ``GetRecords`` gives them (``PartitionKey``, ``Data``, ``SequenceNumber``, ...): for a client that reads a
+    stream once (a test, a bench, the stock client's ``level_records``); a function reads it through its event
+    source mapping.
+
+    A shard is read until a page is empty and ``MillisBehindLatest`` is 0: a page may be empty while the shard
+    still holds records further on."""
+    records: list[dict[str, Any]] = []
+    for shard in client.list_shards(StreamName=stream)["Shards"]:
+        iterator = client.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = client.get_records(ShardIterator=iterator, Limit=10_000)
+            records.extend(page["Records"])
+            if not page["Records"] and page.get("MillisBehindLatest", 0) == 0:
+                break
+            iterator = page.get("NextShardIterator")
+    return records

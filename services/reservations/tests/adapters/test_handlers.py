@@ -148,12 +148,12 @@ def events_stream_batch(events: list[Any]) -> dict[str, Any]:
 
 
 def changes_on_stream() -> list[tuple[str, dict[str, Any]]]:
+    from pizza_common.kinesis import records_from_start
+
     kinesis = boto3.client("kinesis", region_name=REGION)
-    shard = kinesis.describe_stream(StreamName="test-reservations-changes")["StreamDescription"]["Shards"][0]
-    iterator = kinesis.get_shard_iterator(
-        StreamName="test-reservations-changes", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
-    return [(r["PartitionKey"], json.loads(r["Data"])) for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
+    return [
+        (r["PartitionKey"], json.loads(r["Data"])) for r in records_from_start(kinesis, "test-reservations-changes")
+    ]
 
 
 def adjusted(item_id: str, version: int) -> Any:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from pizza_common.kinesis import records_from_start
 from pizza_common.signed_http import HttpAnswer, SignedHttp
 
 __all__ = ["ReportMissing", "StockClient", "StockOutputs", "conflict_key", "report_key"]
@@ -140,16 +141,7 @@ class StockClient:
     def level_records(self) -> list[dict[str, Any]]:
         """Every record on the levels stream (``events/level-changed.schema.json``), in order, from its start,
         each with its ``partitionKey``."""
-        records: list[dict[str, Any]] = []
-        stream = self.outputs.stock_levels_stream
-        for shard in self.kinesis.list_shards(StreamName=stream)["Shards"]:
-            iterator = self.kinesis.get_shard_iterator(
-                StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            while iterator:
-                page = self.kinesis.get_records(ShardIterator=iterator, Limit=10000)
-                records.extend({"partitionKey": r["PartitionKey"], **json.loads(r["Data"])} for r in page["Records"])
-                if not page["Records"] or page.get("MillisBehindLatest", 0) == 0:
-                    break
-                iterator = page.get("NextShardIterator")
-        return records
+        return [
+            {"partitionKey": r["PartitionKey"], **json.loads(r["Data"])}
+            for r in records_from_start(self.kinesis, self.outputs.stock_levels_stream)
+        ]

@@ -11,6 +11,7 @@ import pytest
 from stock_helpers import BUCKET, LEVELS, TABLE, http_event, s3_event
 
 from pizza_common.dynamodb import from_item, to_item
+from pizza_common.kinesis import records_from_start
 from pizza_stock.adapters.pantry import DynamoDbPantry
 
 
@@ -180,10 +181,7 @@ def test_every_change_of_an_ingredient_is_broadcast_with_its_version_leaving_out
     emptied["dynamodb"]["NewImage"]["batches"] = {}  # DynamoDB Local's rendering of an empty map
     records = [created, stream_record("MODIFY", keys, ham, ham | {"version": 4}, ttl=False), batch_change, emptied]
     assert broadcast.handler({"Records": records}, context) == {"batchItemFailures": []}
-    kinesis = aws.client("kinesis")
-    shard = kinesis.describe_stream(StreamName=LEVELS)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = kinesis.get_shard_iterator(StreamName=LEVELS, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    got = kinesis.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    got = records_from_start(aws.client("kinesis"), LEVELS)
     assert [(r["PartitionKey"], json.loads(r["Data"])) for r in got] == [
         ("ham", {"schemaVersion": 1, "typeId": "ham", "quantity": 10, "version": 4}),
         ("ham", {"schemaVersion": 1, "typeId": "ham", "quantity": 0, "version": 5}),
