@@ -176,6 +176,15 @@ def test_a_changes_record_that_cannot_be_read_is_handed_back_and_the_items_besid
     assert [item["pk"]["S"] for item in items] == ["cola"]
 
 
+def test_a_record_of_one_event_as_the_fanout_put_them_before_item_changes_is_still_read():
+    from pizza_reservations.handlers._stream import by_item
+
+    event = adjusted("cola", 1)
+    grouped, unreadable = by_item(kinesis_records([("cola", event.model_dump(mode="json"))]))
+
+    assert (grouped, unreadable) == ({"cola": [("100", event)]}, [])
+
+
 def test_the_fanout_puts_an_items_events_of_a_batch_in_one_record_keyed_by_item_in_their_order(wired):
     from pizza_reservations.domain.events import ItemChanges
     from pizza_reservations.handlers import fanout
