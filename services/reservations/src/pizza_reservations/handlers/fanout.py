@@ -6,7 +6,7 @@ archive, the projection and ``inventory-changed``, and the order workflows' inve
 of a batch go in one record (``ItemChanges``; a few for a run past ``RECORD_BYTES``), and the batch's records in
 ``PutRecords`` (:func:`pizza_common.kinesis.put_records`: refused entries sent again within the invocation's time,
 one record of an item a call, so none is sent again behind a later one). One record per event cost a call per
-event of a hot item: 640 calls for 640 reservations of one item (bench/README.md, "The fan-out on a hot item")."""
+event of a hot item: 640 calls for 640 reservations of one item, 51 now (``bench/reservations_fanout.py``)."""
 
 from __future__ import annotations
 
