@@ -13,17 +13,26 @@ n records of one key are n calls.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
 from pizza_common.deadline import Deadline, current
 from pizza_common.dynamodb.writes import RETRYABLE, error_code, retrying
 
-__all__ = ["MAX_BYTES_PER_CALL", "MAX_RECORDS_PER_CALL", "StreamRecord", "put_records", "records_from_start"]
+__all__ = [
+    "MAX_BYTES_PER_CALL",
+    "MAX_RECORDS_PER_CALL",
+    "StreamRecord",
+    "bounded_groups",
+    "put_records",
+    "records_from_start",
+]
+
+T = TypeVar("T")
 
 # PutRecords' limits: 500 entries and 5 MiB (data and partition keys) a call.
 MAX_RECORDS_PER_CALL = 500
@@ -43,17 +52,21 @@ class StreamRecord:
         return len(self.data) + len(self.partition_key.encode())
 
 
-def _calls(indexes: Sequence[int], records: Sequence[StreamRecord]) -> Iterator[list[int]]:
-    """``indexes`` in groups that fit one call each, in their order."""
-    group: list[int] = []
-    size = 0
-    for index in indexes:
-        record_size = records[index].size
-        if group and (len(group) == MAX_RECORDS_PER_CALL or size + record_size > MAX_BYTES_PER_CALL):
+def bounded_groups(
+    items: Iterable[T], size: Callable[[T], int], *, max_bytes: int, max_count: int | None = None
+) -> Iterator[list[T]]:
+    """``items`` in consecutive groups, in their order, each of at most ``max_bytes`` (by ``size``) and
+    ``max_count`` items: the entries of one call, or the events of one record. An item over ``max_bytes`` goes
+    alone."""
+    group: list[T] = []
+    total = 0
+    for item in items:
+        item_size = size(item)
+        if group and (len(group) == max_count or total + item_size > max_bytes):
             yield group
-            group, size = [], 0
-        group.append(index)
-        size += record_size
+            group, total = [], 0
+        group.append(item)
+        total += item_size
     if group:
         yield group
 
@@ -95,7 +108,10 @@ def _send(
 ) -> list[int]:
     """One try of ``indexes`` in as few calls as fit; the indexes refused."""
     refused: list[int] = []
-    for group in _calls(indexes, records):
+    calls = bounded_groups(
+        indexes, lambda i: records[i].size, max_bytes=MAX_BYTES_PER_CALL, max_count=MAX_RECORDS_PER_CALL
+    )
+    for group in calls:
         entries = [{"Data": records[i].data, "PartitionKey": records[i].partition_key} for i in group]
         try:
             answer = retrying(

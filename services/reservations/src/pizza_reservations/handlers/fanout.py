@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.aws import client
-from pizza_common.kinesis import StreamRecord, put_records
+from pizza_common.kinesis import StreamRecord, bounded_groups, put_records
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations.bootstrap import settings
 
@@ -29,19 +29,13 @@ RECORD_BYTES = 256 * 1024
 def item_changes(records: list[tuple[str, str, str]]) -> list[tuple[list[str], StreamRecord]]:
     """``(sequence number, item id, event JSON)`` in stream order -> for each record to put, the sequence numbers
     of its events and the record (``ItemChanges``: an item's events, oldest first)."""
-    runs: dict[str, list[tuple[list[str], list[str], int]]] = {}
+    runs: dict[str, list[tuple[str, str]]] = {}
     for sequence, item_id, event in records:
-        item_runs = runs.setdefault(item_id, [])
-        if not item_runs or item_runs[-1][2] + len(event) > RECORD_BYTES:
-            item_runs.append(([], [], 0))
-        sequences, events, size = item_runs[-1]
-        sequences.append(sequence)
-        events.append(event)
-        item_runs[-1] = (sequences, events, size + len(event) + 1)
+        runs.setdefault(item_id, []).append((sequence, event))
     return [
-        (sequences, StreamRecord(item_id, _changes_json(item_id, events)))
-        for item_id, item_runs in runs.items()
-        for sequences, events, _ in item_runs
+        ([sequence for sequence, _ in group], StreamRecord(item_id, _changes_json(item_id, [e for _, e in group])))
+        for item_id, run in runs.items()
+        for group in bounded_groups(run, lambda entry: len(entry[1].encode()) + 1, max_bytes=RECORD_BYTES)
     ]
 
 
