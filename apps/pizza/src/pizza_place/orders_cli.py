@@ -18,8 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from pizza_common.signed_http import HttpAnswer
-from pizza_place.errors import REFUSED, USAGE, CliError
+from pizza_place.errors import REFUSED, USAGE, CliError, answer_body
 from pizza_place.target import Target
 
 __all__ = ["add_commands"]
@@ -69,14 +68,6 @@ def _client(target: Target) -> Any:
     return orders_client(target)
 
 
-def _answer(answer: HttpAnswer, *, ok: tuple[int, ...] = (200, 201, 202)) -> Any:
-    body = answer.json()
-    if answer.status in ok:
-        return body
-    message = body.get("message", answer.status) if isinstance(body, dict) else answer.status
-    raise CliError(str(message), USAGE if answer.status in (400, 404) else REFUSED)
-
-
 def _lines(texts: list[str]) -> dict[str, int]:
     lines: dict[str, int] = {}
     for text in texts:
@@ -90,10 +81,10 @@ def _lines(texts: list[str]) -> dict[str, int]:
 def _order(args: argparse.Namespace, target: Target) -> int:
     client = _client(target)
     if args.order_command == "show":
-        print(json.dumps(_answer(client.order(args.order_id)), indent=2))
+        print(json.dumps(answer_body(client.order(args.order_id)), indent=2))
         return 0
     if args.order_command == "baked":
-        print(json.dumps(_answer(client.baked(args.order_id)), indent=2))
+        print(json.dumps(answer_body(client.baked(args.order_id)), indent=2))
         return 0
     order_id = args.id or f"cli-{uuid.uuid4().hex[:12]}"
     kitchen = _lines(args.use) if args.use else None
@@ -115,7 +106,7 @@ def _order(args: argparse.Namespace, target: Target) -> int:
 def _po(args: argparse.Namespace, target: Target) -> int:
     client = _client(target)
     if args.po_command == "list":
-        orders = _answer(client.purchase_orders(args.status))["purchaseOrders"]
+        orders = answer_body(client.purchase_orders(args.status))["purchaseOrders"]
         if args.json:
             print(json.dumps(orders, indent=2))
             return 0
@@ -123,10 +114,10 @@ def _po(args: argparse.Namespace, target: Target) -> int:
             print(f"{po['poId']:<40} {po['itemId']:<24} {po['quantity']:>6} {po['status']}")
         return 0
     if args.po_command == "show":
-        print(json.dumps(_answer(client.purchase_order(args.po_id)), indent=2))
+        print(json.dumps(answer_body(client.purchase_order(args.po_id)), indent=2))
         return 0
     answer = client.approve(args.po_id) if args.po_command == "approve" else client.reject(args.po_id)
-    body = _answer(answer)
+    body = answer_body(answer)
     print(
         f"purchase order {body['poId']}: {body['status']}" + (f" ({body['decision']})" if body.get("decision") else "")
     )

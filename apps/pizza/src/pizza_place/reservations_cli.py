@@ -15,8 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from pizza_common.signed_http import HttpAnswer
-from pizza_place.errors import REFUSED, USAGE, CliError
+from pizza_place.errors import USAGE, CliError, answer_body
 from pizza_place.target import Target
 
 __all__ = ["add_commands"]
@@ -61,26 +60,20 @@ def _client(target: Target) -> Any:
     return reservations_client(target)
 
 
-def _answer(answer: HttpAnswer, *, ok: tuple[int, ...] = (200, 201, 202)) -> Any:
-    body = answer.json()
-    if answer.status in ok:
-        return body
-    message = body.get("message", answer.status) if isinstance(body, dict) else answer.status
-    raise CliError(str(message), USAGE if answer.status in (400, 404) else REFUSED)
-
-
 def _items(args: argparse.Namespace, target: Target) -> int:
     client = _client(target)
     if args.items_command == "adjust":
         adjustment = args.id or f"cli-{uuid.uuid4().hex[:12]}"
-        _answer(client.adjust(args.item, adjustment, args.delta, args.reason))
+        answer_body(client.adjust(args.item, adjustment, args.delta, args.reason))
         print(f"adjustment {adjustment} of {args.delta:+d} {args.item} queued")
         return 0
     if args.items_command == "history":
-        for event in _answer(client.history(args.item))["events"]:
+        for event in answer_body(client.history(args.item))["events"]:
             print(json.dumps(event))
         return 0
-    found = [_answer(client.item(item)) for item in args.items] if args.items else _answer(client.items())["items"]
+    found = (
+        [answer_body(client.item(item)) for item in args.items] if args.items else answer_body(client.items())["items"]
+    )
     if args.json:
         print(json.dumps(found, indent=2))
     elif not found:
@@ -98,11 +91,11 @@ def _reserve(args: argparse.Namespace, target: Target) -> int:
     if args.release or args.confirm or args.show:
         reservation_id = args.release or args.confirm or args.show
         call = client.release if args.release else client.confirm if args.confirm else client.reservation
-        print(json.dumps(_answer(call(reservation_id))))
+        print(json.dumps(answer_body(call(reservation_id))))
         return 0
     if args.item is None or args.quantity is None:
         raise CliError("give ITEM and QUANTITY, or one of --release/--confirm/--show ID", USAGE)
     reservation_id = args.id or f"cli-{uuid.uuid4().hex[:12]}"
-    body = _answer(client.reserve(reservation_id, args.item, args.quantity, args.hold))
+    body = answer_body(client.reserve(reservation_id, args.item, args.quantity, args.hold))
     print(f"reservation {reservation_id}: {body['quantity']} {body['itemId']} held until {body['expiresAt']}")
     return 0

@@ -4,7 +4,9 @@ import json
 
 import pytest
 
+from pizza_common.signed_http import HttpAnswer
 from pizza_place.cli import main
+from pizza_place.errors import CliError, answer_body
 
 
 def run(capsys, *argv):
@@ -57,3 +59,25 @@ def test_a_missing_csv_is_named_before_any_cloud_is_needed(capsys, tmp_path):
 def test_an_ingredient_named_twice_is_refused_before_anything_is_sent(capsys, tmp_path):
     code, _, err = run(capsys, "--state-dir", str(tmp_path), "stock", "use", "ham=1", "ham=2")
     assert (code, err) == (2, "pizza: ham is named twice; give each ingredient once\n")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "message", "exit_code"),
+    [
+        (400, b'{"message": "quantity: must be positive"}', "quantity: must be positive", 2),
+        (404, b'{"message": "no reservation r-1"}', "no reservation r-1", 2),
+        (409, b'{"message": "only 3 cola available"}', "only 3 cola available", 1),
+        (502, b"<html>Bad Gateway</html>", "answered 502: <html>Bad Gateway</html>", 1),
+        (500, b"", "answered 500: ", 1),
+    ],
+)
+def test_an_answer_that_is_not_ok_is_one_line_naming_its_message_or_status(status, body, message, exit_code):
+    with pytest.raises(CliError) as raised:
+        answer_body(HttpAnswer(status, {}, body))
+    assert (raised.value.message, raised.value.exit_code) == (message, exit_code)
+
+
+def test_an_ok_answer_gives_its_body_and_one_that_is_not_json_is_an_error():
+    assert answer_body(HttpAnswer(202, {}, b'{"queued": true}')) == {"queued": True}
+    with pytest.raises(CliError, match="201 with a body that is not JSON"):
+        answer_body(HttpAnswer(201, {}, b"ok"))
