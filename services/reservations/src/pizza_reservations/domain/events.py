@@ -106,11 +106,15 @@ class ItemEventMessage(RootModel[ItemEvent]):
 
 
 class ItemChanges(BaseModel):
-    """A record of the changes stream: an item's consecutive events, oldest first (``events/item-changes.schema.json``).
+    """A record of the changes stream: an item's events of a batch, in the order they were written
+    (``events/item-changes.schema.json``).
 
     The fan-out puts an item's events of a batch in one record (a few for a very long run): Kinesis keeps a record
     whole, so they keep their order in one call, where one record per event cost one call each (``PutRecords``
-    keeps no order between a key's entries when some are refused)."""
+    keeps no order between a key's entries when some are refused). The order written is not always the order of
+    versions: the gate gives out versions at once and their writers finish in any order, so a later version can
+    come first, within a record or in an earlier one. Readers order an item's events by version and wait for a
+    version that has not come yet."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

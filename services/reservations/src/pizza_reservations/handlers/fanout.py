@@ -28,7 +28,7 @@ RECORD_BYTES = 256 * 1024
 
 def item_changes(records: list[tuple[str, str, str]]) -> list[tuple[list[str], StreamRecord]]:
     """``(sequence number, item id, event JSON)`` in stream order -> for each record to put, the sequence numbers
-    of its events and the record (``ItemChanges``: an item's events, oldest first)."""
+    of its events and the record (``ItemChanges``: an item's events, in the order written)."""
     runs: dict[str, list[tuple[str, str]]] = {}
     for sequence, item_id, event in records:
         runs.setdefault(item_id, []).append((sequence, event))
