@@ -152,3 +152,25 @@ def test_an_unexpected_error_is_a_500_in_the_same_shape_without_its_text():
 def test_a_route_that_does_not_exist_is_a_404_in_the_same_shape():
     answer = _post("{}", path="/nowhere")
     assert (answer["status"], answer["body"]["error"]) == (404, "NotFound")
+
+
+def test_a_number_of_5000_digits_is_a_400_not_a_500():
+    answer = _post('{"quantity": ' + "1" * 5000 + "}")
+    assert (answer["status"], answer["body"]["error"]) == (400, "InvalidInput")
+    assert answer["body"]["message"] == "the body holds a number of more than 4,300 digits"
+    assert _post('{"quantity": ' + "1" * 4300 + "}")["body"] == {"got": {"quantity": int("1" * 4300)}}
+
+
+def test_nan_and_infinity_are_400s_since_json_has_no_such_numbers():
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        answer = _post('{"quantity": ' + constant + "}")
+        assert (answer["status"], answer["body"]["message"]) == (
+            400,
+            f"the body holds {constant}, which is not a JSON number",
+        )
+
+
+def test_a_name_given_twice_in_one_object_is_a_400_naming_it():
+    answer = _post('{"item": {"quantity": 1, "quantity": -5}}')
+    assert (answer["status"], answer["body"]["message"]) == (400, "the body names 'quantity' twice in one object")
+    assert _post('[{"quantity": 1}, {"quantity": 2}]')["body"] == {"got": [{"quantity": 1}, {"quantity": 2}]}

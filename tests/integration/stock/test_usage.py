@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from stock_target import FAR_BEST_BEFORE, unique
 
 from localcloud.polling import eventually
@@ -166,3 +167,20 @@ def test_sixty_four_clients_racing_on_one_ingredient_get_only_201s_and_409s_and_
     if localcloud.cloud is not None:  # contention was met, retried within the function's time, and counted
         log = (localcloud.cloud.log_dir / "pizza-stock-api.log").read_text()
         assert '"UsageContention"' in log
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[" * 10_000 + b"]" * 10_000, "the body nests 10000 levels deep; at most 32 are accepted"),
+        (b'{"transactionId": "t", "items": [{"typeId": "ham", "quantity": ' + b"9" * 5000 + b"}]}", "more than 4,300"),
+        (b'{"transactionId": "t", "items": [{"typeId": "ham", "quantity": NaN}]}', "NaN, which is not a JSON number"),
+        (b'{"transactionId": "t", "transactionId": "u", "items": []}', "names 'transactionId' twice"),
+        (b'{"transactionId": "t", "items": [', "the body is not valid JSON"),
+        (b'{"transactionId": "caf\xe9"}', "the body is not UTF-8 text"),
+    ],
+)
+def test_a_body_that_cannot_be_read_is_a_400_in_the_error_shape_that_says_why(stock, body, message):
+    answer = stock.call("POST", "/transactions", "/transactions", body)
+    assert (answer.status, answer.json()["error"]) == (400, "InvalidInput")
+    assert message in answer.json()["message"]

@@ -5,9 +5,10 @@ Every error answer has the shape of :meth:`pizza_common.errors.PizzaError.to_bod
 status, an invalid body a 400 that names each field, a route that does not exist a 404, a Powertools
 ``ServiceError`` its status, and anything unexpected a 500 (logged with its traceback, nothing of it leaked).
 
-:func:`json_body` reads a request body defensively: a base64 body that is not UTF-8, broken JSON, or JSON
-nested deeper than :data:`MAX_JSON_DEPTH` are each a 400 that says so, never a 500 (the JSON decoder would
-otherwise recurse 10,000 levels deep and fail with ``RecursionError``).
+:func:`json_body` reads a request body defensively: a base64 body that is not UTF-8, broken JSON, JSON
+nested deeper than :data:`MAX_JSON_DEPTH`, a number of more than 4,300 digits, ``NaN`` or ``Infinity``, or a
+name given twice in one object are each a 400 that says so, never a 500 (the JSON decoder would otherwise
+recurse 10,000 levels deep and fail with ``RecursionError``, or refuse a long integer with ``ValueError``).
 
     app = LambdaFunctionUrlResolver()       # or any Powertools v2 resolver
     install_error_handlers(app)
@@ -110,11 +111,31 @@ def json_body(app: ApiGatewayResolver) -> Any:
     if depth > MAX_JSON_DEPTH:
         raise InvalidInput(f"the body nests {depth} levels deep; at most {MAX_JSON_DEPTH} are accepted")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_a_json_number, object_pairs_hook=_object_with_unique_names)
     except json.JSONDecodeError as error:
         raise _broken_json(error) from None
     except RecursionError:  # the depth check makes this unreachable; kept so a deep body is never a 500
         raise InvalidInput(f"the body nests more than {MAX_JSON_DEPTH} levels deep") from None
+    except ValueError as error:  # Python refuses integers of more than 4,300 digits (sys.int_info)
+        if "integer string conversion" not in str(error):
+            raise
+        raise InvalidInput("the body holds a number of more than 4,300 digits") from None
+
+
+def _not_a_json_number(name: str) -> Any:
+    # Python's decoder reads NaN, Infinity and -Infinity, which JSON does not have: a NaN quantity would
+    # pass every `>= 0` check as False and slip through comparisons.
+    raise InvalidInput(f"the body holds {name}, which is not a JSON number")
+
+
+def _object_with_unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A name given twice is ambiguous (JSON leaves it open; Python keeps the last): say so instead of guessing.
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise InvalidInput(f"the body names {name!r} twice in one object")
+        found[name] = value
+    return found
 
 
 def _broken_json(error: json.JSONDecodeError) -> InvalidInput:

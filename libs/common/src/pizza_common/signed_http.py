@@ -86,12 +86,13 @@ def signed_request(
     headers: dict[str, str] | None = None,
     timeout: float = 30,
 ) -> HttpAnswer:
-    """Send one SigV4-signed request; ``body`` (if given) goes as JSON. Any HTTP status is an answer, not an error.
+    """Send one SigV4-signed request; ``body`` (if given) goes as JSON, or as it is if it is ``bytes`` (a test of
+    what an API refuses). Any HTTP status is an answer, not an error.
 
     Without ``credentials``, they are looked up for this request alone: a caller sending many keeps a
     :class:`SignedHttp`, which looks them up once."""
     credentials = credentials or _default_credentials()
-    data = None if body is None else json.dumps(body).encode()
+    data = None if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
     request = AWSRequest(method=method, url=url, data=data, headers=dict(headers or {}))
     if data is not None:
         request.headers["Content-Type"] = "application/json"

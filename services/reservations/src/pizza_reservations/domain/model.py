@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -75,7 +75,13 @@ _ItemId = Annotated[str, StringConstraints(strict=True, pattern=ITEM_ID_PATTERN)
 
 
 class _Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # By name in the code (``Reserve(reservation_id=...)``), by alias only from a request's body.
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
+
+    @classmethod
+    def from_body(cls, body: object) -> Self:
+        """A command from JSON a client sent: its fields by their API names only (``reservationId``)."""
+        return cls.model_validate(body, by_alias=True, by_name=False)
 
 
 class Reserve(_Command):
@@ -109,6 +115,13 @@ class AdjustItem(_Command):
         if delta == 0:
             raise ValueError("an adjustment changes something: delta must not be 0")
         return delta
+
+    @field_validator("reason")
+    @classmethod
+    def _says_why(cls, reason: str) -> str:
+        if not reason.strip():
+            raise ValueError("a reason says why: it must not be only spaces")
+        return reason
 
 
 # --- state ------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.errors import Conflict, InvalidInput, NotFound
-from pizza_common.http import install_error_handlers, json_response
+from pizza_common.http import install_error_handlers, json_body, json_response
 from pizza_common.observability import instrumented, metrics
 from pizza_reservations import bootstrap, use_cases
 from pizza_reservations.domain.events import event_to_json
@@ -53,7 +53,8 @@ def _contended(error: use_cases.Contended) -> Response:
 def _path_id(value: str, pattern: str, name: str) -> str:
     value = unquote(value)  # a function URL's rawPath (and so the resolver's parameters) is as the client sent it
     if re.fullmatch(pattern, value) is None:
-        raise InvalidInput(f"{name}: {value!r} is not a valid id", details=[{"field": name, "problem": "invalid id"}])
+        shown = value if len(value) <= 80 else value[:80] + "..."  # never echo a megabyte back
+        raise InvalidInput(f"{name}: {shown!r} is not a valid id", details=[{"field": name, "problem": "invalid id"}])
     return value
 
 
@@ -92,7 +93,7 @@ def item_body(state: ItemState, now: datetime) -> dict[str, Any]:
 
 @app.post("/reservations")
 def post_reservation() -> Response:
-    command = Reserve.model_validate(app.current_event.json_body)
+    command = Reserve.from_body(json_body(app))
     ports = bootstrap.inventory()
     outcome = use_cases.reserve(
         command,
@@ -158,14 +159,16 @@ def confirm_reservation(reservation_id: str) -> Response:
 
 @app.post("/items/<item_id>/adjustments")
 def post_adjustment(item_id: str) -> Response:
-    body = app.current_event.json_body
+    body = json_body(app)
     if not isinstance(body, dict):
         raise InvalidInput(
             "body: an adjustment is a JSON object", details=[{"field": "body", "problem": "not an object"}]
         )
     if "itemId" in body:
         raise InvalidInput("itemId: the item is named by the path", details=[{"field": "itemId", "problem": "extra"}])
-    command = AdjustItem.model_validate({**body, "itemId": _path_id(item_id, ITEM_ID_PATTERN, "itemId")})
+    if "kind" in body:  # the queue's field, not the API's
+        raise InvalidInput("kind: not a field of an adjustment", details=[{"field": "kind", "problem": "extra"}])
+    command = AdjustItem.from_body({**body, "itemId": _path_id(item_id, ITEM_ID_PATTERN, "itemId")})
     ports = bootstrap.api()
     use_cases.accept_adjustment(command, requests=ports.inventory.requests, commands=ports.commands)
     return json_response(202, {"adjustmentId": command.adjustment_id, "itemId": command.item_id, "status": "QUEUED"})
