@@ -543,11 +543,17 @@ def project_changes(
 ) -> list[InventoryChanged]:
     """Fold delivered events into the item's view (any order, duplicates dropped), publish one
     ``inventory-changed`` per newly applied event, then keep the view. A gap that the delivered events
-    cannot fill (a record lost before this consumer existed) is filled from the event store."""
+    cannot fill is filled from the event store: each missing event the hot store still holds is applied and
+    published (it was written but comes in a later record: the gate's writers finish in any order, and a later
+    delivery of it would be dropped as old); past events it no longer holds (a record lost before this consumer
+    existed), the view jumps to the store's state with one change."""
     events = list(events)
     while True:
         previous = projection.get(item_id)
         view, applied = project(previous or ItemView(ItemState(item_id)), events)
+        if view.pending:
+            view, filled = project(view, store.read(item_id, view.state.version))
+            applied += filled
         if view.pending:
             state = load_state(item_id, store=store, snapshots=snapshots)
             if state.version >= max(event.version for event in view.pending):

@@ -292,9 +292,58 @@ def test_the_projection_publishes_each_change_once_and_fills_a_gap_from_the_stor
     assert world.publisher.published[-1].available == 7
     world.reserve("r3", 1)
     world.reserve("r4", 1)
-    use_cases.project_changes("cola", [world.store.read("cola")[-1]], **kwargs)  # version 4 was never delivered
+    use_cases.project_changes("cola", [world.store.read("cola")[-1]], **kwargs)  # 3 and 4 were never delivered
     view = world.projection.get("cola")
     assert view.state.version == 5 and view.pending == ()
+    assert [c.version for c in world.publisher.published] == [1, 2, 3, 4, 5], "each change once, none skipped"
+
+
+def _projecting(world: World) -> dict[str, object]:
+    return {
+        "projection": world.projection,
+        "publisher": world.publisher,
+        "store": world.store,
+        "snapshots": world.snapshots,
+    }
+
+
+def test_a_version_delivered_after_a_later_one_is_still_published_once(world):
+    # The gate gives out versions at once and their writers finish in any order: version 2 can be written
+    # after 3 and come in a later record, or be in the store before its own record comes.
+    world.stock("cola", 10)
+    world.reserve("r1", 1)
+    world.reserve("r2", 1)
+    v1, v2, v3 = world.store.read("cola")
+    for delivery in ([v1], [v3], [v2], [v3, v2]):
+        use_cases.project_changes("cola", delivery, **_projecting(world))
+    assert [(c.version, c.change) for c in world.publisher.published] == [
+        (1, "Adjusted"),
+        (2, "Reserved"),
+        (3, "Reserved"),
+    ]
+    assert world.projection.get("cola").state == fold([v1, v2, v3], ItemState("cola"))
+
+
+def test_a_gap_the_hot_store_no_longer_holds_is_one_change_as_of_the_latest(world):
+    world.stock("cola", 40)
+    for n in range(12):
+        world.reserve(f"r{n}", 1)
+    appended = world.store.read("cola")
+    use_cases.project_changes("cola", appended[:1], **_projecting(world))
+    use_cases.snapshot_and_retire(
+        "cola",
+        appended,
+        store=world.store,
+        snapshots=world.snapshots,
+        archive=world.archive,
+        retirement=world.store,
+        every=10,
+        hot_retention=timedelta(days=1),
+    )
+    world.store.purge(world.clock.now + timedelta(days=2))  # the records of 2..12 lost, their events retired
+    use_cases.project_changes("cola", appended[-1:], **_projecting(world))
+    assert [c.version for c in world.publisher.published] == [1, 13]
+    assert world.projection.get("cola").state == fold(appended, ItemState("cola"))
 
 
 def test_the_fake_store_refuses_a_taken_version():
