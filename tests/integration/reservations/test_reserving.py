@@ -55,7 +55,12 @@ def test_a_replay_gets_the_first_answer_and_another_body_is_a_409(reservations):
     refused_id = unique("refused")
     assert reservations.reserve(refused_id, item, 2, 60).status == 409
     assert reservations.reservation(refused_id).json()["status"] == "REFUSED"
+    assert reservations.release(refused_id).status == 409, "a refusal holds nothing to release"
     assert history_types(reservations, item) == ["Adjusted", "Reserved"]
+    assert reservations.release(rid).json()["status"] == "RELEASED"
+    later = reservations.reserve(rid, item, 2, 60)
+    assert (later.status, later.json()) == (201, first.json()), "a replay after a release still gets the first answer"
+    assert reservations.reservation(rid).json()["status"] == "RELEASED"
 
 
 def test_an_early_release_frees_the_units_once(reservations):

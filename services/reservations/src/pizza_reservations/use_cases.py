@@ -328,6 +328,8 @@ def release(
         raise NotFound(f"no reservation {reservation_id}")
     if record.status is ReservationStatus.CONFIRMED:
         raise Conflict(f"reservation {reservation_id} is confirmed: its units are sold", details=_brief(record))
+    if record.status is ReservationStatus.REFUSED:
+        raise Conflict(f"reservation {reservation_id} was refused: it holds nothing to release", details=_brief(record))
     if record.status is not ReservationStatus.HELD:
         return record
     _settle(record, release_at, None, store, snapshots, now, _Retry(deadline))
@@ -352,8 +354,14 @@ def confirm(
     if record.status is not ReservationStatus.HELD:
         requests.note_confirm_refusal(record.reservation_id, record.status.value.lower())
         return requests.reservation(record.reservation_id)
-    _settle(record, confirm_at, "expired", store, snapshots, now, _Retry(deadline))
-    return requests.reservation(record.reservation_id)
+    if _settle(record, confirm_at, "expired", store, snapshots, now, _Retry(deadline)):
+        return requests.reservation(record.reservation_id)
+    # A release (DELETE, or the sweep) settled it between our read and our append: say so, as above.
+    settled = requests.reservation(record.reservation_id)
+    if settled is not None and settled.status is not ReservationStatus.CONFIRMED:
+        requests.note_confirm_refusal(settled.reservation_id, settled.status.value.lower())
+        return requests.reservation(settled.reservation_id)
+    return settled
 
 
 def _settle(

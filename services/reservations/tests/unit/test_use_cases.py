@@ -194,6 +194,19 @@ def test_release_is_recorded_once_and_confirm_after_it_is_refused_with_its_reaso
     assert after.status is ReservationStatus.RELEASED and after.confirm_refusal == "released"
 
 
+def test_a_confirm_that_loses_the_race_to_a_release_is_refused_with_its_reason(world):
+    world.stock("cola", 5)
+    world.reserve("r1", 2)
+    held = world.requests.reservation("r1")
+    use_cases.release("r1", **world.ports)  # DELETE lands between the confirm's read and its append
+    reads = iter([held])
+    real_reservation = world.requests.reservation
+    world.requests.reservation = lambda rid: next(reads, None) or real_reservation(rid)  # type: ignore[method-assign]
+    after = use_cases.confirm(ConfirmReservation(reservation_id="r1"), **world.ports)
+    assert (after.status, after.confirm_refusal) == (ReservationStatus.RELEASED, "released")
+    assert [e.type for e in world.store.read("cola")] == ["Adjusted", "Reserved", "Released", "Voided"]
+
+
 def test_confirm_is_applied_exactly_once(world):
     world.stock("cola", 3)
     world.reserve("r1", 2)

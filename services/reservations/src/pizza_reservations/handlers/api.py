@@ -31,6 +31,7 @@ from pizza_reservations.domain.model import (
     AdjustmentRecord,
     ItemState,
     ReservationRecord,
+    ReservationStatus,
     Reserve,
 )
 
@@ -59,13 +60,18 @@ def _path_id(value: str, pattern: str, name: str) -> str:
 
 
 def reservation_body(record: ReservationRecord, now: datetime | None = None) -> dict[str, Any]:
-    """A reservation as the API shows it; ``now`` None: as first answered (the status it was created with)."""
+    """A reservation as the API shows it; ``now`` None: as first answered (the status it was created with, HELD
+    or REFUSED, whatever became of it since: a replay of ``POST /reservations`` gets its first answer)."""
+    if now is None:
+        status = ReservationStatus.REFUSED if record.status is ReservationStatus.REFUSED else ReservationStatus.HELD
+    else:
+        status = record.status_at(now)
     body: dict[str, Any] = {
         "reservationId": record.reservation_id,
         "itemId": record.item_id,
         "quantity": record.quantity,
         "holdSeconds": record.hold_seconds,
-        "status": (record.status if now is None else record.status_at(now)).value,
+        "status": status.value,
     }
     if record.expires_at is not None:
         body["expiresAt"] = record.expires_at.isoformat()
