@@ -45,6 +45,11 @@ class Clock:
 class FakeRequests:
     reservations: dict[str, ReservationRecord] = field(default_factory=dict)
     adjustments: dict[str, AdjustmentRecord] = field(default_factory=dict)
+    accepted: dict[str, AdjustItem] = field(default_factory=dict)
+
+    def accept_adjustment(self, command: AdjustItem, at: datetime) -> AdjustItem | None:
+        first = self.accepted.setdefault(command.adjustment_id, command)
+        return None if first == command else first
 
     def reservation(self, reservation_id: str) -> ReservationRecord | None:
         return self.reservations.get(reservation_id)

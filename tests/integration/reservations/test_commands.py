@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from conftest import history_types, stocked, unique
 
 from localcloud.polling import eventually
@@ -48,3 +50,18 @@ def test_an_adjustment_is_applied_once_per_id_and_a_refusal_is_recorded_with_its
     assert [e["type"] for e in events].count("Adjusted") == 2
     assert "6 held" in events[-1]["refusal"]
     assert reservations.adjust(item, adjustment, 4, "second batch").status == 409
+
+
+def test_racing_posts_of_one_adjustment_id_with_two_bodies_queue_one_and_refuse_the_other_at_once(reservations):
+    item = stocked(reservations, 5)
+    adjustment = unique("racing")
+    bodies = [(10, "delivery"), (-3, "breakage")] * 4
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        answers = list(pool.map(lambda body: reservations.adjust(item, adjustment, *body), bodies))
+    accepted = {body for body, answer in zip(bodies, answers, strict=True) if answer.status == 202}
+    assert len(accepted) == 1 and sorted(answer.status for answer in answers) == [202] * 4 + [409] * 4
+    delta, _ = accepted.pop()
+    refusal = next(answer.json() for answer in answers if answer.status == 409)
+    assert refusal["details"]["delta"] == delta, "the 409 names the body the id was first accepted with"
+    eventually(lambda: reservations.item(item).json()["supply"] == 5 + delta, "the accepted one applied", timeout=60)
+    assert history_types(reservations, item) == ["Adjusted", "Adjusted"], "applied once, nothing voided"

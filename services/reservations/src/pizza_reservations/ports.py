@@ -158,6 +158,11 @@ class Requests(Protocol):
 
     def adjustment(self, adjustment_id: str) -> AdjustmentRecord | None: ...
 
+    def accept_adjustment(self, command: AdjustItem, at: datetime) -> AdjustItem | None:
+        """Remember the body an adjustment id was first accepted with (``POST /items/{itemId}/adjustments``), only
+        if the id is new. None when it is new, or known with this same body; else the body first accepted."""
+        ...
+
     def record_refusal(self, record: ReservationRecord) -> bool:
         """Remember a refused reservation, only if its id is new; False if it was known."""
         ...

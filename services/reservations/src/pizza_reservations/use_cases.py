@@ -492,14 +492,22 @@ def request_confirm(reservation_id: str, *, requests: Requests, commands: Comman
     return record
 
 
-def accept_adjustment(command: AdjustItem, *, requests: Requests, commands: Commands) -> None:
-    known = requests.adjustment(command.adjustment_id)
-    if known is not None and not known.same_request(command):
-        raise Conflict(
-            f"adjustment {command.adjustment_id} was made with another body",
-            details={"itemId": known.item_id, "delta": known.delta, "reason": known.reason},
+def accept_adjustment(command: AdjustItem, *, requests: Requests, commands: Commands, now: Clock) -> None:
+    """``POST /items/{itemId}/adjustments``: queue it, once its id is known with this body (a replay is sent
+    again: the processor applies an id once, and the first send may have failed after the id was kept)."""
+    first = requests.accept_adjustment(command, now())
+    if first is None:
+        known = requests.adjustment(command.adjustment_id)  # applied before acceptances were kept
+        if known is None or known.same_request(command):
+            commands.send(command)
+            return
+        first = AdjustItem(
+            adjustment_id=known.adjustment_id, item_id=known.item_id, delta=known.delta, reason=known.reason
         )
-    commands.send(command)
+    raise Conflict(
+        f"adjustment {command.adjustment_id} was made with another body",
+        details={"itemId": first.item_id, "delta": first.delta, "reason": first.reason},
+    )
 
 
 def _brief(record: ReservationRecord) -> dict[str, object]:

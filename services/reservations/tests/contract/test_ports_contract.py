@@ -16,6 +16,7 @@ from pizza_reservations.adapters.requests import DynamoDbRequests
 from pizza_reservations.adapters.snapshots import DynamoDbSnapshots
 from pizza_reservations.domain.events import Adjusted, Reserved
 from pizza_reservations.domain.model import (
+    AdjustItem,
     AdjustmentRecord,
     ItemState,
     ItemView,
@@ -148,6 +149,15 @@ def test_refusals_are_recorded_once_and_the_sweep_lists_only_expired_holds(store
     assert [r.reservation_id for r in requests.expired_holds(T0 + timedelta(seconds=10), limit=1)] == ["r1"]
     requests.note_confirm_refusal("r2", "released")
     assert requests.reservation("r2").confirm_refusal == "released"
+
+
+def test_an_adjustment_id_keeps_the_body_it_was_first_accepted_with(store_and_requests):
+    _, requests = store_and_requests
+    first = AdjustItem(item_id="cola", adjustment_id="a7", delta=5, reason="delivery")
+    assert requests.accept_adjustment(first, T0) is None
+    assert requests.accept_adjustment(first, T0 + timedelta(seconds=1)) is None, "the same body again: a replay"
+    assert requests.accept_adjustment(first.model_copy(update={"delta": -3}), T0) == first
+    assert requests.adjustment("a7") is None, "accepted is not applied"
 
 
 def test_retired_events_read_the_same(store_and_requests):

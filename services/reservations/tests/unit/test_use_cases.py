@@ -251,6 +251,20 @@ def test_an_adjustment_is_applied_once_per_id_and_a_refusal_is_recorded(world):
     assert world.store.read("cola")[-1].type == "AdjustmentRefused"
 
 
+def test_an_adjustment_id_with_another_body_is_a_409_at_once_even_before_the_first_is_applied(world):
+    accept = {"requests": world.requests, "commands": world.commands, "now": world.clock}
+    first = AdjustItem(item_id="cola", adjustment_id="a1", delta=10, reason="delivery")
+    use_cases.accept_adjustment(first, **accept)
+    with pytest.raises(Conflict) as refused:
+        use_cases.accept_adjustment(first.model_copy(update={"delta": -3, "reason": "breakage"}), **accept)
+    assert refused.value.details == {"itemId": "cola", "delta": 10, "reason": "delivery"}
+    use_cases.accept_adjustment(first, **accept)  # a replay is queued again: the processor applies it once
+    assert world.commands.sent == [first, first]
+    for command in world.commands.sent:
+        use_cases.adjust(command, **world.ports)
+    assert [e.type for e in world.store.read("cola")] == ["Adjusted"]
+
+
 def test_unknown_reservations_are_not_found_and_refused_ones_cannot_be_confirmed(world):
     with pytest.raises(NotFound):
         use_cases.request_confirm("nope", requests=world.requests, commands=world.commands)

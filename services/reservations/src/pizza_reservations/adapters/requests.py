@@ -8,10 +8,13 @@
                          while HELD also ``hold_bucket`` and ``hold_expires`` (the sparse index
                          ``expiring-holds`` the sweep queries)
 ``ADJUSTMENT#<id>``      ``item_id``, ``delta``, ``reason``, ``outcome``, ``version``, ``refusal``, ``purge_at``
+``ACCEPTED#<id>``        an adjustment's body as the API first accepted it (``item_id``, ``delta``,
+                         ``reason``, ``accepted_at``, ``purge_at``): the same id with another body is a 409
+                         at once, even while the first is still on the queue
 =======================  =============================================================================
 
 A record is written in the same transaction as its event (:mod:`.event_store`), so a request id is applied
-exactly once; a refused reservation (no event) is written alone.
+exactly once; a refused reservation (no event) and an accepted adjustment are written alone.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pizza_common.dynamodb import ConditionFailed, Put, Update, from_item, get, retrying, write
-from pizza_reservations.domain.model import AdjustmentRecord, ReservationRecord, ReservationStatus
+from pizza_reservations.domain.model import AdjustItem, AdjustmentRecord, ReservationRecord, ReservationStatus
 
 __all__ = [
     "EXPIRING_HOLDS_INDEX",
@@ -164,6 +167,28 @@ class DynamoDbRequests:
     def adjustment(self, adjustment_id: str) -> AdjustmentRecord | None:
         values = get(self.client, self.table, adjustment_key(adjustment_id))
         return adjustment_from_item(values) if values else None
+
+    def accept_adjustment(self, command: AdjustItem, at: datetime) -> AdjustItem | None:
+        accepted = {
+            "pk": f"ACCEPTED#{command.adjustment_id}",
+            "kind": "accepted-adjustment",
+            "item_id": command.item_id,
+            "delta": command.delta,
+            "reason": command.reason,
+            "accepted_at": at.isoformat(),
+            "purge_at": int((at + REQUEST_RETENTION).timestamp()),
+        }
+        put = Put(self.table, accepted, condition="attribute_not_exists(pk)", old_on_failure=True)
+        outcome = write(self.client, put)
+        if not isinstance(outcome, ConditionFailed) or outcome.old is None:
+            return None
+        first = AdjustItem(
+            adjustment_id=command.adjustment_id,
+            item_id=outcome.old["item_id"],
+            delta=int(outcome.old["delta"]),
+            reason=outcome.old["reason"],
+        )
+        return None if first == command else first
 
     def record_refusal(self, record: ReservationRecord) -> bool:
         put = Put(self.table, record_item(record, record.created_at), condition="attribute_not_exists(pk)")

@@ -176,7 +176,7 @@ def post_adjustment(item_id: str) -> Response:
         raise InvalidInput("kind: not a field of an adjustment", details=[{"field": "kind", "problem": "extra"}])
     command = AdjustItem.from_body({**body, "itemId": _path_id(item_id, ITEM_ID_PATTERN, "itemId")})
     ports = bootstrap.api()
-    use_cases.accept_adjustment(command, requests=ports.inventory.requests, commands=ports.commands)
+    use_cases.accept_adjustment(command, requests=ports.inventory.requests, commands=ports.commands, now=_now)
     return json_response(202, {"adjustmentId": command.adjustment_id, "itemId": command.item_id, "status": "QUEUED"})
 
 

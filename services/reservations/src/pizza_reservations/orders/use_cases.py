@@ -311,7 +311,7 @@ def supply_purchase_order(
     command = AdjustItem(
         item_id=order.item_id, adjustment_id=po_id, delta=order.quantity, reason=f"purchase order {po_id}"
     )
-    inventory.accept_adjustment(command, requests=ports.requests, commands=commands)
+    inventory.accept_adjustment(command, requests=ports.requests, commands=commands, now=now)
     closed = purchase_orders.close(po_id, PurchaseOrderStatus.APPROVED, now())
     return closed or order
 
