@@ -10,6 +10,7 @@ are written in the same transaction as their event, so a request id is applied e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -396,6 +397,10 @@ def _settle(
         retry.again(outcome)
 
 
+# The sweep stops releasing with this much of its run left, for the gates' reconciliation that follows.
+SWEEP_RECONCILE_SECS = 10.0
+
+
 def expire_holds(
     *,
     store: EventStore,
@@ -403,20 +408,34 @@ def expire_holds(
     requests: Requests,
     now: Clock,
     limit: int = 500,
+    workers: int = 1,
     deadline: Deadline | None = None,
 ) -> int:
     """The sweep: record ``Released`` for every expired hold (exactly once each), then reconcile the gates that
     took versions since their last correction (their units come back; versions never written are sealed).
-    Returns how many holds it settled."""
+
+    Holds are listed ``limit`` at a time and released by ``workers`` threads, page after page, until none is
+    left or the run nears its end: a release is a few calls one after another, so one at a time a run of 55 s
+    settled about 1,300, and a first page alone 500 (the rest waited a minute a page). Releases of one item
+    take versions of their own at its gate and never conflict. Returns how many holds it settled."""
     deadline = deadline or current()
     settled = 0
-    for record in requests.expired_holds(now(), limit):
-        if deadline.remaining() < 1:
-            break  # the next run (a minute later) takes the rest
+
+    def settle(record: ReservationRecord) -> bool:
+        if deadline.remaining() < SWEEP_RECONCILE_SECS:
+            return False  # the next run (a minute later) takes the rest
         after = release(
             record.reservation_id, store=store, snapshots=snapshots, requests=requests, now=now, deadline=deadline
         )
-        settled += after.status is not ReservationStatus.HELD
+        return after.status is not ReservationStatus.HELD
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep") as pool:
+        while deadline.remaining() >= SWEEP_RECONCILE_SECS:
+            page = requests.expired_holds(now(), limit)
+            done = sum(pool.map(settle, page))
+            settled += done
+            if len(page) < limit or done == 0:  # the last page, or only what the index has not caught up on
+                break
     for item_id in store.gated_items():
         if deadline.remaining() < GRACE.total_seconds() + 1:
             break

@@ -241,6 +241,24 @@ def test_the_sweep_releases_every_expired_hold_exactly_once(world):
     assert world.requests.reservation("r3").status is ReservationStatus.HELD
 
 
+def test_one_sweep_releases_more_expired_holds_than_a_page_holds(world):
+    world.stock("cola", 1_200)
+    for n in range(1_150):
+        world.reserve(f"r{n}", 1, hold=3)
+    world.clock.advance(5)
+    assert use_cases.expire_holds(**world.ports, limit=500) == 1_150, "three pages in one run, not one a minute"
+    assert [e.type for e in world.store.read("cola")].count("Released") == 1_150
+
+
+def test_the_sweep_stops_releasing_while_its_run_still_has_time_to_reconcile(world):
+    world.stock("cola", 10)
+    world.reserve("r1", 1, hold=3)
+    world.clock.advance(5)
+    ports = {**world.ports, "deadline": Deadline.after(use_cases.SWEEP_RECONCILE_SECS - 1)}
+    assert use_cases.expire_holds(**ports) == 0
+    assert world.requests.reservation("r1").status is ReservationStatus.HELD, "left for the next run"
+
+
 def test_an_adjustment_is_applied_once_per_id_and_a_refusal_is_recorded(world):
     world.stock("cola", 5)
     world.stock("cola", 5)

@@ -14,6 +14,10 @@ from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations import use_cases
 from pizza_reservations.bootstrap import inventory
 
+# Holds released side by side: each release waits on DynamoDB most of its time (boto3's clients are thread safe,
+# and its default pool keeps 10 connections).
+SWEEP_WORKERS = 8
+
 
 @instrumented()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -23,6 +27,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         snapshots=ports.snapshots,
         requests=ports.requests,
         now=lambda: datetime.now(UTC),
+        workers=SWEEP_WORKERS,
     )
     logger.info("expired holds released", extra={"released": settled})
     metrics.add_metric(name="HoldsExpired", unit=MetricUnit.Count, value=settled)
