@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pizza_common.deadline import Deadline, current, full_jitter
+from pizza_common.deadline import Deadline, current, full_jitter, within
 from pizza_common.errors import Conflict, NotFound
 from pizza_reservations.domain.events import InventoryChanged, ItemEvent, Released, Reserved, Voided
 from pizza_reservations.domain.model import (
@@ -424,9 +424,10 @@ def expire_holds(
     def settle(record: ReservationRecord) -> bool:
         if deadline.remaining() < SWEEP_RECONCILE_SECS:
             return False  # the next run (a minute later) takes the rest
-        after = release(
-            record.reservation_id, store=store, snapshots=snapshots, requests=requests, now=now, deadline=deadline
-        )
+        with within(deadline):  # a thread does not inherit the handler's: the SDK calls' retries keep to it too
+            after = release(
+                record.reservation_id, store=store, snapshots=snapshots, requests=requests, now=now, deadline=deadline
+            )
         return after.status is not ReservationStatus.HELD
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep") as pool:
