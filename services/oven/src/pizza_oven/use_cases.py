@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import ExitStack
+from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -77,8 +78,16 @@ def accept(
     outcome = ledger.allocate(pizza, message_id, now())
     if isinstance(outcome, Granted):
         if starts is not None:
-            return starts.submit(
-                _start_arrival, pizza, message_id, body, ledger=ledger, timer=timer, rejects=rejects, now=now
+            return starts.submit(  # in this call's context: the handler's deadline bounds the start's retries
+                copy_context().run,
+                _start_arrival,
+                pizza,
+                message_id,
+                body,
+                ledger=ledger,
+                timer=timer,
+                rejects=rejects,
+                now=now,
             )
         return _start_arrival(pizza, message_id, body, ledger=ledger, timer=timer, rejects=rejects, now=now)
     if isinstance(outcome, NoRoom):

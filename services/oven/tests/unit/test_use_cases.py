@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from pizza_common.deadline import Deadline, current, within
 from pizza_oven.domain.model import Load, Pizza, PizzaState, Route
 from pizza_oven.domain.outcomes import Accepted, LineServed, Reconciled, Removed
 from pizza_oven.ports import StartFailed
@@ -163,6 +164,19 @@ def test_a_batchs_pizzas_that_took_slots_start_baking_side_by_side():
     assert answers == [Accepted.BAKING] * 3 + [Accepted.WAITING]
     assert sorted(oven.timer.starts) == ["p1", "p2", "p3"]
     assert oven.ledger.load().in_use == 3
+
+
+def test_a_start_on_the_pool_keeps_to_the_handlers_deadline():
+    # A thread does not inherit the handler's context: without it, a start's retries would take the 20 s
+    # fallback deadline, whatever time the invocation had left.
+    oven = Oven(capacity=2)
+    seen: list[Deadline] = []
+    start = oven.timer.start
+    oven.timer.start = lambda pizza: (seen.append(current()), start(pizza))[1]
+    handlers = Deadline.after(3.0)
+    with within(handlers):
+        oven.accept_all(Pizza("p1", 5), Pizza("p2", 5), threads=True)
+    assert seen == [handlers, handlers]
 
 
 def test_a_batch_holding_a_known_pizza_joins_one_by_one_and_counts_each_once():
