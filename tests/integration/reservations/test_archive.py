@@ -45,6 +45,10 @@ def test_archive_then_rebuild_gives_the_same_history_and_the_same_availability(l
     )["Items"]
     assert sorted(int(event["sk"]["N"]) for event in hot) == list(range(covered + 1, 62))
     assert reservations.history(item).json()["events"] == before
+    pages = [reservations.history(item, after, 25).json() for after in (0, 25, 50)]  # across archive and hot table
+    assert [page.get("next") for page in pages] == [25, 50, None]
+    assert [event for page in pages for event in page["events"]] == before
+    assert reservations.whole_history(item) == before
     after = reservations.reserve(unique("after"), item, 140, 600)
     assert after.status == 201 and after.json()["version"] == 62
     assert reservations.reserve(unique("over"), item, 1, 600).status == 409

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import unique
+from conftest import stocked, unique
 
 GOOD = {"reservationId": "r-1", "itemId": "cola", "quantity": 1, "holdSeconds": 60}
 
@@ -51,6 +51,23 @@ def test_a_bad_adjustment_is_a_400_naming_the_field(reservations, body, field):
     answer = reservations.adjust_body(unique("item"), body)
     assert answer.status == 400, answer.json()
     assert field in [problem["field"] for problem in answer.json()["details"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("after=-1", "after"),
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("after=" + "9" * 40, "after"),
+        ("limit=ten", "limit"),
+    ],
+)
+def test_a_bad_page_of_history_is_a_400_naming_the_parameter(reservations, query, field):
+    item = stocked(reservations, 1)
+    answer = reservations.http.get(f"/items/{item}/history?{query}")
+    assert answer.status == 400, answer.json()
+    assert [problem["field"] for problem in answer.json()["details"]] == [field]
 
 
 def test_bad_ids_in_paths_are_400s_and_unknown_ones_404s(reservations):

@@ -68,9 +68,14 @@ def _items(args: argparse.Namespace, target: Target) -> int:
         print(f"adjustment {adjustment} of {args.delta:+d} {args.item} queued")
         return 0
     if args.items_command == "history":
-        for event in answer_body(client.history(args.item))["events"]:
-            print(json.dumps(event))
-        return 0
+        after = 0
+        while True:  # page after page
+            page = answer_body(client.history(args.item, after))
+            for event in page["events"]:
+                print(json.dumps(event))
+            if "next" not in page:
+                return 0
+            after = page["next"]
     found = (
         [answer_body(client.item(item)) for item in args.items] if args.items else answer_body(client.items())["items"]
     )

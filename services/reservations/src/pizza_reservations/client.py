@@ -59,5 +59,21 @@ class ReservationsClient:
     def item(self, item_id: str) -> HttpAnswer:
         return self.http.get(f"/items/{quote(item_id, safe='')}")
 
-    def history(self, item_id: str) -> HttpAnswer:
-        return self.http.get(f"/items/{quote(item_id, safe='')}/history")
+    def history(self, item_id: str, after: int = 0, limit: int | None = None) -> HttpAnswer:
+        """One page of the item's events (``next`` in the body when there may be more: ask again after it)."""
+        query = f"?after={after}" + (f"&limit={limit}" if limit is not None else "")
+        return self.http.get(f"/items/{quote(item_id, safe='')}/history{query}")
+
+    def whole_history(self, item_id: str) -> list[dict[str, Any]]:
+        """Every event of the item, page after page; raises ``LookupError`` with the answer of a page not 200."""
+        events: list[dict[str, Any]] = []
+        after = 0
+        while True:
+            answer = self.history(item_id, after)
+            if answer.status != 200:
+                raise LookupError(f"history of {item_id} after {after}: {answer.status} {answer.body[:200]!r}")
+            page = answer.json()
+            events += page["events"]
+            if "next" not in page:
+                return events
+            after = page["next"]

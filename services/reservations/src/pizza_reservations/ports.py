@@ -197,8 +197,9 @@ class Archive(Protocol):
 
     def put(self, item_id: str, events: Sequence[ItemEvent]) -> None: ...
 
-    def read(self, item_id: str) -> list[ItemEvent]:
-        """Every archived event of the item, each version once, in order."""
+    def read(self, item_id: str, after_version: int = 0, most: int | None = None) -> list[ItemEvent]:
+        """The item's archived events after ``after_version``, each version once, in order. With ``most``, it may
+        stop reading once it holds every version from ``after_version + 1`` to ``after_version + most``."""
         ...
 
 

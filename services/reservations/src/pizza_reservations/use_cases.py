@@ -604,9 +604,15 @@ def project_changes(
             return changes
 
 
-def history(item_id: str, *, store: EventStore, archive: Archive) -> list[ItemEvent]:
-    """The item's whole history: the archive, then the hot store's events it does not hold yet."""
-    events = {event.version: event for event in archive.read(item_id)}
-    for event in store.read(item_id):
-        events.setdefault(event.version, event)
-    return [events[version] for version in sorted(events)]
+def history(
+    item_id: str, *, store: EventStore, archive: Archive, after_version: int = 0, most: int | None = None
+) -> list[ItemEvent]:
+    """The item's history after ``after_version`` (at most ``most`` events: a page): the archive, then the hot
+    store's events it does not hold yet (read only when the archive cannot fill the page)."""
+    events = {event.version: event for event in archive.read(item_id, after_version, most)}
+    wanted = range(after_version + 1, after_version + 1 + most) if most is not None else None
+    if wanted is None or not all(version in events for version in wanted):
+        for event in store.read(item_id, after_version):
+            events.setdefault(event.version, event)
+    ordered = [events[version] for version in sorted(events)]
+    return ordered if most is None else ordered[:most]

@@ -318,6 +318,11 @@ def test_snapshots_cover_what_leaves_the_hot_store_and_history_rebuilds_from_the
     assert world.store.read("cola")[0].version == snapshot.version + 1
     assert use_cases.history("cola", store=world.store, archive=world.archive) == appended
     assert world.state() == fold(appended, ItemState("cola"))
+    pages = [
+        use_cases.history("cola", store=world.store, archive=world.archive, after_version=after, most=7)
+        for after in range(0, len(appended), 7)
+    ]
+    assert [event for page in pages for event in page] == appended, "pages across the archive and the hot store"
 
 
 def test_the_projection_publishes_each_change_once_and_fills_a_gap_from_the_store(world):

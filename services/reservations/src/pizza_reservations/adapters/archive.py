@@ -38,15 +38,25 @@ class S3Archive:
             ContentType="application/x-ndjson",
         )
 
-    def read(self, item_id: str) -> list[ItemEvent]:
-        found: dict[int, ItemEvent] = {}
-        for page in self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=f"{ARCHIVE_PREFIX}{item_id}/"
-        ):
+    def read(self, item_id: str, after_version: int = 0, most: int | None = None) -> list[ItemEvent]:
+        # Keys name their versions, so objects wholly before ``after_version`` are never fetched, and a page
+        # stops fetching once it holds its versions.
+        prefix = f"{ARCHIVE_PREFIX}{item_id}/"
+        keys: list[tuple[int, int, str]] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
             for listed in page.get("Contents", []):
-                body = self.client.get_object(Bucket=self.bucket, Key=listed["Key"])["Body"].read()
-                for line in body.decode().splitlines():
-                    if line.strip():
-                        event = event_from_json(line)
+                first, _, last = listed["Key"][len(prefix) :].removesuffix(".jsonl").partition("-")
+                if int(last) > after_version:
+                    keys.append((int(first), int(last), listed["Key"]))
+        found: dict[int, ItemEvent] = {}
+        wanted = range(after_version + 1, after_version + 1 + most) if most is not None else None
+        for _, _, key in sorted(keys):
+            if wanted is not None and all(version in found for version in wanted):
+                break
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            for line in body.decode().splitlines():
+                if line.strip():
+                    event = event_from_json(line)
+                    if event.version > after_version:
                         found.setdefault(event.version, event)
         return [found[version] for version in sorted(found)]

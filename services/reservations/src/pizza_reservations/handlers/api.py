@@ -194,15 +194,41 @@ def get_item(item_id: str) -> dict[str, Any]:
     return item_body(view.state, _now())
 
 
+# A page of history: 1,000 events are about 300 KB, far below Lambda's 6 MB response limit.
+HISTORY_PAGE_MOST = 1000
+
+
 @app.get("/items/<item_id>/history")
 def get_history(item_id: str) -> dict[str, Any]:
+    after = _query_int("after", 0, 0, 2**53)
+    most = _query_int("limit", HISTORY_PAGE_MOST, 1, HISTORY_PAGE_MOST)
     ports = bootstrap.api()
     events = use_cases.history(
-        _path_id(item_id, ITEM_ID_PATTERN, "itemId"), store=ports.inventory.store, archive=ports.archive
+        _path_id(item_id, ITEM_ID_PATTERN, "itemId"),
+        store=ports.inventory.store,
+        archive=ports.archive,
+        after_version=after,
+        most=most,
     )
-    if not events:
+    if not events and after == 0:
         raise NotFound(f"no item {item_id}")
-    return {"itemId": item_id, "events": [json.loads(event_to_json(event)) for event in events]}
+    body: dict[str, Any] = {"itemId": item_id, "events": [json.loads(event_to_json(event)) for event in events]}
+    if len(events) == most:
+        body["next"] = events[-1].version  # ask again with ?after=next (the page was full: there may be more)
+    return body
+
+
+def _query_int(name: str, default: int, lowest: int, highest: int) -> int:
+    text = app.current_event.get_query_string_value(name)
+    if text is None:
+        return default
+    digits = text.isascii() and text.isdigit() and len(text.lstrip("0")) <= 16  # never int() a huge string
+    if not digits or not lowest <= int(text) <= highest:
+        raise InvalidInput(
+            f"{name}: {text[:40]!r} is not a whole number from {lowest} to {highest}",
+            details=[{"field": name, "problem": "out of range"}],
+        )
+    return int(text)
 
 
 @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
