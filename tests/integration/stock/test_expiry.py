@@ -38,11 +38,13 @@ def _level_records_settle(stock, type_id: str, quantity: int) -> list[dict]:
 
 
 def test_a_batch_past_its_best_before_is_never_sold_nor_counted_and_leaves_once_whatever_ttl_does(stock, localcloud):
-    ham = unique("ham")
-    soon = (datetime.now(UTC) + timedelta(seconds=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ham, anise = unique("ham"), unique("anise")
+    soon = (datetime.now(UTC) + timedelta(seconds=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
     key = f"{unique('delivery')}.csv"
-    stock.deliver(key, f"{ham},10,{soon}\n{ham},4,{FAR_BEST_BEFORE}\n")
-    assert stock.wait_for_report(key)["accepted"] == 2, "delivered before its best-before"
+    # anise: 300 batches expire together, more than one write may name (DynamoDB's 4 KB expression limit).
+    many = f"{anise},1,{soon}\n" * 300 + f"{anise},3,{FAR_BEST_BEFORE}\n"
+    stock.deliver(key, f"{ham},10,{soon}\n{ham},4,{FAR_BEST_BEFORE}\n" + many)
+    assert stock.wait_for_report(key)["accepted"] == 303, "delivered before its best-before"
     stock.wait_for_level(ham, lambda level: level["quantity"] == 14)
 
     # From its best-before on, the batch is gone for every reader, though nothing has removed it yet.
@@ -59,6 +61,8 @@ def test_a_batch_past_its_best_before_is_never_sold_nor_counted_and_leaves_once_
     _level_records_settle(stock, ham, 4)
     after_sweep = stock.level(ham)
     assert after_sweep == {"typeId": ham, "quantity": 4, "version": 2}
+    _level_records_settle(stock, anise, 3)  # all 300 expired batches gone, in one write
+    assert stock.level(anise)["quantity"] == 3
 
     # TTL coming late takes nothing more off: the expiry was subtracted once.
     if localcloud.is_local:

@@ -184,3 +184,13 @@ def test_a_body_that_cannot_be_read_is_a_400_in_the_error_shape_that_says_why(st
     answer = stock.call("POST", "/transactions", "/transactions", body)
     assert (answer.status, answer.json()["error"]) == (400, "InvalidInput")
     assert message in answer.json()["message"]
+
+
+def test_a_usage_that_drains_hundreds_of_batches_is_a_201(stock):
+    oregano = unique("oregano")
+    key = f"{unique('delivery')}.csv"
+    stock.deliver(key, f"{oregano},1,{FAR_BEST_BEFORE}\n" * 400)
+    assert stock.wait_for_report(key)["accepted"] == 400
+    answer = stock.use(unique("big"), **{oregano: 399})  # 399 batches drained in one write
+    assert answer.status == 201, answer.json()
+    assert stock.level(oregano)["quantity"] == 1

@@ -39,6 +39,7 @@ from pizza_stock.ports import (
 
 __all__ = [
     "Broadcast",
+    "Swept",
     "Usage",
     "broadcast_levels",
     "expire_batches",
@@ -176,12 +177,23 @@ def expire_batches(type_id: str, batch_ids: list[str], shelf: ExpiryShelf) -> li
     return shelf.remove(type_id, batch_ids)
 
 
-def sweep_expired(now: datetime, shelf: ExpiryShelf) -> list[Batch]:
-    """Take every batch past its best-before off its ingredient, whether or not TTL has come (it may lag days)."""
+@dataclass(frozen=True)
+class Swept:
+    removed: list[Batch]
+    failed: dict[str, Exception]  # by ingredient: tried again at the next sweep, a minute later
+
+
+def sweep_expired(now: datetime, shelf: ExpiryShelf) -> Swept:
+    """Take every batch past its best-before off its ingredient, whether or not TTL has come (it may lag days).
+    One ingredient that cannot be swept never keeps the others from being swept."""
     removed: list[Batch] = []
+    failed: dict[str, Exception] = {}
     for ingredient in shelf.ingredients_holding_expired(now):
-        removed += shelf.remove(ingredient.type_id, [batch.batch_id for batch in ingredient.expired(now)])
-    return removed
+        try:
+            removed += shelf.remove(ingredient.type_id, [batch.batch_id for batch in ingredient.expired(now)])
+        except Exception as error:
+            failed[ingredient.type_id] = error
+    return Swept(removed, failed)
 
 
 # --- the levels stream ------------------------------------------------------------------------------------

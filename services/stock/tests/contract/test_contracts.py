@@ -162,3 +162,22 @@ def test_an_ingredient_holds_at_most_its_batches_limit_and_refuses_the_rows_beyo
     assert [(row.line, "3 batches" in reason) for row, reason in refused] == [(4, True)]
     found = world.pantry.ingredients(["ham", "basil"])
     assert (len(found["ham"].batches), found["basil"].level(NOW).quantity) == (3, 1)
+
+
+def test_a_usage_that_drains_hundreds_of_batches_and_a_sweep_of_hundreds_stay_within_dynamodbs_expression_limit(world):
+    # DynamoDB refuses an update expression over 4 KB (a clause a batch: about 250 batches). moto does not check
+    # it (the length is asserted in test_allocation, and DynamoDB Local checks it in the integration suite): here,
+    # that the whole map written in one go leaves the same ingredient.
+    world.deliver("many.csv", *[("anise", 1, SOON) for _ in range(300)], ("anise", 5, SOON + timedelta(days=1)))
+    world.deliver("gone.csv", *[("zest", 1, NOW + timedelta(seconds=1)) for _ in range(300)], ("zest", 4, SOON))
+    made = plan(world, use("t-big", anise=302))
+    assert world.pantry.commit_usage(made, "f-big", NOW) == Committed()
+    anise = world.pantry.ingredients(["anise"])["anise"]
+    assert [(b.remaining, b.removed_at) for b in anise.batches] == [(3, SOON + timedelta(days=1))]
+
+    later = NOW + timedelta(seconds=2)
+    [zest] = world.shelf.ingredients_holding_expired(later)
+    removed = world.shelf.remove("zest", [batch.batch_id for batch in zest.expired(later)])
+    assert len(removed) == 300
+    assert world.pantry.ingredients(["zest"])["zest"].level(later).quantity == 4
+    assert world.shelf.ingredients_holding_expired(later) == []

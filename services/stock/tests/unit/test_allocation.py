@@ -152,3 +152,21 @@ def test_an_invalid_usage_names_the_wrong_field_and_only_it(body, field):
 def test_the_same_items_in_another_order_have_the_same_fingerprint():
     assert request(("ham", 1), ("basil", 2)).fingerprint() == request(("basil", 2), ("ham", 1)).fingerprint()
     assert request(("ham", 1)).fingerprint() != request(("ham", 2)).fingerprint()
+
+
+def test_a_batches_update_stays_under_4_kb_however_many_batches_change():
+    from datetime import UTC, datetime
+
+    from pizza_stock.adapters.items import MOST_BATCH_CLAUSES, batches_update
+    from pizza_stock.domain import Batch, Ingredient
+
+    when = datetime(2031, 1, 1, tzinfo=UTC)
+    batches = tuple(Batch("anise", f"delivery-{n:04d}-a-long-batch-id", 1, when) for n in range(2000))
+    ingredient = Ingredient("anise", 7, batches)
+    for kept in (2000 - MOST_BATCH_CLAUSES, 2000 - MOST_BATCH_CLAUSES - 1, 0):
+        update = batches_update("stock", ingredient, batches[:kept])
+        assert len(update.expression) < 4096 and update.condition == "#version = :read"
+        assert update.values[":read"] == 7 and update.values[":next"] == 8
+    assert ":batches" in batches_update("stock", ingredient, batches[:1]).values, "the whole map, past the clauses"
+    few = batches_update("stock", ingredient, batches[:-1])
+    assert few.expression == "SET #version = :next REMOVE #batches.#b0" and few.names == {"#b0": batches[-1].batch_id}

@@ -119,10 +119,26 @@ def test_the_sweep_takes_off_every_expired_batch_once_whether_or_not_ttl_came():
     shelves = stocked(ham=[(10, 1), (2, 5)], basil=[(3, 1)])
     shelf = FakeExpiryShelf(shelves)
     later = NOW + timedelta(days=2)
-    assert sorted(b.batch_id for b in sweep_expired(later, shelf)) == ["basil0", "ham0"]
-    assert sweep_expired(later, shelf) == []
+    assert sorted(b.batch_id for b in sweep_expired(later, shelf).removed) == ["basil0", "ham0"]
+    assert sweep_expired(later, shelf).removed == []
     assert expire_batches("ham", ["ham0"], shelf) == [], "TTL's removal, however late, finds it gone already"
     assert shelves.ingredients["ham"].level(later) == Level("ham", 2, 2)
+
+
+def test_an_ingredient_that_cannot_be_swept_never_keeps_the_others_from_being_swept():
+    shelves = stocked(anise=[(1, 1)], basil=[(3, 1)], ham=[(2, 1)])
+    shelf = FakeExpiryShelf(shelves)
+    remove = shelf.remove
+
+    def failing_for_basil(type_id, batch_ids):
+        if type_id == "basil":
+            raise TimeoutError("basil kept changing")
+        return remove(type_id, batch_ids)
+
+    shelf.remove = failing_for_basil
+    swept = sweep_expired(NOW + timedelta(days=2), shelf)
+    assert sorted(b.batch_id for b in swept.removed) == ["anise0", "ham0"]
+    assert list(swept.failed) == ["basil"] and isinstance(swept.failed["basil"], TimeoutError)
 
 
 def test_a_ttl_removal_before_the_sweep_takes_the_batch_off_and_the_sweep_then_finds_nothing():
@@ -130,7 +146,7 @@ def test_a_ttl_removal_before_the_sweep_takes_the_batch_off_and_the_sweep_then_f
     shelf = FakeExpiryShelf(shelves)
     assert [b.remaining for b in expire_batches("ham", ["ham0"], shelf)] == [10]
     assert expire_batches("ham", ["ham0"], shelf) == []
-    assert sweep_expired(NOW + timedelta(days=2), shelf) == []
+    assert sweep_expired(NOW + timedelta(days=2), shelf).removed == []
 
 
 def test_the_levels_broadcast_leaves_out_expired_batches_and_ingredients_not_yet_holding_anything():

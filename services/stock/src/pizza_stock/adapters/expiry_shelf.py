@@ -10,8 +10,14 @@ from typing import Any
 from pizza_common import aws
 from pizza_common.deadline import current
 from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
-from pizza_common.dynamodb import Update, from_item, get, retrying, write
-from pizza_stock.adapters.items import LEVELS_INDEX, LEVELS_PARTITION, ingredient_from, ingredient_key
+from pizza_common.dynamodb import from_item, get, retrying, write
+from pizza_stock.adapters.items import (
+    LEVELS_INDEX,
+    LEVELS_PARTITION,
+    batches_update,
+    ingredient_from,
+    ingredient_key,
+)
 from pizza_stock.domain import Batch, Ingredient
 
 __all__ = ["DynamoDbExpiryShelf"]
@@ -53,13 +59,9 @@ class DynamoDbExpiryShelf:
             held = [batch for batch in ingredient.batches if batch.batch_id in set(batch_ids)]
             if not held:
                 return []
-            removal = Update(
-                self.name,
-                ingredient_key(type_id),
-                "SET #version = :next REMOVE " + ", ".join(f"#batches.#b{n}" for n in range(len(held))),
-                condition="#version = :read",
-                values={":read": ingredient.version, ":next": ingredient.version + 1},
-                names={f"#b{n}": batch.batch_id for n, batch in enumerate(held)},
+            gone = {batch.batch_id for batch in held}
+            removal = batches_update(
+                self.name, ingredient, [batch for batch in ingredient.batches if batch.batch_id not in gone]
             )
             if not isinstance(write(self.client, removal), WriteConditionFailed):
                 return held

@@ -22,11 +22,11 @@ attribute is ``expires_at_epoch``: on batches their best-before, on transaction 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pizza_common.dynamodb import from_item
+from pizza_common.dynamodb import Update, from_item
 from pizza_stock.domain import Batch, Ingredient
 
 __all__ = [
@@ -35,9 +35,11 @@ __all__ = [
     "LEVELS_INDEX",
     "LEVELS_PARTITION",
     "MAX_BATCHES_PER_INGREDIENT",
+    "MOST_BATCH_CLAUSES",
     "TTL_ATTRIBUTE",
     "batch_entry",
     "batch_sort_key",
+    "batches_update",
     "ingredient_from",
     "ingredient_from_image",
     "ingredient_key",
@@ -51,6 +53,12 @@ TTL_ATTRIBUTE = "expires_at_epoch"
 # An item holds at most 400 KB; an entry of the batches map takes about 45 bytes, so 2,000 live batches per
 # ingredient stay well inside it. A delivery row beyond that is rejected with this reason.
 MAX_BATCHES_PER_INGREDIENT = 2000
+
+
+# DynamoDB refuses an update expression over 4 KB. A changed batch's clause (``#batches.#b12 = :b12, ``) takes
+# about 25 characters, so a write that changes more batches than this sets the whole map instead: a usage that
+# drains hundreds of small batches, a sweep of hundreds expired at once.
+MOST_BATCH_CLAUSES = 100
 
 
 def ingredient_key(type_id: str) -> dict[str, str]:
@@ -84,3 +92,37 @@ def ingredient_from_image(image: Mapping[str, Any]) -> Ingredient:
     as absent, which reads both right.
     """
     return ingredient_from(from_item({name: value for name, value in image.items() if value}))
+
+
+def batches_update(
+    table: str, ingredient: Ingredient, after: Sequence[Batch], *, old_on_failure: bool = False
+) -> Update:
+    """The ingredient's batches become ``after`` and its version steps, only if its version is still the one
+    read (every writer of the row steps it, so the whole map may be set as safely as a few of its entries)."""
+    values: dict[str, Any] = {":read": ingredient.version, ":next": ingredient.version + 1}
+    before = {batch.batch_id: batch for batch in ingredient.batches}
+    kept = {batch.batch_id: batch for batch in after}
+    changed = sorted(batch_id for batch_id in before.keys() | kept.keys() if before.get(batch_id) != kept.get(batch_id))
+    names: dict[str, str] = {}
+    if len(changed) > MOST_BATCH_CLAUSES:
+        values[":batches"] = {batch_id: batch_entry(batch) for batch_id, batch in kept.items()}
+        expression = "SET #version = :next, #batches = :batches"
+    else:
+        sets, removes = ["#version = :next"], []
+        for number, batch_id in enumerate(changed):
+            names[f"#b{number}"] = batch_id  # short placeholders: a batch id may be long
+            if batch_id in kept:
+                sets.append(f"#batches.#b{number} = :b{number}")
+                values[f":b{number}"] = batch_entry(kept[batch_id])
+            else:
+                removes.append(f"#batches.#b{number}")  # an empty or expired batch leaves the map
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    return Update(
+        table,
+        ingredient_key(ingredient.type_id),
+        expression,
+        condition="#version = :read",
+        values=values,
+        old_on_failure=old_on_failure,
+        names=names,
+    )

@@ -16,7 +16,7 @@ from pizza_stock.adapters.items import (
     LEVELS_INDEX,
     LEVELS_PARTITION,
     TTL_ATTRIBUTE,
-    batch_entry,
+    batches_update,
     ingredient_from,
     ingredient_key,
 )
@@ -123,26 +123,16 @@ class DynamoDbPantry:
 
     def _change(self, change: IngredientChange) -> Update:
         """Take from the batches and step the version, only if the ingredient is still as it was read."""
-        values: dict[str, Any] = {":read": change.ingredient.version, ":next": change.ingredient.version + 1}
-        names = {f"#b{number}": take.batch.batch_id for number, take in enumerate(change.takes)}
-        sets, removes = ["#version = :next"], []
-        for number, take in enumerate(change.takes):
-            if take.drains:
-                removes.append(f"#batches.#b{number}")  # an empty batch leaves the map
-            else:
-                sets.append(f"#batches.#b{number} = :b{number}")
-                left = replace(take.batch, remaining=take.batch.remaining - take.quantity)
-                values[f":b{number}"] = batch_entry(left)
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        return Update(
-            self.name,
-            ingredient_key(change.ingredient.type_id),
-            expression,
-            condition="#version = :read",
-            values=values,
-            old_on_failure=True,  # a failed condition answers with the ingredient as it is now: no read to re-plan
-            names=names,
-        )
+        taken = {take.batch.batch_id: take for take in change.takes}
+        after = []
+        for batch in change.ingredient.batches:
+            take = taken.get(batch.batch_id)
+            if take is None:
+                after.append(batch)
+            elif not take.drains:  # an empty batch leaves the map
+                after.append(replace(batch, remaining=batch.remaining - take.quantity))
+        # A failed condition answers with the ingredient as it is now: no read to re-plan.
+        return batches_update(self.name, change.ingredient, after, old_on_failure=True)
 
     def _record(
         self, transaction_id: str, fingerprint: str, answer: StockUsed | OutOfStock, now: datetime
