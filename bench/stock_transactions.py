@@ -89,7 +89,7 @@ def calls_alone(
 
     def use(order: dict[str, int], pantry: DynamoDbPantry) -> bool:
         command = UseIngredients(f"calls-{uuid.uuid4().hex}", tuple(UsageItem(t, q) for t, q in order.items()))
-        used = use_ingredients(command, datetime.now(UTC), pantry, Deadline.after(30))
+        used = use_ingredients(command, lambda: datetime.now(UTC), pantry, Deadline.after(30))
         return isinstance(used.answer, StockUsed)
 
     with ThreadPoolExecutor(max_workers=clients) as warming:  # each client's connection made before the clock

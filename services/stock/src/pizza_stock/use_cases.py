@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,25 +65,30 @@ class Usage:
     contended: int = 0
 
 
-def use_ingredients(command: UseIngredients, now: datetime, pantry: Pantry, patience: Patience) -> Usage:
+def use_ingredients(
+    command: UseIngredients, now: Callable[[], datetime], pantry: Pantry, patience: Patience
+) -> Usage:
     """Take every item oldest best-before first, or none; the first answer to a transaction id is final.
 
     One consistent read of every ingredient of the usage, one transaction planned on it (conditional on each
     ingredient's version). Another writer in between is contention, not an error: the cancelled write says
     how the ingredients are now, so re-plan on that with no read, with jittered pauses, for as long as the
-    function may run. A refusal is only ever made on what was read or answered: never a guess.
+    function may run. A refusal is only ever made on what was read or answered: never a guess. Each plan reads
+    the clock anew: a usage that waited out contention past a batch's best-before must not sell it (the
+    commit's condition is on the version only).
     """
     fingerprint = command.fingerprint()
     wanted = [item.type_id for item in command.items]
     ingredients = pantry.ingredients(wanted)
     attempt = 0
     while True:
-        plan = plan_usage(command, ingredients, now)
+        moment = now()
+        plan = plan_usage(command, ingredients, moment)
         if isinstance(plan, OutOfStock):
-            written = pantry.record_refusal(plan, fingerprint, now)
+            written = pantry.record_refusal(plan, fingerprint, moment)
             answer = plan if isinstance(written, Committed) else _first_answer(command, fingerprint, pantry)
             return Usage(answer, attempt)
-        outcome = pantry.commit_usage(plan, fingerprint, now)
+        outcome = pantry.commit_usage(plan, fingerprint, moment)
         if isinstance(outcome, Committed):
             return Usage(plan.outcome, attempt)
         if isinstance(outcome, AlreadyRecorded):

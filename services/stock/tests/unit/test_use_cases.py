@@ -57,7 +57,7 @@ def stocked(**ingredients: list[tuple[int, int]]) -> Shelves:
 
 def test_a_usage_takes_every_item_oldest_first_and_answers_with_the_levels_after():
     pantry = FakePantry(stocked(ham=[(5, 2), (5, 1)], basil=[(4, 3)]))
-    usage = use_ingredients(use("t1", ham=7, basil=4), NOW, pantry, Patience())
+    usage = use_ingredients(use("t1", ham=7, basil=4), lambda: NOW, pantry, Patience())
     assert usage.answer == StockUsed("t1", use("t1", ham=7, basil=4).items, (Level("basil", 0, 2), Level("ham", 3, 2)))
     assert [(b.batch_id, b.remaining) for b in pantry.shelves.ingredients["ham"].batches] == [("ham0", 3)]
     assert (pantry.reads, pantry.commits) == (1, 1), "one read and one write"
@@ -65,27 +65,36 @@ def test_a_usage_takes_every_item_oldest_first_and_answers_with_the_levels_after
 
 def test_a_usage_that_falls_short_takes_nothing_and_its_refusal_is_its_answer_for_good():
     pantry = FakePantry(stocked(ham=[(5, 2)]))
-    refused = use_ingredients(use("t1", ham=2, olive=1), NOW, pantry, Patience()).answer
+    refused = use_ingredients(use("t1", ham=2, olive=1), lambda: NOW, pantry, Patience()).answer
     assert refused == OutOfStock("t1", (Shortfall("olive", 1, 0),))
     pantry.shelves.put(Ingredient("olive", 1, (Batch("olive", "o", 9, NOW + timedelta(days=1)),)))
-    assert use_ingredients(use("t1", ham=2, olive=1), NOW, pantry, Patience()).answer == refused
+    assert use_ingredients(use("t1", ham=2, olive=1), lambda: NOW, pantry, Patience()).answer == refused
     assert level_of("ham", NOW, pantry) == Level("ham", 5, 1)
 
 
 def test_a_replay_gets_the_first_answer_and_a_reuse_for_another_request_is_refused():
     pantry = FakePantry(stocked(ham=[(10, 2)]))
-    first = use_ingredients(use("t1", ham=4), NOW, pantry, Patience()).answer
-    assert use_ingredients(use("t1", ham=4), NOW, pantry, Patience()).answer == first
-    assert use_ingredients(use("t1", ham=5), NOW, pantry, Patience()).answer == TransactionIdReused("t1")
+    first = use_ingredients(use("t1", ham=4), lambda: NOW, pantry, Patience()).answer
+    assert use_ingredients(use("t1", ham=4), lambda: NOW, pantry, Patience()).answer == first
+    assert use_ingredients(use("t1", ham=5), lambda: NOW, pantry, Patience()).answer == TransactionIdReused("t1")
     assert level_of("ham", NOW, pantry) == Level("ham", 6, 2)
 
 
 def test_another_writer_in_between_is_contention_re_planned_and_counted_never_an_error():
     pantry = FakePantry(stocked(ham=[(10, 2)]), interfere=["ham"])
     patience = Patience()
-    usage = use_ingredients(use("t1", ham=4), NOW, pantry, patience)
+    usage = use_ingredients(use("t1", ham=4), lambda: NOW, pantry, patience)
     assert isinstance(usage.answer, StockUsed)
     assert (usage.contended, patience.pauses, pantry.commits) == (1, 1, 2)
+
+
+def test_a_usage_that_waited_out_contention_past_a_best_before_never_sells_that_batch():
+    pantry = FakePantry(stocked(ham=[(5, 1), (5, 30)]), interfere=["ham"])
+    clock = iter([NOW, NOW + timedelta(days=1, seconds=5)])  # the pause ends after the first batch's best-before
+    usage = use_ingredients(use("t1", ham=5), lambda: next(clock), pantry, Patience())
+    assert isinstance(usage.answer, StockUsed) and usage.contended == 1
+    left = {b.batch_id: b.remaining for b in pantry.shelves.ingredients["ham"].batches}
+    assert left == {"ham0": 5}, "the good batch drained; the expired one untouched (the sweep takes it off)"
 
 
 def test_when_time_runs_out_under_contention_nothing_is_taken_and_it_says_so():
@@ -97,7 +106,7 @@ def test_when_time_runs_out_under_contention_nothing_is_taken_and_it_says_so():
             return super().commit_usage(plan, fingerprint, now)
 
     busy = AlwaysBusy(pantry.shelves)
-    usage = use_ingredients(use("t1", ham=4), NOW, busy, Patience(attempts=3))
+    usage = use_ingredients(use("t1", ham=4), lambda: NOW, busy, Patience(attempts=3))
     assert usage.answer == StockBusy("t1", 4)
     assert sum(b.remaining for b in busy.shelves.ingredients["ham"].batches) == 10
 
@@ -107,7 +116,7 @@ def test_expired_stock_is_never_sold_nor_counted_before_anything_removes_it():
     two_days_on = NOW + timedelta(days=2)
     assert level_of("ham", two_days_on, pantry) == Level("ham", 2, 1)
     assert levels(two_days_on, pantry) == [Level("ham", 2, 1)]
-    assert use_ingredients(use("t1", ham=3), two_days_on, pantry, Patience()).answer == OutOfStock(
+    assert use_ingredients(use("t1", ham=3), lambda: two_days_on, pantry, Patience()).answer == OutOfStock(
         "t1", (Shortfall("ham", 3, 2),)
     )
 
@@ -277,6 +286,6 @@ def test_an_expired_row_is_rejected_at_delivery():
 
 def test_every_usage_reads_once_and_writes_once_when_nothing_gets_in_the_way():
     pantry = FakePantry(stocked(ham=[(10, 2)]))
-    use_ingredients(use("t1", ham=1), NOW, pantry, Patience())
-    use_ingredients(use("t2", ham=1), NOW, pantry, Patience())
+    use_ingredients(use("t1", ham=1), lambda: NOW, pantry, Patience())
+    use_ingredients(use("t2", ham=1), lambda: NOW, pantry, Patience())
     assert (pantry.reads, pantry.commits) == (2, 2)

@@ -47,7 +47,7 @@ def get_level(type_id: str) -> Response:
 @app.post("/transactions")
 def post_transaction() -> Response:
     request = UsageRequest.model_validate(json_body(app))
-    usage = use_ingredients(request.command(), datetime.now(UTC), bootstrap.api().pantry, current())
+    usage = use_ingredients(request.command(), lambda: datetime.now(UTC), bootstrap.api().pantry, current())
     status, body = usage_answer(usage.answer)
     metrics.add_metric(name=f"Transactions{status}", unit=MetricUnit.Count, value=1)
     if usage.contended:  # another usage changed an ingredient first: re-read and re-planned, not an error
