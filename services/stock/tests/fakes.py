@@ -142,6 +142,13 @@ class FakeInbox:
             report, rejected=list(report.rejected), quantities=dict(report.quantities)
         )
 
+    def count_upload(self, delivered: Delivered, uploads: int) -> bool:
+        report = self.reports.get(delivered.delivery.key)
+        if report is None or report.checksum != delivered.checksum:
+            return False
+        self.reports[delivered.delivery.key] = replace(report, uploads=max(report.uploads, uploads))
+        return True
+
     def write_conflict(self, conflict: DeliveryConflict) -> None:
         self.conflicts[conflict.delivery.key] = conflict
 

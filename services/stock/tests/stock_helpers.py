@@ -13,8 +13,8 @@ BUCKET = "pizza-stock-deliveries"
 LEVELS = "pizza-stock-levels"
 
 
-def s3_event(bucket: str, key: str, etag: str | None) -> dict[str, Any]:
-    """An ``ObjectCreated:Put`` notification, as S3 (and moto) shape it."""
+def s3_event(bucket: str, key: str, etag: str | None, event_time: str = "2026-11-22T10:00:00.000Z") -> dict[str, Any]:
+    """An ``ObjectCreated:Put`` notification, as S3 (and moto) shape it (``event_time`` tells uploads apart)."""
     from urllib.parse import quote_plus
 
     obj: dict[str, Any] = {"key": quote_plus(key), "size": 1}
@@ -26,7 +26,7 @@ def s3_event(bucket: str, key: str, etag: str | None) -> dict[str, Any]:
                 "eventVersion": "2.1",
                 "eventSource": "aws:s3",
                 "awsRegion": "us-east-1",
-                "eventTime": "2026-11-22T10:00:00.000Z",
+                "eventTime": event_time,
                 "eventName": "ObjectCreated:Put",
                 "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket}, "object": obj},
             }

@@ -128,6 +128,11 @@ class DeliveryInbox(Protocol):
 
     def write_report(self, report: DeliveryReport) -> None: ...
 
+    def count_upload(self, delivered: Delivered, uploads: int) -> bool:
+        """The report of this content, left as first written but for its ``uploads``; False when there is no
+        report of this content to count on (then the caller writes one)."""
+        ...
+
     def write_conflict(self, conflict: DeliveryConflict) -> None:
         """Beside the report, never over it: the first content's report stays."""
         ...

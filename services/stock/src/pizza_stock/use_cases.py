@@ -138,7 +138,9 @@ def ingest_delivery(
     Content is told apart by its checksum, never the ETag (an SSE-KMS ETag is not the content's MD5).
     ``upload`` identifies the upload the notification is about (its version id, else its event time): a
     duplicate notification of a completed delivery does nothing; a new upload of the same content adds
-    nothing either, but the report counts the uploads. Other content under a delivered key is a conflict,
+    nothing either, and its report stays as first written, but for the uploads it counts (the file is not read
+    again: read anew, rows whose best-before has passed since would be reported rejected, and rows refused for
+    their ingredient's room would be offered again). Other content under a delivered key is a conflict,
     reported beside the first report, never over it.
     """
     delivered = inbox.look(delivery, etag, version_id)
@@ -148,7 +150,7 @@ def ingest_delivery(
     if state.checksum != delivered.checksum:
         inbox.write_conflict(DeliveryConflict(delivery, delivered.checksum, state.checksum, delivered.etag))
         return IngestOutcome(IngestStatus.CONFLICT)
-    if state.completed and not state.new_upload:
+    if state.completed and (not state.new_upload or inbox.count_upload(delivered, state.uploads)):
         return IngestOutcome(IngestStatus.ALREADY_INGESTED)
     report = DeliveryReport(delivery, delivered.checksum, delivered.etag, uploads=state.uploads)
     if delivered.size > MAX_DELIVERY_BYTES:

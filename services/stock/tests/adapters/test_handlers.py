@@ -19,11 +19,11 @@ def soon(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
 
-def deliver(aws, context, key: str, text: str) -> dict[str, Any]:
+def deliver(aws, context, key: str, text: str, at: str = "2026-11-22T10:00:00.000Z") -> dict[str, Any]:
     from pizza_stock.handlers import ingest
 
     etag = aws.client("s3").put_object(Bucket=BUCKET, Key=key, Body=text.encode())["ETag"].strip('"')
-    return ingest.handler(s3_event(BUCKET, key, etag), context)
+    return ingest.handler(s3_event(BUCKET, key, etag, at), context)
 
 
 def call_api(context, method: str, path: str, body: Any = None, raw_body: str | None = None) -> tuple[int, Any]:
@@ -40,6 +40,17 @@ def test_ingest_reads_a_key_with_spaces_and_writes_the_report_beside_it(aws, con
     report = json.loads(body.read())
     assert report["accepted"] == 1
     assert report["rejected"] == [{"line": 2, "reason": "quantity 'x' is not a positive whole number"}]
+
+
+def test_an_identical_re_upload_only_counts_its_upload_on_the_first_report(aws, context):
+    text = f"ham,3,{soon(2)}\nham,x,{soon(2)}\n"
+    deliver(aws, context, "a.csv", text)
+    s3 = aws.client("s3")
+    first = json.loads(s3.get_object(Bucket=BUCKET, Key="reports/a.csv.json")["Body"].read())
+    result = deliver(aws, context, "a.csv", text, at="2026-11-22T10:05:00.000Z")  # the same bytes uploaded again
+    assert result["deliveries"][0]["status"] == "already-ingested"
+    again = json.loads(s3.get_object(Bucket=BUCKET, Key="reports/a.csv.json")["Body"].read())
+    assert again == {**first, "uploads": 2}
 
 
 def test_the_api_lists_levels_and_answers_404_for_an_ingredient_never_delivered(aws, context):

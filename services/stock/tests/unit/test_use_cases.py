@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from fakes import FakeDeliveryLog, FakeExpiryShelf, FakeInbox, FakeLevelsBroadcast, FakePantry, Patience, Shelves
@@ -178,9 +179,9 @@ def test_the_levels_broadcast_names_the_changes_the_stream_refused_by_their_plac
 # --- deliveries -------------------------------------------------------------------------------------------
 
 
-def deliver(inbox: FakeInbox, log: FakeDeliveryLog, key: str, content: bytes, upload: str = "u1"):  # type: ignore[no-untyped-def]
+def deliver(inbox: FakeInbox, log: FakeDeliveryLog, key: str, content: bytes, upload: str = "u1", now=NOW):  # type: ignore[no-untyped-def]
     etag = inbox.upload(key, content)
-    return ingest_delivery(Delivery("bucket", key), etag, None, upload, NOW, log, inbox)
+    return ingest_delivery(Delivery("bucket", key), etag, None, upload, now, log, inbox)
 
 
 def test_bad_rows_never_stop_good_ones_and_each_is_reported_with_its_line_and_reason():
@@ -211,6 +212,33 @@ def test_an_identical_re_upload_with_a_new_etag_is_recognised_by_its_checksum_an
     assert deliver(inbox, log, "a.csv", content, upload="u2").status == IngestStatus.ALREADY_INGESTED, (
         "a duplicate notice"
     )
+
+
+def test_an_identical_re_upload_leaves_the_report_as_first_written_but_for_its_uploads():
+    inbox, log = FakeInbox(), FakeDeliveryLog()
+    in_an_hour = (NOW + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    content = f"basil,5,{in_an_hour}\nbasil,7,{SOON}\n".encode()
+    deliver(inbox, log, "a.csv", content)
+    first = inbox.reports["a.csv"]
+    later = NOW + timedelta(hours=2)  # line 1's best-before has passed: read anew, it would be rejected
+    assert deliver(inbox, log, "a.csv", content, upload="u2", now=later).status == IngestStatus.ALREADY_INGESTED
+    assert inbox.reports["a.csv"] == replace(first, uploads=2)
+
+
+def test_a_re_upload_never_adds_the_rows_its_ingredient_had_no_room_for(monkeypatch):
+    import fakes
+
+    monkeypatch.setattr(fakes, "MAX_BATCHES_PER_INGREDIENT", 2)
+    inbox, log = FakeInbox(), FakeDeliveryLog()
+    deliver(inbox, log, "full.csv", f"sage,1,{SOON}\nsage,1,{SOON}\n".encode())
+    content = f"sage,5,{SOON}\n".encode()
+    deliver(inbox, log, "b.csv", content)
+    first = inbox.reports["b.csv"]
+    assert (first.accepted, [r.line for r in first.rejected]) == (0, [1])
+    log.shelves.ingredients["sage"] = replace(log.shelves.ingredients["sage"], batches=())  # room again
+    assert deliver(inbox, log, "b.csv", content, upload="u2").status == IngestStatus.ALREADY_INGESTED
+    assert inbox.reports["b.csv"] == replace(first, uploads=2)
+    assert log.shelves.ingredients["sage"].batches == (), "the same content adds nothing"
 
 
 def test_other_content_under_a_delivered_key_is_a_conflict_reported_beside_the_good_report_never_over_it():

@@ -75,6 +75,21 @@ class S3DeliveryInbox:
         document = DeliveryReported.of(report).model_dump_json(by_alias=True, exclude_none=True, indent=2)
         self._put(report.delivery.bucket, report_key(report.delivery.key), document)
 
+    def count_upload(self, delivered: Delivered, uploads: int) -> bool:
+        key = report_key(delivered.delivery.key)
+        try:
+            found = self.client.get_object(Bucket=delivered.delivery.bucket, Key=key)["Body"].read()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _GONE:
+                return False
+            raise
+        report = DeliveryReported.model_validate_json(found)
+        if report.sha256 != delivered.checksum:
+            return False
+        counted = report.model_copy(update={"uploads": max(report.uploads, uploads)})
+        self._put(delivered.delivery.bucket, key, counted.model_dump_json(by_alias=True, exclude_none=True, indent=2))
+        return True
+
     def write_conflict(self, conflict: DeliveryConflict) -> None:
         document = DeliveryConflicted.of(conflict).model_dump_json(by_alias=True, indent=2)
         self._put(conflict.delivery.bucket, conflict_key(conflict.delivery.key), document)

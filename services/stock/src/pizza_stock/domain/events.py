@@ -49,7 +49,8 @@ class DeliveryReported(BaseModel):
     """``reports/<key>.json`` beside a delivery file: what became of each of its rows.
 
     ``status`` ``refused`` (with ``reason``) when the file was not read at all. Written once per content;
-    an identical re-upload (same ``sha256``) rewrites it with ``uploads`` counted, other content never does.
+    an identical re-upload (same ``sha256``) leaves it as it was but for ``uploads``, other content never
+    touches it.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title="DeliveryReported")
