@@ -41,7 +41,7 @@ def test_a_delivery_is_reported_then_levels_show_it_and_usage_takes_it_all_or_no
     code, out, err = pizza(capsys, "--outputs", outputs, "stock", "deliver", str(delivery))
     assert (code, err) == (1, "")  # one row was rejected: the delivery is not clean
     lines = out.splitlines()
-    assert lines[0].startswith(f"delivered {delivery} as s3://") and lines[0].endswith(
+    assert lines[0].startswith(f"delivering {delivery} as s3://") and lines[0].endswith(
         f"/{delivery.name}; waiting for its report"
     )
     assert lines[1] == f"accepted 2 rows: {cheese} 2, {ham} 3"
@@ -66,6 +66,30 @@ def test_a_delivery_is_reported_then_levels_show_it_and_usage_takes_it_all_or_no
     assert code == 0
     levels = json.loads(out)
     assert (levels[ham], levels[cheese]) == (1, 1)
+
+
+def test_a_delivery_again_says_it_added_nothing_and_other_content_under_its_key_is_the_conflict(
+    capsys, outputs, tmp_path
+):
+    basil = a_name("basil")
+    best_before = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+    delivery = tmp_path / f"{a_name('again')}.csv"
+    delivery.write_text(f"{basil},4,{best_before}\n")
+    assert pizza(capsys, "--outputs", outputs, "stock", "deliver", str(delivery))[0] == 0
+
+    code, out, err = pizza(capsys, "--outputs", outputs, "stock", "deliver", str(delivery))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:] == [
+        "the same content was delivered before (upload 2): nothing added; its report:",
+        f"accepted 1 row: {basil} 4",
+    ], "this upload's outcome, not the report already there"
+
+    delivery.write_text(f"{basil},400,{best_before}\n")
+    code, out, err = pizza(capsys, "--outputs", outputs, "stock", "deliver", str(delivery))
+    assert code == 1 and len(out.splitlines()) == 1, "the conflict, not the first content's report"
+    assert err.startswith(f"pizza: {delivery.name} was already delivered with different content"), err
+    code, out, _ = pizza(capsys, "--outputs", outputs, "stock", "levels", basil)
+    assert (code, out.split()) == (0, [basil, "4"])
 
 
 def test_the_oven_bakes_three_pizzas_and_the_status_shows_it_empty_again(capsys, outputs):

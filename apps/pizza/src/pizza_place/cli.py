@@ -216,11 +216,12 @@ def cmd_stock_deliver(args: argparse.Namespace) -> int:
         raise CliError(f"{file}: is a folder, not a CSV file", USAGE) from None
     stock = StockClient(_target(args))
     key = args.key or file.name
-    stock.deliver(key, data)
-    print(f"delivered {file} as s3://{stock.bucket}/{key}; waiting for its report")
-    report = stock.report(key, timeout=args.timeout)
+    print(f"delivering {file} as s3://{stock.bucket}/{key}; waiting for its report")
+    report = stock.deliver(key, data, timeout=args.timeout)
     if report.get("status") == "conflict":
         raise CliError(str(report.get("message", f"{key} was already delivered with different content")))
+    if report.get("uploads", 1) > 1:
+        print(f"the same content was delivered before (upload {report['uploads']}): nothing added; its report:")
     quantities = report.get("quantities", {})
     listed = ", ".join(f"{t} {q}" for t, q in sorted(quantities.items()))
     accepted = int(report.get("accepted", 0))

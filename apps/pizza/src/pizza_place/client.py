@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -18,8 +19,8 @@ from pizza_oven.client import OvenClient as OvenDoors
 from pizza_oven.client import OvenOutputs
 from pizza_place.errors import USAGE, CliError
 from pizza_place.target import Target
-from pizza_stock.client import ReportMissing, StockOutputs
 from pizza_stock.client import StockClient as StockDoors
+from pizza_stock.client import StockOutputs
 
 __all__ = ["Answer", "OvenClient", "OvenLoad", "StockClient", "orders_client", "reservations_client"]
 
@@ -59,17 +60,27 @@ class StockClient:
 
     # --- deliveries -------------------------------------------------------------------------------------
 
-    def deliver(self, key: str, csv: bytes) -> None:
+    def deliver(self, key: str, csv: bytes, timeout: float = 60.0) -> dict[str, Any]:
+        """Upload a delivery and wait for what the stock service made of this upload: its report
+        (``reports/<key>.json``), or a conflict (``reports/<key>.conflict.json``, other content was delivered under
+        the key first). A report already there from an earlier upload is not taken for this one's: the report of
+        this content must count one more upload than before."""
+        sha256 = hashlib.sha256(csv).hexdigest()
+        before = self.doors.report(key)
+        uploads_before = before["uploads"] if before is not None and before.get("sha256") == sha256 else 0
         self.doors.deliver(key, csv)
-
-    def report(self, key: str, timeout: float = 60.0) -> dict[str, Any]:
-        """The report the stock service writes beside a delivery once it has read it (``reports/<key>.json``)."""
-        try:
-            return self.doors.wait_for_report(key, timeout=timeout)
-        except ReportMissing:
-            raise CliError(
-                f"no report for {key} after {timeout:.0f} s: is the stock service's ingest running?"
-            ) from None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            report = self.doors.report(key)
+            if report is not None and report.get("sha256") == sha256 and report.get("uploads", 1) > uploads_before:
+                return report
+            conflict = self.doors.conflict(key)
+            if conflict is not None and conflict.get("sha256") == sha256:
+                return conflict
+            time.sleep(0.1)
+        raise CliError(
+            f"no report for this upload of {key} after {timeout:.0f} s: is the stock service's ingest running?"
+        )
 
     # --- the HTTP API -----------------------------------------------------------------------------------
 

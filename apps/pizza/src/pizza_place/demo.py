@@ -386,8 +386,7 @@ class PizzaPlace:
         self.used_at_last_visit[supplier.name] = used
         delivery = plan_delivery(supplier, today, key, self.rng, since)
         with self.gate.closed():
-            self.stock.deliver(key, delivery.csv())
-            report = self.stock.report(key, timeout=self.settings.settle_timeout)
+            report = self.stock.deliver(key, delivery.csv(), timeout=self.settings.settle_timeout)
             rejected = {int(r["line"]) for r in report.get("rejected", [])}
             if report.get("status") not in (None, "ingested"):
                 self._problem(f"delivery {key}: {report.get('message', report.get('status'))}")
