@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -178,7 +179,27 @@ def test_9999_12_31_means_never_expires_and_is_accepted():
 def test_times_past_9999_in_utc_or_dates_that_do_not_exist_are_rejected_not_crashed_on():
     parsed = parse(b"salt,5,9999-12-31T23:00:00-05:00\nsalt,5,10000-01-01\nsalt,5,9999-13-01\nsalt,5,2027-01-01\n")
     assert [type(result).__name__ for result in parsed] == ["Rejection", "Rejection", "Rejection", "Row"]
-    assert "after 9999-12-31" in parsed[0].reason
+    assert parsed[0].reason == "expiresAt 9999-12-31T23:00:00-05:00 is outside 0001-01-01 to 9999-12-31 in UTC"
+    [early] = parse(b"salt,5,0001-01-01T00:30:00+01:00\n")
+    assert early.reason == "expiresAt 0001-01-01T00:30:00+01:00 is outside 0001-01-01 to 9999-12-31 in UTC"
+
+
+@pytest.mark.parametrize("text", ["2026-11-22T18:30", "2026-11-22T18:30:00", "2026-11-22T18"])
+def test_a_best_before_with_a_time_but_no_offset_is_rejected_naming_what_is_missing(text):
+    [rejection] = parse(f"ham,5,{text}\n".encode())
+    assert rejection.reason == f"expiresAt {text!r} has no UTC offset: end it with Z or +HH:MM (or give a date)"
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("2026-11-22T18:30Z", datetime(2026, 11, 22, 18, 30, tzinfo=UTC)),
+        ("2026-11-22T18:30:00.5+0100", datetime(2026, 11, 22, 17, 30, 0, 500000, tzinfo=UTC)),
+    ],
+)
+def test_a_best_before_with_an_offset_in_any_iso_spelling_is_read(text, instant):
+    [row] = parse(f"ham,5,{text}\n".encode())
+    assert row.removed_at == instant
 
 
 def test_a_line_of_exactly_the_limit_is_read_and_one_byte_more_is_rejected():

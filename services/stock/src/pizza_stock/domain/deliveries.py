@@ -119,6 +119,10 @@ def lines_of(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes | None]]:
         yield number, None if too_long or len(last) > MAX_LINE_BYTES else last
 
 
+# A date-time's offset, after at least hours and minutes (``T10`` alone, which Python reads, is not taken).
+_OFFSET = re.compile(r"T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$")
+
+
 def _parse_expiry(text: str) -> date | datetime | None:
     try:
         if _ISO_DATE.fullmatch(text):
@@ -166,10 +170,15 @@ def _parse_row(number: int, fields: list[str], now: datetime) -> Row | Rejection
     expires_at = _parse_expiry(expires_text)
     if expires_at is None:
         return Rejection(number, f"expiresAt {expires_text[:80]!r} is not an ISO date (YYYY-MM-DD, up to 9999-12-31)")
+    if isinstance(expires_at, datetime) and not _OFFSET.search(expires_text):
+        # A date-time without one names no instant: read as UTC, a supplier an hour ahead would lose an hour.
+        return Rejection(
+            number, f"expiresAt {expires_text[:80]!r} has no UTC offset: end it with Z or +HH:MM (or give a date)"
+        )
     try:
         removed_at = removal_instant(expires_at)
     except OverflowError:
-        return Rejection(number, f"expiresAt {expires_text} is after 9999-12-31 in UTC")
+        return Rejection(number, f"expiresAt {expires_text} is outside 0001-01-01 to 9999-12-31 in UTC")
     if removed_at <= now:
         return Rejection(number, f"expiresAt {expires_text} is in the past")
     return Row(number, type_id, quantity, expires_at, removed_at)
