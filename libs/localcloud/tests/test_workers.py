@@ -39,6 +39,7 @@ def test_a_function_sees_its_own_environment_and_lambdas_variables(cloud: Any, o
         "AWS_LAMBDA_LOG_GROUP_NAME",
         "_HANDLER",
         "POWERTOOLS_TRACE_DISABLED",
+        "FUNCTION_TIMEOUT_SECS",
         "PYTEST_CURRENT_TEST",
     ]
     result = cloud.invoke(f"{PREFIX}-environment", {"names": names})
@@ -56,6 +57,8 @@ def test_a_function_sees_its_own_environment_and_lambdas_variables(cloud: Any, o
     assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == f"/aws/lambda/{PREFIX}-environment"
     assert env["_HANDLER"] == "library_sample.functions.environment"
     assert env["POWERTOOLS_TRACE_DISABLED"] == "true"
+    timeout = next(f.timeout for s in cloud.stacks for f in s.functions if f.name == f"{PREFIX}-environment")
+    assert env["FUNCTION_TIMEOUT_SECS"] == str(timeout), "its timeout, as modules/lambda_function sets it"
     assert env["PYTEST_CURRENT_TEST"] is None, "the test process's environment leaked into the function"
 
 

@@ -19,12 +19,10 @@ resource "aws_lambda_function" "this" {
   reserved_concurrent_executions = var.reserved_concurrent_executions
   kms_key_arn                    = var.kms_key_arn
 
-  # An empty environment block makes the provider report a change on every plan.
-  dynamic "environment" {
-    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
-    content {
-      variables = environment.value
-    }
+  environment {
+    # pizza_common.aws fits the SDK's timeouts and attempts inside the function's own: Lambda tells a function
+    # its timeout only in each invocation's context, and the clients are made before one. The caller's wins.
+    variables = merge({ FUNCTION_TIMEOUT_SECS = tostring(var.timeout) }, var.environment_variables)
   }
 
   tracing_config {

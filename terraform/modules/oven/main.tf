@@ -13,8 +13,6 @@ locals {
     POWERTOOLS_SERVICE_NAME      = "oven"
     POWERTOOLS_METRICS_NAMESPACE = "CloudPizzaPlace"
     LOG_LEVEL                    = var.log_level
-    # pizza_common.aws fits the SDK's connect/read timeouts and attempts inside the function's own.
-    FUNCTION_TIMEOUT_SECS = tostring(local.function_timeout)
   }
   function_timeout = 30
 }

@@ -267,8 +267,13 @@ class FunctionRuntime:
             self._pools[spec.name] = pool
 
     def environment(self, spec: FunctionSpec) -> dict[str, str]:
-        """The worker's environment: what Lambda sets, the function's own variables, and the local endpoint."""
+        """The worker's environment: what Lambda sets, the function's own variables, and the local endpoint.
+
+        ``FUNCTION_TIMEOUT_SECS`` is the function's timeout, as ``terraform/modules/lambda_function`` sets it for
+        every function (Lambda itself tells a function its timeout only through each invocation's context, and
+        the SDK's clients are made before one); a function's own variable of that name wins."""
         env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+        env["FUNCTION_TIMEOUT_SECS"] = str(spec.timeout)
         env.update(spec.environment)
         env.update(
             {

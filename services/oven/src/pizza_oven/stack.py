@@ -61,8 +61,6 @@ def stack(
         "POWERTOOLS_METRICS_NAMESPACE": "CloudPizzaPlace",
         "LOG_LEVEL": "INFO",
         "OVEN_TABLE": table,
-        # pizza_common.aws fits the SDK's timeouts and attempts inside the function's.
-        "FUNCTION_TIMEOUT_SECS": str(FUNCTION_TIMEOUT),
     }
     return Stack(
         name="oven",
