@@ -131,7 +131,7 @@ def test_bad_rows_never_stop_good_ones_and_every_row_ends_ingested_or_rejected_w
     rejected = {entry["line"]: entry["reason"] for entry in report["rejected"]}
     assert sorted(rejected) == [3, 5, 6, 7, 8]
     assert "more than 1,000,000,000" in rejected[3] and "more than 1,000,000,000" in rejected[5]
-    assert "after 9999-12-31" in rejected[6]
+    assert "outside 0001-01-01 to 9999-12-31 in UTC" in rejected[6]
     assert "expected 3 columns" in rejected[7], "a line of exactly the limit is read"
     assert rejected[8] == f"line is longer than {MAX_LINE_BYTES} bytes"
     assert report["accepted"] + report["rejectedCount"] == len(rows)
