@@ -64,4 +64,5 @@ def test_racing_posts_of_one_adjustment_id_with_two_bodies_queue_one_and_refuse_
     refusal = next(answer.json() for answer in answers if answer.status == 409)
     assert refusal["details"]["delta"] == delta, "the 409 names the body the id was first accepted with"
     eventually(lambda: reservations.item(item).json()["supply"] == 5 + delta, "the accepted one applied", timeout=60)
-    assert history_types(reservations, item) == ["Adjusted", "Adjusted"], "applied once, nothing voided"
+    # Applied once: the stocking and this one (a replay's command, or a delivery again, may void a version).
+    assert [t for t in history_types(reservations, item) if t != "Voided"] == ["Adjusted", "Adjusted"]
