@@ -64,6 +64,28 @@ class World:
             **self.ports,
         )
 
+    @property
+    def projecting(self):
+        return {
+            "projection": self.projection,
+            "publisher": self.publisher,
+            "store": self.store,
+            "snapshots": self.snapshots,
+        }
+
+    def snapshot(self, events, item: str = "cola", every: int = 10):
+        """The snapshots consumer on a batch of the change stream."""
+        return use_cases.snapshot_and_retire(
+            item,
+            events,
+            store=self.store,
+            snapshots=self.snapshots,
+            archive=self.archive,
+            retirement=self.store,
+            every=every,
+            hot_retention=timedelta(days=1),
+        )
+
     def state(self, item: str = "cola") -> ItemState:
         return use_cases.load_state(item, store=self.store, snapshots=self.snapshots)
 
@@ -301,16 +323,7 @@ def test_snapshots_cover_what_leaves_the_hot_store_and_history_rebuilds_from_the
         world.reserve(f"r{n}", 1)
     appended = world.store.read("cola")
     for start in range(0, len(appended), 7):  # the change stream, in batches
-        use_cases.snapshot_and_retire(
-            "cola",
-            appended[start : start + 7],
-            store=world.store,
-            snapshots=world.snapshots,
-            archive=world.archive,
-            retirement=world.store,
-            every=10,
-            hot_retention=timedelta(days=1),
-        )
+        world.snapshot(appended[start : start + 7])
     snapshot = world.snapshots.get("cola")
     assert snapshot is not None and snapshot.version >= 20
     assert all(version <= snapshot.version for (_, version) in world.store.purge_at)
@@ -330,12 +343,7 @@ def test_the_projection_publishes_each_change_once_and_fills_a_gap_from_the_stor
     world.reserve("r1", 3)
     world.reserve("r2", 3)
     events = world.store.read("cola")
-    kwargs = {
-        "projection": world.projection,
-        "publisher": world.publisher,
-        "store": world.store,
-        "snapshots": world.snapshots,
-    }
+    kwargs = world.projecting
     use_cases.project_changes("cola", [events[1], events[0], events[0]], **kwargs)
     use_cases.project_changes("cola", [events[1]], **kwargs)
     assert [c.version for c in world.publisher.published] == [1, 2]
@@ -348,15 +356,6 @@ def test_the_projection_publishes_each_change_once_and_fills_a_gap_from_the_stor
     assert [c.version for c in world.publisher.published] == [1, 2, 3, 4, 5], "each change once, none skipped"
 
 
-def _projecting(world: World) -> dict[str, object]:
-    return {
-        "projection": world.projection,
-        "publisher": world.publisher,
-        "store": world.store,
-        "snapshots": world.snapshots,
-    }
-
-
 def test_a_version_delivered_after_a_later_one_is_still_published_once(world):
     # The gate gives out versions at once and their writers finish in any order: version 2 can be written
     # after 3 and come in a later record, or be in the store before its own record comes.
@@ -365,7 +364,7 @@ def test_a_version_delivered_after_a_later_one_is_still_published_once(world):
     world.reserve("r2", 1)
     v1, v2, v3 = world.store.read("cola")
     for delivery in ([v1], [v3], [v2], [v3, v2]):
-        use_cases.project_changes("cola", delivery, **_projecting(world))
+        use_cases.project_changes("cola", delivery, **world.projecting)
     assert [(c.version, c.change) for c in world.publisher.published] == [
         (1, "Adjusted"),
         (2, "Reserved"),
@@ -379,19 +378,10 @@ def test_a_gap_the_hot_store_no_longer_holds_is_one_change_as_of_the_latest(worl
     for n in range(12):
         world.reserve(f"r{n}", 1)
     appended = world.store.read("cola")
-    use_cases.project_changes("cola", appended[:1], **_projecting(world))
-    use_cases.snapshot_and_retire(
-        "cola",
-        appended,
-        store=world.store,
-        snapshots=world.snapshots,
-        archive=world.archive,
-        retirement=world.store,
-        every=10,
-        hot_retention=timedelta(days=1),
-    )
+    use_cases.project_changes("cola", appended[:1], **world.projecting)
+    world.snapshot(appended)
     world.store.purge(world.clock.now + timedelta(days=2))  # the records of 2..12 lost, their events retired
-    use_cases.project_changes("cola", appended[-1:], **_projecting(world))
+    use_cases.project_changes("cola", appended[-1:], **world.projecting)
     assert [c.version for c in world.publisher.published] == [1, 13]
     assert world.projection.get("cola").state == fold(appended, ItemState("cola"))
 
@@ -411,12 +401,7 @@ def test_a_voided_version_is_projected_but_never_published(world):
     world.stock("cola", 5)
     world.store.append(voided_at("cola", world.store.take("cola", 0, world.clock()).version, world.clock(), "settled"))
     world.reserve("r1", 2)
-    kwargs = {
-        "projection": world.projection,
-        "publisher": world.publisher,
-        "store": world.store,
-        "snapshots": world.snapshots,
-    }
+    kwargs = world.projecting
     use_cases.project_changes("cola", world.store.read("cola"), **kwargs)
     assert [(c.version, c.change) for c in world.publisher.published] == [(1, "Adjusted"), (3, "Reserved")]
     assert world.projection.get("cola").state.version == 3
