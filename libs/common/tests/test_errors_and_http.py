@@ -172,5 +172,8 @@ def test_nan_and_infinity_are_400s_since_json_has_no_such_numbers():
 
 def test_a_name_given_twice_in_one_object_is_a_400_naming_it():
     answer = _post('{"item": {"quantity": 1, "quantity": -5}}')
-    assert (answer["status"], answer["body"]["message"]) == (400, "the body names 'quantity' twice in one object")
+    assert (answer["status"], answer["body"]["message"]) == (
+        400,
+        "the body holds the name 'quantity' twice in one object",
+    )
     assert _post('[{"quantity": 1}, {"quantity": 2}]')["body"] == {"got": [{"quantity": 1}, {"quantity": 2}]}

@@ -175,7 +175,7 @@ def test_sixty_four_clients_racing_on_one_ingredient_get_only_201s_and_409s_and_
         (b"[" * 10_000 + b"]" * 10_000, "the body nests 10000 levels deep; at most 32 are accepted"),
         (b'{"transactionId": "t", "items": [{"typeId": "ham", "quantity": ' + b"9" * 5000 + b"}]}", "more than 4,300"),
         (b'{"transactionId": "t", "items": [{"typeId": "ham", "quantity": NaN}]}', "NaN, which is not a JSON number"),
-        (b'{"transactionId": "t", "transactionId": "u", "items": []}', "names 'transactionId' twice"),
+        (b'{"transactionId": "t", "transactionId": "u", "items": []}', "the name 'transactionId' twice"),
         (b'{"transactionId": "t", "items": [', "the body is not valid JSON"),
         (b'{"transactionId": "caf\xe9"}', "the body is not UTF-8 text"),
     ],

@@ -32,6 +32,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from pydantic import ValidationError
 
+from pizza_common import strict_json
 from pizza_common.errors import InvalidInput, NotFound, PizzaError
 
 __all__ = [
@@ -111,31 +112,13 @@ def json_body(app: ApiGatewayResolver) -> Any:
     if depth > MAX_JSON_DEPTH:
         raise InvalidInput(f"the body nests {depth} levels deep; at most {MAX_JSON_DEPTH} are accepted")
     try:
-        return json.loads(raw, parse_constant=_not_a_json_number, object_pairs_hook=_object_with_unique_names)
+        return strict_json.loads(raw)
     except json.JSONDecodeError as error:
         raise _broken_json(error) from None
+    except strict_json.NotStrictJson as error:
+        raise InvalidInput(f"the body holds {error}") from None
     except RecursionError:  # the depth check makes this unreachable; kept so a deep body is never a 500
         raise InvalidInput(f"the body nests more than {MAX_JSON_DEPTH} levels deep") from None
-    except ValueError as error:  # Python refuses integers of more than 4,300 digits (sys.int_info)
-        if "integer string conversion" not in str(error):
-            raise
-        raise InvalidInput("the body holds a number of more than 4,300 digits") from None
-
-
-def _not_a_json_number(name: str) -> Any:
-    # Python's decoder reads NaN, Infinity and -Infinity, which JSON does not have: a NaN quantity would
-    # pass every `>= 0` check as False and slip through comparisons.
-    raise InvalidInput(f"the body holds {name}, which is not a JSON number")
-
-
-def _object_with_unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # A name given twice is ambiguous (JSON leaves it open; Python keeps the last): say so instead of guessing.
-    found: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in found:
-            raise InvalidInput(f"the body names {name!r} twice in one object")
-        found[name] = value
-    return found
 
 
 def _broken_json(error: json.JSONDecodeError) -> InvalidInput:

@@ -289,9 +289,18 @@ def _take_in_order(
     taken, stopped = 0, False
     settled: list[LineEntry] = []
     to_start: list[Pizza] = []
+    error: Exception | None = None
     try:
         for position, entry in enumerate(entries):
-            outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
+            try:
+                outcome = ledger.take_from_line(entry.pizza, entry.sequence, now())
+            except Exception as failed:
+                # Back at the head at once, this entry and those after it: held, they would hold up the line's
+                # one message group for the visibility timeout. The next taker tries them again; those that
+                # took a slot before it still start below.
+                line.put_back(entries[position:])
+                error, stopped = failed, True
+                break
             if isinstance(outcome, NoRoom):
                 line.put_back(entries[position:])
                 stopped = True
@@ -319,6 +328,8 @@ def _take_in_order(
             continue
         if started is not Started.FINISHED:
             ledger.mark_started(pizza, execution, now())
+    if error is not None:
+        raise error
     if failure is not None:
         raise failure
     return taken, stopped

@@ -47,6 +47,9 @@ def test_fields_the_oven_does_not_use_are_ignored():
         ('{"id": "p1", "bakingTimeSecs": "5"}', "bakingTimeSecs: Input should be a valid integer"),
         ('{"id": "p1", "bakingTimeSecs": 2.5}', "bakingTimeSecs: Input should be a valid integer"),
         ('{"id": "p1", "bakingTimeSecs": true}', "bakingTimeSecs: Input should be a valid integer"),
+        ('{"id": "p-dup1", "id": "p-dup2"}', "body: holds the name 'id' twice in one object"),
+        ('{"id": "p1", "bakingTimeSecs": NaN}', "body: holds NaN, which is not a JSON number"),
+        ("[" * 10_000 + "]" * 10_000, "body:"),
     ],
 )
 def test_a_message_that_can_never_be_baked_is_refused_with_the_field_named(body, reason):

@@ -288,6 +288,29 @@ def test_the_baker_takes_waiting_pizzas_in_order_while_slots_are_free():
     assert oven.take_waiting() == 0  # full again: nothing more
 
 
+def test_an_error_while_taking_from_the_line_puts_the_rest_back_at_once_in_order():
+    oven = Oven(capacity=3)
+    for pizza in pizzas(6):
+        oven.accept(pizza)
+    for pizza_id in ("p0", "p1", "p2"):
+        oven.finish_while_the_head_is_held(pizza_id)
+    take = oven.ledger.take_from_line
+    failing = iter([False, True])  # the second take fails (a throttled write past its retries)
+
+    def take_from_line(pizza, sequence, at):
+        if next(failing, False):
+            raise ConnectionError("the oven table did not answer")
+        return take(pizza, sequence, at)
+
+    oven.ledger.take_from_line = take_from_line
+    with pytest.raises(ConnectionError):
+        oven.take_waiting()
+    assert oven.line.held == {}, "nothing left held: the line is free for the next taker"
+    assert [pizza.id for _, pizza in oven.line.queued] == ["p4", "p5"]
+    assert oven.take_waiting() == 2
+    assert oven.timer.starts[-3:] == ["p3", "p4", "p5"]
+
+
 def test_a_baker_out_of_time_stops_with_slots_free_and_says_so():
     oven = Oven(capacity=3)
     for pizza in pizzas(6):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pizza_common.sqs import batch_action
+
 __all__ = ["SqsSnooze"]
 
 
@@ -15,11 +17,5 @@ class SqsSnooze:
         self.client = client
 
     def snooze(self, receipts: list[str], seconds: int) -> None:
-        for start in range(0, len(receipts), 10):
-            self.client.change_message_visibility_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(index), "ReceiptHandle": receipt, "VisibilityTimeout": seconds}
-                    for index, receipt in enumerate(receipts[start : start + 10])
-                ],
-            )
+        entries = [{"ReceiptHandle": receipt, "VisibilityTimeout": seconds} for receipt in receipts]
+        batch_action(self.client, "change_message_visibility_batch", self.queue_url, entries)

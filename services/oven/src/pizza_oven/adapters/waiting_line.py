@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from pizza_common.sqs import batch_action
 from pizza_oven.domain.commands import InvalidPizza, parse_order
 from pizza_oven.domain.model import Pizza
 from pizza_oven.ports import LineEntry
@@ -103,22 +104,17 @@ class SqsLineHead:
         return entries
 
     def done(self, entries: list[LineEntry]) -> None:
-        for start in range(0, len(entries), 10):
-            self.client.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(index), "ReceiptHandle": entry.receipt}
-                    for index, entry in enumerate(entries[start : start + 10])
-                ],
-            )
+        # A receipt no longer valid (the sender's fault SQS reports) means the message is visible again: whoever
+        # takes it finds the pizza no longer waiting and drops it. Entries SQS failed otherwise are sent again.
+        batch_action(
+            self.client, "delete_message_batch", self.queue_url, [{"ReceiptHandle": e.receipt} for e in entries]
+        )
 
     def put_back(self, entries: list[LineEntry]) -> None:
-        if not entries:
-            return
-        self.client.change_message_visibility_batch(
-            QueueUrl=self.queue_url,
-            Entries=[
-                {"Id": str(index), "ReceiptHandle": entry.receipt, "VisibilityTimeout": 0}
-                for index, entry in enumerate(entries)
-            ],
+        # An entry failed and left in flight would hold the line's one message group for the visibility timeout.
+        batch_action(
+            self.client,
+            "change_message_visibility_batch",
+            self.queue_url,
+            [{"ReceiptHandle": entry.receipt, "VisibilityTimeout": 0} for entry in entries],
         )

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pizza_common import strict_json
 from pizza_oven.domain.model import MAX_BAKING_TIME_SECS, PIZZA_ID_PATTERN, Pizza
 
 __all__ = ["BakePizza", "InvalidPizza", "parse_order"]
@@ -43,6 +44,12 @@ class InvalidPizza(ValueError):
 
 def parse_order(body: str, default_baking_time_secs: int) -> Pizza:
     """A NewItems message body as a :class:`Pizza`, the default baking time applied when it has none."""
+    try:
+        strict_json.loads(body)  # a name given twice would be read as its last, silently
+    except strict_json.NotStrictJson as error:
+        raise InvalidPizza(f"body: holds {error}") from None
+    except (ValueError, RecursionError):
+        pass  # broken or nested too deep: pydantic's reading below names what is wrong
     try:
         order = BakePizza.model_validate_json(body)
     except ValidationError as error:
