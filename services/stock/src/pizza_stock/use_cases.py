@@ -65,9 +65,7 @@ class Usage:
     contended: int = 0
 
 
-def use_ingredients(
-    command: UseIngredients, now: Callable[[], datetime], pantry: Pantry, patience: Patience
-) -> Usage:
+def use_ingredients(command: UseIngredients, now: Callable[[], datetime], pantry: Pantry, patience: Patience) -> Usage:
     """Take every item oldest best-before first, or none; the first answer to a transaction id is final.
 
     One consistent read of every ingredient of the usage, one transaction planned on it (conditional on each
