@@ -160,18 +160,23 @@ def reconcile(
     now: Clock,
     deadline: Deadline | None = None,
     mark: bool = False,
+    open_gate: bool = True,
 ) -> Reconciled:
     """Make the item's gate exact: wait for the versions it gave out to be written, seal those still unwritten
     after :data:`GRACE`, then correct ``free`` to what the fold says as of the gate's last version (the units
     of voided versions, released holds and added supply come back here, and only here). Takes that happen
     meanwhile are not disturbed: a correction is a difference, and a take only ever lowers ``free``.
     An item with no gate gets one, opened at its fold. ``mark`` (the sweep): note the version reconciled even
-    when nothing needed correcting, so the next sweep skips the item until it takes another version."""
+    when nothing needed correcting, so the next sweep skips the item until it takes another version.
+    ``open_gate`` False (a reservation): an item that has no event yet gets no gate; it has nothing to sell, and
+    an unknown item id must not leave a row behind."""
     deadline = deadline or current()
     while True:
         seen = store.gate(item_id)
         start = snapshots.get(item_id) or ItemState(item_id)
         events = store.read(item_id, start.version)
+        if seen is None and not open_gate and start.version == 0 and not events:
+            return Reconciled(start, 0)
         if seen is None:  # nobody can take a version without a gate: any gap is an old crash's
             through = max([start.version, *(event.version for event in events)])
             old_after = now()
@@ -237,7 +242,7 @@ def reserve(
         if isinstance(taken, Short):
             if reconciled is not None:
                 return _refuse(command, max(taken.free or 0, 0), now(), requests, retry)
-            reconciled = _make_room(command.item_id, store, snapshots, requests, now, retry.deadline)
+            reconciled = _make_room(command.item_id, store, snapshots, requests, now, retry.deadline, open_gate=False)
             if reconciled.free < command.quantity:
                 return _refuse(command, max(reconciled.free, 0), now(), requests, retry)
             continue
@@ -270,10 +275,17 @@ def reserve(
 
 
 def _make_room(
-    item_id: str, store: EventStore, snapshots: Snapshots, requests: Requests, now: Clock, deadline: Deadline
+    item_id: str,
+    store: EventStore,
+    snapshots: Snapshots,
+    requests: Requests,
+    now: Clock,
+    deadline: Deadline,
+    *,
+    open_gate: bool = True,
 ) -> Reconciled:
     """The exact path: reconcile the gate, release the holds that have expired, and reconcile again."""
-    reconciled = reconcile(item_id, store=store, snapshots=snapshots, now=now, deadline=deadline)
+    reconciled = reconcile(item_id, store=store, snapshots=snapshots, now=now, deadline=deadline, open_gate=open_gate)
     moment = now()
     expired = [hold.reservation_id for hold in reconciled.state.holds if hold.expires_at <= moment]
     released = 0

@@ -105,6 +105,14 @@ def test_a_replay_returns_the_first_answer_and_another_body_is_refused(world):
     assert world.state().available(world.clock.now) == 3
 
 
+def test_reserving_an_item_that_has_no_event_is_refused_and_leaves_no_gate(world):
+    refused = world.reserve("r1", 1, item="no-such-item")
+    assert isinstance(refused, use_cases.Refused) and refused.record.available == 0
+    assert world.store.gate("no-such-item") is None, "an unknown id leaves no row in the gates table"
+    world.stock("no-such-item", 2)
+    assert isinstance(world.reserve("r2", 1, item="no-such-item"), use_cases.Granted)
+
+
 def test_a_refusal_is_remembered_so_its_replay_is_refused_too(world):
     world.stock("cola", 1)
     assert isinstance(world.reserve("r1", 2), use_cases.Refused)
