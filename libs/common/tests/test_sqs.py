@@ -36,20 +36,24 @@ def entries(n: int) -> list[dict]:
     return [{"ReceiptHandle": f"r{i}", "VisibilityTimeout": 0} for i in range(n)]
 
 
+def send(sqs: PartlyFailingSqs):
+    return lambda batch: sqs.change_message_visibility_batch(QueueUrl="q", Entries=batch)
+
+
 def no_wait() -> Deadline:
     return Deadline(float("inf"), sleep=lambda _: None)
 
 
 def test_entries_go_ten_a_call_and_those_failed_are_sent_again_until_every_one_is_applied():
     sqs = PartlyFailingSqs(failures=4)
-    assert batch_action(sqs, "change_message_visibility_batch", "q", entries(23), deadline=no_wait()) == []
+    assert batch_action(send(sqs), entries(23), deadline=no_wait()) == []
     assert sorted(sqs.applied, key=lambda r: int(r[1:])) == [f"r{i}" for i in range(23)]
     assert [len(call) for call in sqs.calls] == [10, 10, 3, 4], "the failed four again, in one call"
 
 
 def test_a_senders_fault_is_not_sent_again_but_handed_back():
     sqs = PartlyFailingSqs(sender_fault_ids=frozenset({"1"}))
-    faults = batch_action(sqs, "change_message_visibility_batch", "q", entries(3), deadline=no_wait())
+    faults = batch_action(send(sqs), entries(3), deadline=no_wait())
     assert [(f["ReceiptHandle"], f["Code"]) for f in faults] == [("r1", "ReceiptHandleIsInvalid")]
     assert sqs.applied == ["r0", "r2"] and len(sqs.calls) == 1
 
@@ -58,7 +62,5 @@ def test_entries_still_failed_at_the_deadline_raise_naming_them():
     clock = iter(range(1000))
     deadline = Deadline(5, clock=lambda: next(clock), sleep=lambda _: None)
     with pytest.raises(EntriesFailed, match="2 entries still failed at the deadline") as raised:
-        batch_action(
-            PartlyFailingSqs(always=True), "change_message_visibility_batch", "q", entries(2), deadline=deadline
-        )
+        batch_action(send(PartlyFailingSqs(always=True)), entries(2), deadline=deadline)
     assert [entry["ReceiptHandle"] for entry in raised.value.failed] == ["r0", "r1"]

@@ -13,10 +13,23 @@ data "aws_iam_policy_document" "ingest" {
     resources = ["${aws_s3_bucket.deliveries.arn}/*.csv"]
   }
 
+  # An identical re-upload reads its report back to count the upload on it.
   statement {
-    sid       = "WriteReports"
-    actions   = ["s3:PutObject"]
+    sid       = "ReadAndWriteReports"
+    actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${aws_s3_bucket.deliveries.arn}/reports/*"]
+  }
+
+  # Without it, S3 answers a report that is not there with 403 AccessDenied instead of 404 NoSuchKey.
+  statement {
+    sid       = "TellMissingReports"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.deliveries.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["reports/*"]
+    }
   }
 
   # The delivery row (put, read, completed), each new ingredient's row (put) and, in one transaction, the

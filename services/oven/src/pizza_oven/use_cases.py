@@ -407,7 +407,12 @@ def _hand_over(
             pause(_HAND_OVER_POLL_SECS)
             continue
         entry, moment = entries[0], now()
-        outcome = ledger.hand_over(pizza, entry.pizza, entry.sequence, moment)
+        try:
+            outcome = ledger.hand_over(pizza, entry.pizza, entry.sequence, moment)
+        except Exception:
+            # Held, the head would hold up the line's one message group for the visibility timeout.
+            line.put_back([entry])
+            raise
         if not isinstance(outcome, Granted):
             # AlreadyKnown: this pizza is out already (a repeated removal); NoRoom: the entry is stale or the
             # capacity was lowered. Either way the head goes back to the baker, untouched.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pizza_common.sqs import batch_action
+from pizza_oven.adapters.sqs_batch import apply_to_every_entry
 
 __all__ = ["SqsSnooze"]
 
@@ -18,4 +18,5 @@ class SqsSnooze:
 
     def snooze(self, receipts: list[str], seconds: int) -> None:
         entries = [{"ReceiptHandle": receipt, "VisibilityTimeout": seconds} for receipt in receipts]
-        batch_action(self.client, "change_message_visibility_batch", self.queue_url, entries)
+        names = [f"wake-up {number} of {len(receipts)}" for number in range(1, len(receipts) + 1)]
+        apply_to_every_entry(self.client, "change_message_visibility_batch", self.queue_url, entries, names)

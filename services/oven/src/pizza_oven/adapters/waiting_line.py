@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from pizza_common.sqs import batch_action
+from pizza_oven.adapters.sqs_batch import apply_to_every_entry
 from pizza_oven.domain.commands import InvalidPizza, parse_order
 from pizza_oven.domain.model import Pizza
 from pizza_oven.ports import LineEntry
@@ -104,17 +104,21 @@ class SqsLineHead:
         return entries
 
     def done(self, entries: list[LineEntry]) -> None:
-        # A receipt no longer valid (the sender's fault SQS reports) means the message is visible again: whoever
-        # takes it finds the pizza no longer waiting and drops it. Entries SQS failed otherwise are sent again.
-        batch_action(
-            self.client, "delete_message_batch", self.queue_url, [{"ReceiptHandle": e.receipt} for e in entries]
+        # An entry failed and left in flight would come back later (dropped then) but hold up the line until then.
+        apply_to_every_entry(
+            self.client,
+            "delete_message_batch",
+            self.queue_url,
+            [{"ReceiptHandle": entry.receipt} for entry in entries],
+            [entry.pizza.id for entry in entries],
         )
 
     def put_back(self, entries: list[LineEntry]) -> None:
         # An entry failed and left in flight would hold the line's one message group for the visibility timeout.
-        batch_action(
+        apply_to_every_entry(
             self.client,
             "change_message_visibility_batch",
             self.queue_url,
             [{"ReceiptHandle": entry.receipt, "VisibilityTimeout": 0} for entry in entries],
+            [entry.pizza.id for entry in entries],
         )
