@@ -90,6 +90,7 @@ def _dead_letter_queue_url(oven: OvenTarget) -> str:
         ('{"id": "has spaces", "bakingTimeSecs": 1}', "id: String should match pattern"),
         ('{"id": "REPLACE", "bakingTimeSecs": 0}', "bakingTimeSecs: Input should be greater than or equal to 1"),
         ("REPLACE is not JSON", "body: Invalid JSON"),
+        ('{"id": "REPLACE", "id": "REPLACE-2", "bakingTimeSecs": 1}', "body: holds the name 'id' twice in one object"),
     ],
 )
 def test_a_message_that_can_never_be_baked_goes_to_the_dead_letter_queue_with_its_reason(oven, body, reason):

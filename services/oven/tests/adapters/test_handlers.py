@@ -12,6 +12,7 @@ import pizza_common.settings
 from localcloud.testing import lambda_context, moto_stack
 from pizza_common.dynamodb import to_item
 from pizza_oven import bootstrap
+from pizza_oven.adapters.bell import SqsBell
 from pizza_oven.adapters.ledger import LOAD_KEY, pizza_key
 from pizza_oven.handlers import bake, reconcile, remove, take_waiting
 from pizza_oven.stack import stack
@@ -98,6 +99,18 @@ def test_bake_sends_a_message_that_can_never_be_baked_to_the_dead_letter_queue_a
     assert _load(oven) == {"in_use": 1}
 
 
+def test_bake_sends_a_message_naming_a_field_twice_to_the_dead_letter_queue_with_the_name(oven):
+    body = '{"id": "p-dup1", "id": "p-dup2", "bakingTimeSecs": 5}'
+    assert bake.handler(_sqs_event(body), Context()) == {"batchItemFailures": []}
+    (rejected,) = _messages(oven, "NEW_ITEMS_DLQ_URL")
+    assert rejected["Body"] == body
+    reason = rejected["MessageAttributes"]["RejectedReason"]["StringValue"]
+    assert reason == "body: holds the name 'id' twice in one object"
+    for pizza_id in ("p-dup1", "p-dup2"):  # neither taken for the pizza
+        assert "Item" not in oven["dynamodb"].get_item(TableName=oven["table"], Key=to_item(pizza_key(pizza_id)))
+    assert oven["stepfunctions"].list_executions(stateMachineArn=oven["machine"])["executions"] == []
+
+
 def test_bake_gives_the_slot_back_and_reports_the_pizza_failed_when_baking_cannot_start(oven, monkeypatch):
     monkeypatch.setenv("BAKE_STATE_MACHINE_ARN", oven["machine"] + "-missing")
     _clear_caches()
@@ -167,9 +180,14 @@ def test_remove_hands_the_slot_to_the_head_of_the_line_without_waking_the_baker(
 
 def test_a_baker_that_fails_reports_every_ring_failed_instead_of_stalling(oven, monkeypatch):
     bake.handler(_sqs_event('{"id": "p1"}', '{"id": "p2"}'), Context())
+    SqsBell(oven["WAKEUPS_QUEUE_URL"], oven["sqs"]).ring("removed-p1")
+    # Received for real: the baker snoozes them by their receipt handles, which SQS must know.
+    received = _messages(oven, "WAKEUPS_QUEUE_URL")
+    rings = _sqs_event(*(message["Body"] for message in received))
+    for record, message in zip(rings["Records"], received, strict=True):
+        record.update(messageId=message["MessageId"], receiptHandle=message["ReceiptHandle"])
     monkeypatch.setenv("OVEN_TABLE", "no-such-table")  # every call of the pass fails
     _clear_caches()
-    rings = _sqs_event('{"reason": "joined-p2"}', '{"reason": "removed-p1"}')
 
     answer = take_waiting.handler(rings, Context())
 

@@ -9,10 +9,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from moto import mock_aws
+from partial_sqs import PartlyFailingSqs
 
+from pizza_common.deadline import Deadline, within
 from pizza_oven.adapters.bell import SqsBell
 from pizza_oven.adapters.rejects import SqsRejects
 from pizza_oven.adapters.shelf import SqsShelf
+from pizza_oven.adapters.snooze import SqsSnooze
+from pizza_oven.adapters.sqs_batch import EntriesRefused
 from pizza_oven.adapters.timer import StepFunctionsTimer
 from pizza_oven.adapters.waiting_line import SqsLineHead, SqsWaitingLine
 from pizza_oven.domain.model import Pizza
@@ -118,6 +122,31 @@ def test_a_rejected_message_reaches_the_dead_letter_queue_with_its_reason(sqs):
     assert message["Body"] == "not json"
     assert message["MessageAttributes"]["RejectedReason"]["StringValue"] == "body: Invalid JSON"
     assert message["MessageAttributes"]["OriginalMessageId"]["StringValue"] == "message-1"
+
+
+def _received_wakeups(sqs, count: int) -> tuple[str, list[str]]:
+    url = _fifo(sqs, "wakeups.fifo")
+    for number in range(count):
+        SqsBell(url, sqs).ring(f"removed-p{number}")
+    receipts = [message["ReceiptHandle"] for message in _everything(sqs, url)]
+    assert len(receipts) == count
+    return url, receipts
+
+
+def test_snoozed_wake_ups_come_back_even_when_sqs_fails_some_of_the_batch(sqs):
+    url, receipts = _received_wakeups(sqs, 3)
+    client = PartlyFailingSqs(sqs, calls=2)  # the first of the batch failed twice, then applied
+    with within(Deadline.after(10, sleep=lambda seconds: None)):
+        SqsSnooze(url, client).snooze(receipts, 0)
+    assert len(_everything(sqs, url)) == 3, "every wake-up visible again at once, none left in flight"
+    assert [len(ids) for _, ids in client.batches] == [3, 1, 1]
+
+
+def test_a_wake_up_refused_by_the_senders_fault_is_raised_with_its_code(sqs):
+    url, receipts = _received_wakeups(sqs, 2)
+    client = PartlyFailingSqs(sqs, sender_fault=True, code="ReceiptHandleIsInvalid")
+    with pytest.raises(EntriesRefused, match=r"wake-up 1 of 2 \(ReceiptHandleIsInvalid"):
+        SqsSnooze(url, client).snooze(receipts, 0)
 
 
 @pytest.fixture

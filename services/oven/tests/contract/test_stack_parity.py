@@ -66,3 +66,13 @@ def test_the_state_machine_file_renders_to_json_with_exactly_the_substitutions_g
     states = json.loads(rendered)["States"]
     assert states["Bake"]["SecondsPath"] == "$.bakingTimeSecs"
     assert states["TakeOut"]["Parameters"]["FunctionName"].endswith(":function:f")
+
+
+def test_every_output_the_readme_names_is_one_the_stack_and_the_deployment_declare():
+    readme = (ROOT / "services" / "oven" / "README.md").read_text()
+    # The Messages table's doors, "| NewItems (`new_items_queue_url`) |", and "## The oven table (`oven_table`)".
+    named = set(re.findall(r"^(?:\| [^|`]*|## [^`\n]*)\(`([a-z_]+)`\)", readme, re.M))
+    deployed = set(re.findall(r'^output "(\w+)"', (ROOT / "terraform/deployments/oven/outputs.tf").read_text(), re.M))
+    assert len(named) >= 5, named
+    assert named <= set(stack("pizza").outputs), named - set(stack("pizza").outputs)
+    assert named <= deployed, named - deployed

@@ -371,6 +371,21 @@ def test_a_hand_over_whose_baking_fails_to_start_keeps_the_slot_for_the_reconcil
     assert "p1" in oven.timer.running and oven.state("p2") is PizzaState.WAITING
 
 
+def test_an_error_while_handing_a_slot_over_puts_the_head_back_at_once():
+    oven = Oven(capacity=1)
+    for pizza in pizzas(3):
+        oven.accept(pizza)
+
+    def hand_over(pizza, head, sequence, at):
+        raise ConnectionError("the oven table did not answer")
+
+    oven.ledger.hand_over = hand_over
+    with pytest.raises(ConnectionError):
+        oven.finish("p0")
+    assert oven.line.held == {}, "nothing left held: the line is free for the next taker"
+    assert [pizza.id for _, pizza in oven.line.queued] == ["p1", "p2"]
+
+
 def test_a_pizza_that_can_never_start_goes_back_to_the_line_and_frees_its_slot():
     oven = Oven(capacity=1)
     for pizza in pizzas(3):

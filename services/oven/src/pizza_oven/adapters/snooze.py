@@ -17,6 +17,9 @@ class SqsSnooze:
         self.client = client
 
     def snooze(self, receipts: list[str], seconds: int) -> None:
-        entries = [{"ReceiptHandle": receipt, "VisibilityTimeout": seconds} for receipt in receipts]
-        names = [f"wake-up {number} of {len(receipts)}" for number in range(1, len(receipts) + 1)]
-        apply_to_every_entry(self.client, "change_message_visibility_batch", self.queue_url, entries, names)
+        apply_to_every_entry(
+            "snooze wake-ups",
+            lambda batch: self.client.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=batch),
+            [{"ReceiptHandle": receipt, "VisibilityTimeout": seconds} for receipt in receipts],
+            [f"wake-up {number} of {len(receipts)}" for number in range(1, len(receipts) + 1)],
+        )

@@ -9,7 +9,7 @@ would hold up its one message group.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pizza_common.sqs import batch_action
@@ -22,13 +22,17 @@ class EntriesRefused(RuntimeError):
 
 
 def apply_to_every_entry(
-    client: Any, operation: str, queue_url: str, entries: Sequence[Mapping[str, Any]], names: Sequence[str]
+    action: str,
+    send: Callable[[list[dict[str, Any]]], Mapping[str, Any]],
+    entries: Sequence[Mapping[str, Any]],
+    names: Sequence[str],
 ) -> None:
-    """Apply the SQS batch ``operation`` to every entry; ``names`` (one per entry) say which in an error."""
-    refused = batch_action(client, operation, queue_url, entries)
+    """Apply an SQS batch action (``send``: one call of it, written out at the caller so its IAM action can be
+    read from the code) to every entry; ``action`` and ``names`` (one per entry) say what and which in an error."""
+    refused = batch_action(send, entries)
     if refused:
         named = ", ".join(
             f"{names[int(entry['Id'])]} ({entry.get('Code')}: {entry.get('Message') or 'no message'})"
             for entry in refused
         )
-        raise EntriesRefused(f"{operation} refused by the sender's fault: {named}")
+        raise EntriesRefused(f"SQS refused to {action} by the sender's fault: {named}")

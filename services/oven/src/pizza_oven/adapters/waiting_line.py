@@ -106,9 +106,8 @@ class SqsLineHead:
     def done(self, entries: list[LineEntry]) -> None:
         # An entry failed and left in flight would come back later (dropped then) but hold up the line until then.
         apply_to_every_entry(
-            self.client,
-            "delete_message_batch",
-            self.queue_url,
+            "delete line entries",
+            lambda batch: self.client.delete_message_batch(QueueUrl=self.queue_url, Entries=batch),
             [{"ReceiptHandle": entry.receipt} for entry in entries],
             [entry.pizza.id for entry in entries],
         )
@@ -116,9 +115,8 @@ class SqsLineHead:
     def put_back(self, entries: list[LineEntry]) -> None:
         # An entry failed and left in flight would hold the line's one message group for the visibility timeout.
         apply_to_every_entry(
-            self.client,
-            "change_message_visibility_batch",
-            self.queue_url,
+            "put line entries back",
+            lambda batch: self.client.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=batch),
             [{"ReceiptHandle": entry.receipt, "VisibilityTimeout": 0} for entry in entries],
             [entry.pizza.id for entry in entries],
         )
