@@ -68,14 +68,10 @@ def _items(args: argparse.Namespace, target: Target) -> int:
         print(f"adjustment {adjustment} of {args.delta:+d} {args.item} queued")
         return 0
     if args.items_command == "history":
-        after = 0
-        while True:  # page after page
-            page = answer_body(client.history(args.item, after))
-            for event in page["events"]:
+        for page in client.history_pages(args.item):
+            for event in answer_body(page)["events"]:
                 print(json.dumps(event))
-            if "next" not in page:
-                return 0
-            after = page["next"]
+        return 0
     found = (
         [answer_body(client.item(item)) for item in args.items] if args.items else answer_body(client.items())["items"]
     )

@@ -9,7 +9,7 @@ Every request is signed (SigV4; the API is IAM-authorised). Any HTTP status is a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -64,16 +64,20 @@ class ReservationsClient:
         query = f"?after={after}" + (f"&limit={limit}" if limit is not None else "")
         return self.http.get(f"/items/{quote(item_id, safe='')}/history{query}")
 
+    def history_pages(self, item_id: str) -> Iterator[HttpAnswer]:
+        """The item's history page after page, each page's answer as it comes, until one has no ``next`` or is
+        not a 200 (the caller reads that answer)."""
+        after: int | None = 0
+        while after is not None:
+            answer = self.history(item_id, after)
+            yield answer
+            after = answer.json().get("next") if answer.status == 200 else None
+
     def whole_history(self, item_id: str) -> list[dict[str, Any]]:
         """Every event of the item, page after page; raises ``LookupError`` with the answer of a page not 200."""
         events: list[dict[str, Any]] = []
-        after = 0
-        while True:
-            answer = self.history(item_id, after)
+        for answer in self.history_pages(item_id):
             if answer.status != 200:
-                raise LookupError(f"history of {item_id} after {after}: {answer.status} {answer.body[:200]!r}")
-            page = answer.json()
-            events += page["events"]
-            if "next" not in page:
-                return events
-            after = page["next"]
+                raise LookupError(f"history of {item_id}: {answer.status} {answer.body[:200]!r}")
+            events += answer.json()["events"]
+        return events

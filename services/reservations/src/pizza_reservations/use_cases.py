@@ -369,12 +369,9 @@ def confirm(
         return requests.reservation(record.reservation_id)
     if _settle(record, confirm_at, "expired", store, snapshots, now, _Retry(deadline)):
         return requests.reservation(record.reservation_id)
-    # A release (DELETE, or the sweep) settled it between our read and our append: say so, as above.
-    settled = requests.reservation(record.reservation_id)
-    if settled is not None and settled.status is not ReservationStatus.CONFIRMED:
-        requests.note_confirm_refusal(settled.reservation_id, settled.status.value.lower())
-        return requests.reservation(settled.reservation_id)
-    return settled
+    # Another writer (DELETE, the sweep, a confirm delivered twice) settled it between our read and our append:
+    # read it again, and answer as above.
+    return confirm(command, store=store, snapshots=snapshots, requests=requests, now=now, deadline=deadline)
 
 
 def _settle(
@@ -527,15 +524,12 @@ def request_confirm(reservation_id: str, *, requests: Requests, commands: Comman
 def accept_adjustment(command: AdjustItem, *, requests: Requests, commands: Commands, now: Clock) -> None:
     """``POST /items/{itemId}/adjustments``: queue it, once its id is known with this body (a replay is sent
     again: the processor applies an id once, and the first send may have failed after the id was kept)."""
-    first = requests.accept_adjustment(command, now())
+    first: AdjustItem | AdjustmentRecord | None = requests.accept_adjustment(command, now())
     if first is None:
-        known = requests.adjustment(command.adjustment_id)  # applied before acceptances were kept
-        if known is None or known.same_request(command):
+        first = requests.adjustment(command.adjustment_id)  # applied before acceptances were kept
+        if first is None or first.same_request(command):
             commands.send(command)
             return
-        first = AdjustItem(
-            adjustment_id=known.adjustment_id, item_id=known.item_id, delta=known.delta, reason=known.reason
-        )
     raise Conflict(
         f"adjustment {command.adjustment_id} was made with another body",
         details={"itemId": first.item_id, "delta": first.delta, "reason": first.reason},
