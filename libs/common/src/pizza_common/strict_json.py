@@ -23,10 +23,10 @@ class NotStrictJson(ValueError):
 def loads(text: str | bytes) -> Any:
     try:
         return json.loads(text, parse_constant=_not_a_json_number, object_pairs_hook=_object_with_unique_names)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, NotStrictJson):
         raise
     except ValueError as error:  # Python refuses integers of more than 4,300 digits (sys.int_info)
-        if isinstance(error, NotStrictJson) or "integer string conversion" not in str(error):
+        if "integer string conversion" not in str(error):
             raise
         raise NotStrictJson("a number of more than 4,300 digits") from None
 

@@ -105,6 +105,16 @@ def pizzas(count: int, prefix: str = "p") -> list[Pizza]:
     return [Pizza(f"{prefix}{number}", 5) for number in range(count)]
 
 
+def a_line_behind_free_slots() -> Oven:
+    """Three slots, p0-p2 baked and out while the line was held: the slots free, p3-p5 still waiting."""
+    oven = Oven(capacity=3)
+    for pizza in pizzas(6):
+        oven.accept(pizza)
+    for pizza_id in ("p0", "p1", "p2"):
+        oven.finish_while_the_head_is_held(pizza_id)
+    return oven
+
+
 def test_a_pizza_takes_a_free_slot_and_starts_baking():
     oven = Oven(capacity=2)
     assert oven.accept(Pizza("p1", 5)) is Accepted.BAKING
@@ -289,11 +299,7 @@ def test_the_baker_takes_waiting_pizzas_in_order_while_slots_are_free():
 
 
 def test_an_error_while_taking_from_the_line_puts_the_rest_back_at_once_in_order():
-    oven = Oven(capacity=3)
-    for pizza in pizzas(6):
-        oven.accept(pizza)
-    for pizza_id in ("p0", "p1", "p2"):
-        oven.finish_while_the_head_is_held(pizza_id)
+    oven = a_line_behind_free_slots()
     take = oven.ledger.take_from_line
     failing = iter([False, True])  # the second take fails (a throttled write past its retries)
 
@@ -312,11 +318,7 @@ def test_an_error_while_taking_from_the_line_puts_the_rest_back_at_once_in_order
 
 
 def test_a_baker_out_of_time_stops_with_slots_free_and_says_so():
-    oven = Oven(capacity=3)
-    for pizza in pizzas(6):
-        oven.accept(pizza)
-    for pizza_id in ("p0", "p1", "p2"):
-        oven.finish_while_the_head_is_held(pizza_id)
+    oven = a_line_behind_free_slots()
     calls = iter([True, False])  # time for one round only
     served = take_waiting(
         ledger=oven.ledger, line=oven.line, timer=oven.timer, now=oven.clock, most=1, has_time=lambda: next(calls)

@@ -77,13 +77,10 @@ class S3DeliveryInbox:
 
     def count_upload(self, delivered: Delivered, uploads: int) -> bool:
         key = report_key(delivered.delivery.key)
-        try:
-            found = self.client.get_object(Bucket=delivered.delivery.bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _GONE:
-                return False
-            raise
-        report = DeliveryReported.model_validate_json(found)
+        found = self._get(delivered.delivery.bucket, key, etag=None, version_id=None)
+        if found is None:
+            return False
+        report = DeliveryReported.model_validate_json(found["Body"].read())
         if report.sha256 != delivered.checksum:
             return False
         counted = report.model_copy(update={"uploads": max(report.uploads, uploads)})
