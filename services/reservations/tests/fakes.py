@@ -21,6 +21,7 @@ from pizza_reservations.ports import (
     Claim,
     ClaimTaken,
     GateState,
+    ItemsPage,
     NotSettled,
     Settle,
     Short,
@@ -182,8 +183,11 @@ class FakeProjection:
         self.views[view.state.item_id] = view
         return True
 
-    def all(self) -> list[ItemView]:
-        return [self.views[key] for key in sorted(self.views)]
+    def list_page(self, after: str | None, most: int) -> ItemsPage:
+        """By id (DynamoDB's order is the hash of the key's: the contract holds only what both keep)."""
+        ids = [key for key in sorted(self.views) if after is None or key > after]
+        views = tuple(self.views[key] for key in ids[:most])
+        return ItemsPage(views, next=ids[most - 1] if len(ids) >= most else None)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -38,3 +39,24 @@ def stocked(client: ReservationsClient, units: int, prefix: str = "cola") -> str
 
 def history_types(client: ReservationsClient, item: str) -> list[str]:
     return [event["type"] for event in client.history(item).json()["events"]]
+
+
+# GET /items answers 100 items a page unless asked for more: these make a cloud hold more than a page.
+MORE_THAN_A_PAGE = 101
+
+
+@pytest.fixture(scope="session")
+def listed_items(reservations) -> list[str]:
+    """More new items than the listing's default page, one unit each, once every one is in the projection."""
+    items = [unique("listed") for _ in range(MORE_THAN_A_PAGE)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        adjusted = list(pool.map(lambda item: reservations.adjust(item, unique("delivery"), 1, "listed").status, items))
+    assert adjusted == [202] * len(items)
+    waiting = set(items)
+
+    def projected() -> bool:
+        waiting.difference_update([item for item in sorted(waiting) if reservations.item(item).status == 200])
+        return not waiting
+
+    eventually(projected, f"{len(items)} new items in the projection", timeout=120)
+    return items

@@ -70,6 +70,24 @@ def test_a_bad_page_of_history_is_a_400_naming_the_parameter(reservations, query
     assert [problem["field"] for problem in answer.json()["details"]] == [field]
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("limit=ten", "limit"),
+        ("after=Not_A_Slug", "after"),
+        ("after=", "after"),
+        ("after=cola&limit=-1", "limit"),
+    ],
+)
+def test_a_bad_page_of_items_is_a_400_naming_the_parameter(reservations, query, field):
+    answer = reservations.http.get(f"/items?{query}")
+    assert answer.status == 400, answer.json()
+    assert [problem["field"] for problem in answer.json()["details"]] == [field]
+    assert field in answer.json()["message"]
+
+
 def test_bad_ids_in_paths_are_400s_and_unknown_ones_404s(reservations):
     assert reservations.item("Not_A_Slug").status == 400
     assert reservations.item(unique("nothing")).status == 404

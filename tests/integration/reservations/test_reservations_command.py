@@ -35,3 +35,17 @@ def test_adjust_list_reserve_confirm_and_history(capsys, localcloud):
     assert [json.loads(line)["type"] for line in out.splitlines()] == ["Adjusted", "Reserved"]
     code, _, err = pizza(capsys, "--outputs", outputs, "reserve", "--show", unique("nobody"))
     assert code == 2 and "no reservation" in err
+
+
+def test_the_listing_shows_every_item_page_after_page_each_once_by_id(capsys, localcloud, reservations, listed_items):
+    first = reservations.items().json()
+    assert "next" in first, "the API answers the listing in pages: more items than its first page holds"
+    outputs = str(localcloud.outputs_path)
+    code, out, _ = pizza(capsys, "--outputs", outputs, "items", "list", "--json")
+    assert code == 0
+    shown = [item["itemId"] for item in json.loads(out)]
+    assert set(listed_items) <= set(shown)
+    assert shown == sorted(set(shown)), "each item once, by id"
+    code, out, _ = pizza(capsys, "--outputs", outputs, "items", "list")
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert code == 0 and all("IN STOCK" in lines[item] and "available      1" in lines[item] for item in listed_items)

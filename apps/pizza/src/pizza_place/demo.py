@@ -556,15 +556,13 @@ class PizzaPlace:
                         self.seen.unexpected_answers.append(f"{order_id}: FAILED {body.get('reason')}")
 
     def _read_menu(self) -> None:
-        answer = self.reservations.items()
-        if answer.status != 200:
-            return
-        mine = {v: k for k, v in self.items.items()}
-        listed = answer.json().get("items", [])
-        with self.state.lock:
-            for entry in listed:
-                if entry.get("itemId") in mine:
-                    self.state.menu[mine[entry["itemId"]]] = int(entry.get("available", 0))
+        """Each pizza of the menu by its id (``GET /items`` lists every item of the shop, a page at a time)."""
+        for name, item in self.items.items():
+            answer = self.reservations.item(item)
+            if answer.status != 200:
+                continue
+            with self.state.lock:
+                self.state.menu[name] = int(answer.json().get("available", 0))
 
     def _manage_purchase_orders(self) -> None:
         """The manager approves the purchase orders of the menu's pizzas (the workflow adds their units)."""

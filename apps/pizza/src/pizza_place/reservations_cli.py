@@ -72,9 +72,11 @@ def _items(args: argparse.Namespace, target: Target) -> int:
             for event in answer_body(page)["events"]:
                 print(json.dumps(event))
         return 0
-    found = (
-        [answer_body(client.item(item)) for item in args.items] if args.items else answer_body(client.items())["items"]
-    )
+    if args.items:
+        found = [answer_body(client.item(item)) for item in args.items]
+    else:  # every page of the listing (in the API's order), shown by id
+        listed = [item for page in client.item_pages() for item in answer_body(page)["items"]]
+        found = sorted(listed, key=lambda item: item["itemId"])
     if args.json:
         print(json.dumps(found, indent=2))
     elif not found:

@@ -9,10 +9,10 @@ Every request is signed (SigV4; the API is IAM-authorised). Any HTTP status is a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from pizza_common.signed_http import HttpAnswer, SignedHttp
 
@@ -53,8 +53,19 @@ class ReservationsClient:
     def adjust_body(self, item_id: str, body: Any) -> HttpAnswer:
         return self.http.post(f"/items/{quote(item_id, safe='')}/adjustments", body)
 
-    def items(self) -> HttpAnswer:
-        return self.http.get("/items")
+    def items(self, after: str | None = None, limit: int | None = None) -> HttpAnswer:
+        """One page of the items (``next`` in the body when there may be more: ask again after it)."""
+        query = urlencode({name: value for name, value in (("after", after), ("limit", limit)) if value is not None})
+        return self.http.get("/items" + (f"?{query}" if query else ""))
+
+    def item_pages(self) -> Iterator[HttpAnswer]:
+        """Every item, page after page, each page's answer as it comes (see :func:`_pages`)."""
+        return _pages(self.items)
+
+    def all_items(self) -> list[dict[str, Any]]:
+        """Every item, page after page (in the API's order, not by id); raises ``LookupError`` with the answer of a
+        page not 200."""
+        return _gathered(self.item_pages(), "items", "items")
 
     def item(self, item_id: str) -> HttpAnswer:
         return self.http.get(f"/items/{quote(item_id, safe='')}")
@@ -65,19 +76,31 @@ class ReservationsClient:
         return self.http.get(f"/items/{quote(item_id, safe='')}/history{query}")
 
     def history_pages(self, item_id: str) -> Iterator[HttpAnswer]:
-        """The item's history page after page, each page's answer as it comes, until one has no ``next`` or is
-        not a 200 (the caller reads that answer)."""
-        after: int | None = 0
-        while after is not None:
-            answer = self.history(item_id, after)
-            yield answer
-            after = answer.json().get("next") if answer.status == 200 else None
+        """The item's history page after page, each page's answer as it comes (see :func:`_pages`)."""
+        return _pages(lambda after: self.history(item_id, 0 if after is None else after))
 
     def whole_history(self, item_id: str) -> list[dict[str, Any]]:
         """Every event of the item, page after page; raises ``LookupError`` with the answer of a page not 200."""
-        events: list[dict[str, Any]] = []
-        for answer in self.history_pages(item_id):
-            if answer.status != 200:
-                raise LookupError(f"history of {item_id}: {answer.status} {answer.body[:200]!r}")
-            events += answer.json()["events"]
-        return events
+        return _gathered(self.history_pages(item_id), "events", f"history of {item_id}")
+
+
+def _pages(ask: Callable[[Any], HttpAnswer]) -> Iterator[HttpAnswer]:
+    """The answers of a paged listing: ``ask(None)`` for the first page, then ``ask(next)`` with the ``next`` of
+    each page, until one has no ``next`` or is not a 200 (the caller reads that answer)."""
+    after: Any = None
+    while True:
+        answer = ask(after)
+        yield answer
+        after = answer.json().get("next") if answer.status == 200 else None
+        if after is None:
+            return
+
+
+def _gathered(pages: Iterator[HttpAnswer], key: str, what: str) -> list[dict[str, Any]]:
+    """The ``key`` lists of every page, in order; ``LookupError`` naming ``what`` and the first page not 200."""
+    found: list[dict[str, Any]] = []
+    for answer in pages:
+        if answer.status != 200:
+            raise LookupError(f"{what}: {answer.status} {answer.body[:200]!r}")
+        found += answer.json()[key]
+    return found

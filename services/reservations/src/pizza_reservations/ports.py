@@ -27,6 +27,7 @@ __all__ = [
     "Commands",
     "EventStore",
     "GateState",
+    "ItemsPage",
     "NotSettled",
     "Projection",
     "Publisher",
@@ -182,14 +183,29 @@ class Snapshots(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ItemsPage:
+    """A page of the projection's items, in the store's own order; ``next``: the item to ask after for the next
+    page, when there may be more (the page is full)."""
+
+    views: tuple[ItemView, ...]
+    next: str | None = None
+
+
 class Projection(Protocol):
     def get(self, item_id: str) -> ItemView | None: ...
 
     def put(self, view: ItemView, previous: ItemView | None) -> bool:
-        """Replace ``previous`` (None: the item is new) by ``view``; False if another writer got there first."""
+        """Replace ``previous`` (None: the item is new) by ``view``; False if another writer got there first.
+        Items are never deleted."""
         ...
 
-    def all(self) -> list[ItemView]: ...
+    def list_page(self, after: str | None, most: int) -> ItemsPage:
+        """At most ``most`` items after the item ``after`` (None: from the first), in an order that is the same
+        from page to page but need not be by id (on DynamoDB, by the hash of the key); ``after`` need not exist.
+        Following ``next`` from the first page gives every item that exists throughout exactly once (an item
+        added meanwhile may or may not appear)."""
+        ...
 
 
 class Archive(Protocol):

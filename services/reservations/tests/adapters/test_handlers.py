@@ -6,6 +6,7 @@ import base64
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import boto3
 import jsonschema
@@ -28,8 +29,14 @@ def Context():
 
 
 def http_event(method: str, path: str, route: str, body: Any = None) -> dict[str, Any]:
-    """The reservations API's function URL event (``route`` names the documented path it matches)."""
-    return function_url_event(method, path, body=body)
+    """The reservations API's function URL event (``route`` names the documented path it matches; ``path`` may
+    end in a query string)."""
+    path, _, query = path.partition("?")
+    event = function_url_event(method, path, body=body)
+    if query:
+        event["rawQueryString"] = query
+        event["queryStringParameters"] = dict(parse_qsl(query, keep_blank_values=True))
+    return event
 
 
 def check(route: str, method: str, answer: dict[str, Any]) -> int:
@@ -95,10 +102,64 @@ def test_every_answer_of_the_api_matches_the_document(wired):
         call("GET", "/items/{itemId}/history", "/items/cola/history"),
         call("GET", "/items/{itemId}/history", "/items/fanta/history"),
         call("GET", "/items", "/items"),
+        call("GET", "/items", "/items?after=cola&limit=1"),
+        call("GET", "/items", "/items?limit=1"),
+        call("GET", "/items", "/items?limit=0"),
+        call("GET", "/items", "/items?after=NOPE"),
         call("GET", "/items/{itemId}", "/items/cola"),
         call("GET", "/items/{itemId}", "/items/NOPE"),
     ]
-    assert statuses == [201, 201, 409, 409, 400, 200, 404, 400, 202, 409, 200, 200, 404, 200, 404, 400]
+    assert statuses[:13] == [201, 201, 409, 409, 400, 200, 404, 400, 202, 409, 200, 200, 404]
+    assert statuses[13:] == [200, 200, 200, 400, 400, 404, 400]  # the listing, a page after, bad pages; the items
+
+
+def test_the_listing_answers_a_page_of_limit_items_with_next_until_every_item_was_listed_once(aws):
+    from pizza_reservations.adapters.projection import DynamoDbProjection
+    from pizza_reservations.domain.model import ItemState, ItemView
+    from pizza_reservations.handlers import api
+
+    projection = DynamoDbProjection("test-reservations-items", boto3.client("dynamodb", region_name=REGION))
+    ids = [f"item-{n}" for n in range(5)]
+    for item_id in ids:
+        projection.put(ItemView(ItemState(item_id)), None)
+
+    def listing(query: str) -> dict[str, Any]:
+        answer = api.handler(http_event("GET", f"/items?{query}", "/items"), Context())
+        assert check("/items", "GET", answer) == 200
+        return json.loads(answer["body"])
+
+    pages = [listing("limit=2")]
+    while "next" in pages[-1]:
+        pages.append(listing(f"after={pages[-1]['next']}&limit=2"))
+    assert [len(page["items"]) for page in pages] == [2, 2, 1]
+    assert [page.get("next") for page in pages] == [
+        pages[0]["items"][-1]["itemId"],
+        pages[1]["items"][-1]["itemId"],
+        None,
+    ]
+    assert sorted(item["itemId"] for page in pages for item in page["items"]) == ids
+    assert len(listing("")["items"]) == 5 and "next" not in listing("")  # the default page holds them all
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=", "limit"),
+        ("after=Cola", "after"),
+        ("after=", "after"),
+        ("after=" + "a" * 64, "after"),
+        ("after=cola%2Fx", "after"),
+    ],
+)
+def test_a_bad_page_of_items_is_a_400_naming_the_parameter(aws, query, field):
+    from pizza_reservations.handlers import api
+
+    answer = api.handler(http_event("GET", f"/items?{query}", "/items"), Context())
+    assert check("/items", "GET", answer) == 400
+    assert [problem["field"] for problem in json.loads(answer["body"])["details"]] == [field]
 
 
 def kinesis_event(events: list[str]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from pizza_reservations.ports import (
     Claim,
     ClaimTaken,
     GateState,
+    ItemsPage,
     NotSettled,
     Settle,
     Short,
@@ -237,8 +238,47 @@ def test_the_projection_replaces_only_the_view_it_read(projection):
     assert projection.put(second, ItemView(ItemState("cola"))) is False
     assert projection.put(second, first) is True
     assert projection.get("cola") == second
-    projection.put(ItemView(ItemState("beer")), None)
-    assert [view.state.item_id for view in projection.all()] == ["beer", "cola"]
+    assert projection.get("beer") is None
+
+
+def stocked_view(item_id: str) -> ItemView:
+    return ItemView(fold([stocked().model_copy(update={"item_id": item_id})], ItemState(item_id)))
+
+
+def listing(projection, most: int) -> list[ItemsPage]:
+    """Every page of the projection, following ``next`` from the first."""
+    pages = [projection.list_page(None, most)]
+    while pages[-1].next is not None:
+        pages.append(projection.list_page(pages[-1].next, most))
+    return pages
+
+
+def test_the_projection_lists_every_item_once_a_page_at_a_time_in_an_order_kept_from_page_to_page(projection):
+    ids = ["beer", "cola", "fanta", "juice", "tea", "water", "wine"]
+    for item_id in ids:
+        assert projection.put(stocked_view(item_id), None) is True
+
+    pages = listing(projection, 2)
+    assert [len(page.views) for page in pages] == [2, 2, 2, 1]
+    assert [page.next for page in pages] == [page.views[-1].state.item_id for page in pages[:3]] + [None]
+    listed = [view.state.item_id for page in pages for view in page.views]
+    assert sorted(listed) == ids, "every item exactly once"
+    assert [view.state.item_id for view in projection.list_page(None, 100).views] == listed, (
+        "the same order at any size"
+    )
+    assert projection.list_page(None, 100).next is None
+    assert [view.state.item_id for view in projection.list_page(listed[2], 3).views] == listed[3:6]
+    full = listing(projection, 7)  # a full last page says there may be more; the page after it is empty
+    assert [(len(page.views), page.next) for page in full] == [(7, listed[-1]), (0, None)]
+    assert projection.list_page(None, 3).views[0] == stocked_view(listed[0])
+
+
+def test_the_projection_lists_after_an_item_it_does_not_hold(projection):
+    for item_id in ["beer", "cola", "fanta"]:
+        projection.put(ItemView(ItemState(item_id)), None)
+    after = projection.list_page("nothing-here", 10)  # where it would be: in DynamoDB's order, by its key's hash
+    assert set(view.state.item_id for view in after.views) <= {"beer", "cola", "fanta"}
+    assert after.next is None
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
-"""The reservations client on pages of history: it follows ``next`` and stops at the last page or an error."""
+"""The reservations client on pages (of history, of items): it follows ``next`` and stops at the last page or an
+error."""
 
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -39,3 +41,37 @@ def test_a_page_that_is_not_a_200_ends_the_pages_and_the_whole_history_raises_na
     assert [answer.status for answer in client.history_pages("x")] == [404]
     with pytest.raises(LookupError, match="history of x: 404"):
         client.whole_history("x")
+
+
+class PagedItems:
+    """``GET /items?after=&limit=``: five items, two a page (the API's order is not by id), then a 500 if asked."""
+
+    ORDER = ["tea", "cola", "wine", "beer", "juice"]
+
+    def __init__(self, failing_after: str | None = None) -> None:
+        self.failing_after, self.asked = failing_after, []
+
+    def get(self, path: str) -> HttpAnswer:
+        self.asked.append(path)
+        query = dict(parse_qsl(urlsplit(path).query))
+        if "after" in query and query["after"] == self.failing_after:
+            return HttpAnswer(500, {}, b'{"error": "InternalServerError", "message": "oops"}')
+        start = self.ORDER.index(query["after"]) + 1 if "after" in query else 0
+        page = self.ORDER[start : start + 2]
+        body = {"items": [{"itemId": item} for item in page]} | ({"next": page[-1]} if len(page) == 2 else {})
+        return HttpAnswer(200, {}, json.dumps(body).encode())
+
+
+def test_every_item_follows_next_page_after_page_from_a_first_page_asked_with_no_after():
+    http = PagedItems()
+    assert ReservationsClient(http).all_items() == [{"itemId": item} for item in PagedItems.ORDER]  # type: ignore[arg-type]
+    assert http.asked == ["/items", "/items?after=cola", "/items?after=beer"]
+
+
+def test_one_page_of_items_asks_after_and_limit_and_a_page_not_200_ends_the_listing():
+    http = PagedItems(failing_after="cola")
+    client = ReservationsClient(http)  # type: ignore[arg-type]
+    assert client.items("cola", 2).status == 500 and http.asked == ["/items?after=cola&limit=2"]
+    assert [answer.status for answer in client.item_pages()] == [200, 500]
+    with pytest.raises(LookupError, match="items: 500"):
+        client.all_items()

@@ -14,8 +14,9 @@
 =======================  =============================================================================
 
 A record is written in the same transaction as its event (:mod:`.event_store`), so a request id is applied
-exactly once; a refused reservation (no event) and an accepted adjustment are written alone.
-"""
+exactly once; a refused reservation (no event) and an accepted adjustment are written alone. TTL (``purge_at``)
+removes a record 30 days after it was written, a refused reservation's 24 hours after (:data:`REFUSAL_RETENTION`;
+docs/decisions.md, 2026-11-28, "reservations, a refused reservation's record is kept 24 hours")."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from pizza_reservations.domain.model import AdjustItem, AdjustmentRecord, Reserv
 __all__ = [
     "EXPIRING_HOLDS_INDEX",
     "HOLD_BUCKETS",
+    "REFUSAL_RETENTION",
     "REQUEST_RETENTION",
     "DynamoDbRequests",
     "adjustment_key",
@@ -40,8 +42,12 @@ __all__ = [
 EXPIRING_HOLDS_INDEX = "expiring-holds"
 # Live holds are spread over a few index partitions so that no single one is hot; the sweep reads them all.
 HOLD_BUCKETS = 8
-# A request id is remembered this long (TTL): a replay within it gets the first answer.
+# A request id is remembered this long (TTL, which may lag by days): a replay within it gets the first answer.
 REQUEST_RETENTION = timedelta(days=30)
+# A refused reservation holds nothing; its record is there only so that a retry gets the first answer (a 409), and
+# retries come within EventBridge's longest (24 h) or a client's (minutes). Kept 30 days, a caller making up ids
+# would fill the table for a month. After it, the same id is a new request, decided afresh.
+REFUSAL_RETENTION = timedelta(hours=24)
 
 
 def reservation_key(reservation_id: str) -> dict[str, str]:
@@ -65,8 +71,10 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_item(record: ReservationRecord | AdjustmentRecord, now: datetime) -> dict[str, Any]:
-    """The record as a plain item (``None`` attributes left out)."""
-    purge_at = int((now + REQUEST_RETENTION).timestamp())
+    """The record as a plain item (``None`` attributes left out), purged :data:`REQUEST_RETENTION` after ``now``
+    (a refused reservation: :data:`REFUSAL_RETENTION`)."""
+    refused = isinstance(record, ReservationRecord) and record.status is ReservationStatus.REFUSED
+    purge_at = int((now + (REFUSAL_RETENTION if refused else REQUEST_RETENTION)).timestamp())
     if isinstance(record, AdjustmentRecord):
         return _present(
             {

@@ -3,8 +3,8 @@
 - ``POST /reservations``: hold units (201), not enough (409 with what is available), a replay (the first
   answer), the id reused with another body (409).
 - ``GET /reservations/{id}``, ``DELETE /reservations/{id}`` (release early), ``POST /reservations/{id}/confirm`` (202).
-- ``POST /items/{itemId}/adjustments`` (202), ``GET /items``, ``GET /items/{itemId}``, ``GET /items/{itemId}/history``.
-"""
+- ``POST /items/{itemId}/adjustments`` (202), ``GET /items``, ``GET /items/{itemId}``, ``GET /items/{itemId}/history``
+  (the two listings a page at a time: ``?after=&limit=``, ``next`` when the page is full)."""
 
 from __future__ import annotations
 
@@ -180,10 +180,22 @@ def post_adjustment(item_id: str) -> Response:
     return json_response(202, {"adjustmentId": command.adjustment_id, "itemId": command.item_id, "status": "QUEUED"})
 
 
+# A page of items: an item's answer is at most about 190 bytes, so 100 are under 20 KB and 1,000 under 200 KB (far
+# below Lambda's 6 MB response limit); the views read for them (each with its item's live holds) a few Scan calls.
+ITEMS_PAGE = 100
+ITEMS_PAGE_MOST = 1000
+
+
 @app.get("/items")
 def list_items() -> dict[str, Any]:
+    after = _query_item_id("after")
+    most = _query_int("limit", ITEMS_PAGE, 1, ITEMS_PAGE_MOST)
+    page = bootstrap.api().projection.list_page(after, most)
     now = _now()
-    return {"items": [item_body(view.state, now) for view in bootstrap.api().projection.all()]}
+    body: dict[str, Any] = {"items": [item_body(view.state, now) for view in page.views]}
+    if page.next is not None:
+        body["next"] = page.next  # ask again with ?after=next (the page was full: there may be more)
+    return body
 
 
 @app.get("/items/<item_id>")
@@ -229,6 +241,17 @@ def _query_int(name: str, default: int, lowest: int, highest: int) -> int:
             details=[{"field": name, "problem": "out of range"}],
         )
     return int(text)
+
+
+def _query_item_id(name: str) -> str | None:
+    text = app.current_event.get_query_string_value(name)
+    if text is None:
+        return None
+    if re.fullmatch(ITEM_ID_PATTERN, text) is None:
+        raise InvalidInput(
+            f"{name}: {text[:40]!r} is not an item id", details=[{"field": name, "problem": "invalid id"}]
+        )
+    return text
 
 
 @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
