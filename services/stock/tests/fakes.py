@@ -16,6 +16,7 @@ from pizza_stock.domain import (
     Ingredient,
     LevelChanged,
     OutOfStock,
+    RefusedRow,
     Row,
     StockUsed,
     UsagePlan,
@@ -40,6 +41,7 @@ class Shelves:
     ingredients: dict[str, Ingredient] = field(default_factory=dict)
     records: dict[str, RecordedAnswer] = field(default_factory=dict)
     deliveries: dict[str, dict[str, object]] = field(default_factory=dict)
+    refused: dict[str, list[RefusedRow]] = field(default_factory=dict)  # by delivery key
 
     def put(self, ingredient: Ingredient) -> None:
         self.ingredients[ingredient.type_id] = ingredient
@@ -184,8 +186,9 @@ class FakeDeliveryLog:
             delivered.checksum, int(row["progress"]), bool(row["completed"]), len(seen | {upload}), upload not in seen
         )  # type: ignore[call-overload]
 
-    def add_rows(self, delivered: Delivered, rows: Iterable[Row]) -> Iterator[tuple[Row, str]]:
-        row_of = self.shelves.deliveries[delivered.delivery.key]
+    def add_rows(self, delivered: Delivered, rows: Iterable[Row]) -> None:
+        key = delivered.delivery.key
+        row_of = self.shelves.deliveries[key]
         for row in rows:
             if row.line <= int(row_of["progress"]):  # type: ignore[call-overload]
                 continue
@@ -193,12 +196,18 @@ class FakeDeliveryLog:
                 raise ConnectionError("the table went away")
             ingredient = self.shelves.ingredients.get(row.type_id) or Ingredient(row.type_id, 0)
             if len(ingredient.batches) >= MAX_BATCHES_PER_INGREDIENT:
-                yield row, f"{row.type_id} already holds {MAX_BATCHES_PER_INGREDIENT:,} batches"
-                continue
-            batch = batch_for(delivered.delivery, row)
-            self.shelves.put(replace(ingredient, version=ingredient.version + 1, batches=(*ingredient.batches, batch)))
-            row_of["progress"] = row.line
-            self.written += 1
+                refusal = RefusedRow.of(row, f"{row.type_id} already holds {MAX_BATCHES_PER_INGREDIENT:,} batches")
+                self.shelves.refused.setdefault(key, []).append(refusal)
+            else:
+                batch = batch_for(delivered.delivery, row)
+                self.shelves.put(
+                    replace(ingredient, version=ingredient.version + 1, batches=(*ingredient.batches, batch))
+                )
+                self.written += 1
+            row_of["progress"] = row.line  # past a refused row too: it is kept, with the progress
+
+    def refused_rows(self, delivered: Delivered) -> Iterator[RefusedRow]:
+        return iter(sorted(self.shelves.refused.get(delivered.delivery.key, []), key=lambda refused: refused.line))
 
     def complete(self, delivered: Delivered, report: DeliveryReport) -> None:
         self.shelves.deliveries[delivered.delivery.key]["completed"] = True

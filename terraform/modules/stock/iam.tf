@@ -33,10 +33,11 @@ data "aws_iam_policy_document" "ingest" {
   }
 
   # The delivery row (put, read, completed), each new ingredient's row (put) and, in one transaction, the
-  # delivery's progress, its batch rows and its ingredients.
+  # delivery's progress, its batch rows, its ingredients and the rows it refused (put; read back with a
+  # query of the delivery's partition).
   statement {
     sid       = "RecordDeliveriesAndBatches"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.stock.arn]
   }
 }

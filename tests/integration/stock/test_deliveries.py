@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
+from typing import Any
+from urllib.parse import quote_plus
 
-from stock_target import FAR_BEST_BEFORE, unique
+import pytest
+from stock_target import FAR_BEST_BEFORE, StockTarget, unique
 
 from localcloud.polling import eventually
-from pizza_stock.domain import MAX_DELIVERY_BYTES, MAX_LINE_BYTES, MAX_ROW_QUANTITY
+from pizza_stock.adapters.items import MAX_BATCHES_PER_INGREDIENT, batch_sort_key
+from pizza_stock.domain import MAX_DELIVERY_BYTES, MAX_LINE_BYTES, MAX_ROW_QUANTITY, Delivery, Row, batch_for
+from pizza_stock.domain.model import removal_instant
+
+INGEST = "pizza-stock-ingest"
 
 
 def test_a_delivery_becomes_levels_and_a_report_that_names_each_rejected_row(stock):
@@ -158,3 +165,62 @@ def test_a_file_of_exactly_the_size_limit_is_ingested_and_one_byte_more_is_refus
     )
     assert (refused["accepted"], refused["quantities"]) == (0, {})
     assert stock.level(basil)["quantity"] == 1, "only the file at the limit added anything"
+
+
+def notification(stock: StockTarget, key: str, region: str) -> dict[str, Any]:
+    """The ``ObjectCreated`` record S3 sends the ingest function for the object under ``key``, as a retry of
+    the notification would carry it."""
+    head = stock.s3.head_object(Bucket=stock.bucket, Key=key)
+    uploaded = {"key": quote_plus(key, safe="/"), "size": head["ContentLength"], "eTag": head["ETag"].strip('"')}
+    if head.get("VersionId") not in (None, "null"):
+        uploaded["versionId"] = head["VersionId"]
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": region,
+        "eventTime": head["LastModified"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "eventName": "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": stock.bucket}, "object": uploaded},
+    }
+    return {"Records": [record]}
+
+
+@pytest.mark.localcloud_only  # invokes the ingest function itself, and puts a batch row in its way
+def test_rows_refused_before_the_ingest_died_are_reported_refused_by_the_run_that_resumes_it(stock, localcloud):
+    anchovy, salt = unique("anchovy"), unique("salt")
+    fill = f"{unique('fill')}.csv"
+    stock.deliver(fill, "\n".join(f"{anchovy},1,{FAR_BEST_BEFORE}" for _ in range(MAX_BATCHES_PER_INGREDIENT)))
+    assert stock.wait_for_report(fill)["accepted"] == MAX_BATCHES_PER_INGREDIENT, "anchovy has no room left"
+
+    # A header, then salt but for anchovy on lines 3 and 4 (in the first write group, lines 2 to 98) and 250.
+    refused = (3, 4, 250)
+    lines = ["typeId,quantity,expiresAt"]
+    lines += [f"{anchovy if line in refused else salt},1,{FAR_BEST_BEFORE}" for line in range(2, 301)]
+    key = f"{unique('resumed')}.csv"
+    # The ingest dies at line 150's write group for as long as a batch row is in that line's way (a batch row is
+    # only ever written new): each run writes the first group, refusing lines 3 and 4, then fails.
+    best_before = date.fromisoformat(FAR_BEST_BEFORE)
+    line_150 = batch_for(Delivery(stock.bucket, key), Row(150, salt, 1, best_before, removal_instant(best_before)))
+    dynamodb, table = localcloud.client("dynamodb"), localcloud.service("stock")["stock_table"]
+    in_the_way = {"pk": {"S": salt}, "sk": {"S": batch_sort_key(line_150)}}
+    dynamodb.put_item(TableName=table, Item=in_the_way | {"quantity": {"N": "1"}})
+    stock.deliver(key, "\n".join(lines) + "\n")  # its own notification dies the same way, retried or not
+
+    event = notification(stock, key, localcloud.region)
+    died = localcloud.cloud.invoke(INGEST, event)
+    assert not died.ok and "beyond the delivery's progress" in died.payload["errorMessage"], died.payload
+    assert stock.report(key) is None
+    dynamodb.delete_item(TableName=table, Key=in_the_way)
+    resumed = localcloud.cloud.invoke(INGEST, event)  # the notification retried: it resumes past the progress
+    assert resumed.ok, resumed.payload
+
+    report = stock.wait_for_report(key)
+    reason = (
+        f"{anchovy} already holds {MAX_BATCHES_PER_INGREDIENT:,} batches, the most one ingredient can hold: "
+        "use or let expire some first"
+    )
+    assert report["rejected"] == [{"line": line, "reason": reason} for line in refused]
+    assert (report["accepted"], report["rejectedCount"]) == (296, 3)
+    assert report["quantities"] == {salt: 296}
+    assert stock.level(salt)["quantity"] == 296, "each salt row once, line 150 included"
+    assert stock.level(anchovy)["quantity"] == MAX_BATCHES_PER_INGREDIENT, "no anchovy batch beyond its room"

@@ -20,6 +20,7 @@ from pizza_stock.domain import (
     Ingredient,
     LevelChanged,
     OutOfStock,
+    RefusedRow,
     Row,
     StockUsed,
     UsagePlan,
@@ -161,9 +162,14 @@ class DeliveryLog(Protocol):
         comes back with the first content's checksum (a conflict) and is not noted."""
         ...
 
-    def add_rows(self, delivered: Delivered, rows: Iterable[Row]) -> Iterator[tuple[Row, str]]:
-        """Add the rows (in file order, past the delivery's progress) as batches, each exactly once; yields the
-        rows that could not be stored, with the reason (an ingredient holding as many batches as it can)."""
+    def add_rows(self, delivered: Delivered, rows: Iterable[Row]) -> None:
+        """Add the rows (in file order, past the delivery's progress) as batches, each exactly once. A row that
+        cannot be stored (its ingredient holds as many batches as it can) is kept as refused, with its reason,
+        in the same write as the progress past it."""
+        ...
+
+    def refused_rows(self, delivered: Delivered) -> Iterator[RefusedRow]:
+        """Every row of the delivery refused so far, by any run of it, in line order (read consistently)."""
         ...
 
     def complete(self, delivered: Delivered, report: DeliveryReport) -> None: ...

@@ -157,8 +157,9 @@ def ingest_delivery(
         chunks = inbox.read(delivered)
         if chunks is None:
             return IngestOutcome(IngestStatus.SUPERSEDED)
-        for row, reason in log.add_rows(delivered, _rows_to_write(chunks, now, report, state.progress)):
-            report.withdraw(row, reason)
+        log.add_rows(delivered, _rows_to_write(chunks, now, report, state.progress))
+        # From the log, not from this run alone: a run that died before this one may have refused rows.
+        report.withdraw(log.refused_rows(delivered))
     inbox.write_report(report)
     log.complete(delivered, report)
     if report.refused:

@@ -61,7 +61,7 @@ def delivered(aws, *rows: tuple[str, int]) -> None:
     log = DynamoDbDeliveryLog(TABLE)
     found = Delivered(Delivery("b", "k.csv"), "e", None, 1, hashlib.sha256(repr(rows).encode()).hexdigest())
     log.open(found, "u", NOW)
-    list(log.add_rows(found, [Row(n, t, q, SOON, SOON) for n, (t, q) in enumerate(rows, 1)]))
+    log.add_rows(found, [Row(n, t, q, SOON, SOON) for n, (t, q) in enumerate(rows, 1)])
     log.complete(found, DeliveryReport(found.delivery, found.checksum, "e"))
 
 
@@ -90,7 +90,8 @@ def test_throttled_reads_of_the_sweep_and_writes_of_ingest_are_retried(aws, pati
     log = DynamoDbDeliveryLog(TABLE, harsh)
     found = Delivered(Delivery("b", "t.csv"), "e", None, 1, "c" * 64)
     assert log.open(found, "u", NOW).progress == 0
-    assert list(log.add_rows(found, [Row(1, "ham", 4, NOW + timedelta(seconds=1), NOW + timedelta(seconds=1))])) == []
+    log.add_rows(found, [Row(1, "ham", 4, NOW + timedelta(seconds=1), NOW + timedelta(seconds=1))])
+    assert list(log.refused_rows(found)) == []
     shelf = DynamoDbExpiryShelf(TABLE, harsh)
     [ham] = shelf.ingredients_holding_expired(NOW + timedelta(seconds=2))
     assert [b.remaining for b in shelf.remove("ham", [b.batch_id for b in ham.batches])] == [4]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from fakes import FakeDeliveryLog, FakeExpiryShelf, FakePantry, Shelves
+from fakes import FakeDeliveryLog, FakeExpiryShelf, FakeInbox, FakePantry, Shelves
 from stock_helpers import TABLE
 
 from pizza_stock.domain import (
@@ -23,7 +24,8 @@ from pizza_stock.domain import (
     UseIngredients,
     plan_usage,
 )
-from pizza_stock.ports import AlreadyRecorded, Committed, Delivered, IngredientsChanged
+from pizza_stock.ports import AlreadyRecorded, Committed, Delivered, DeliveryLog, IngredientsChanged
+from pizza_stock.use_cases import ingest_delivery
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SOON = NOW + timedelta(days=3)
@@ -33,8 +35,9 @@ class World:
     """The three ports of one table, as fakes sharing their rows, or as the DynamoDB adapters on moto."""
 
     def __init__(self, kind: str) -> None:
+        self.kind = kind
         if kind == "fake":
-            shelves = Shelves()
+            self.shelves = shelves = Shelves()
             self.pantry, self.log, self.shelf = FakePantry(shelves), FakeDeliveryLog(shelves), FakeExpiryShelf(shelves)
         else:
             from pizza_stock.adapters.delivery_log import DynamoDbDeliveryLog
@@ -52,10 +55,41 @@ class World:
         delivered = Delivered(Delivery("bucket", key), "etag", None, len(content), hashlib.sha256(content).hexdigest())
         self.log.open(delivered, upload, NOW)
         parsed = [Row(line, t, q, when, when) for line, (t, q, when) in enumerate(rows, 1)]
-        refused = list(self.log.add_rows(delivered, parsed))
-        assert refused == []
+        self.log.add_rows(delivered, parsed)
+        assert list(self.log.refused_rows(delivered)) == []
         self.log.complete(delivered, DeliveryReport(delivered.delivery, delivered.checksum, "etag"))
         return delivered
+
+    def log_that_dies_after_its_first_write(self) -> DeliveryLog:
+        """The delivery log of an invocation that dies (a crash, a timeout) once its first write went through:
+        the adapter after its first transaction (a write group), the fake after its first five rows."""
+        if self.kind == "fake":
+            return FakeDeliveryLog(self.shelves, fail_after_rows=5)
+        from pizza_common import aws
+        from pizza_stock.adapters.delivery_log import DynamoDbDeliveryLog
+
+        return DynamoDbDeliveryLog(TABLE, DiesAfterTransactions(aws.client("dynamodb"), 1))
+
+
+class DiesAfterTransactions:
+    """A DynamoDB client whose function dies after ``commits`` transactions went through."""
+
+    def __init__(self, client: Any, commits: int) -> None:
+        self.client, self.left = client, commits
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self.client, name)
+        if name != "transact_write_items":
+            return real
+
+        def call(**kwargs: Any) -> Any:
+            if self.left <= 0:
+                raise ConnectionError("the function died mid-file")
+            answer = real(**kwargs)
+            self.left -= 1
+            return answer
+
+        return call
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
@@ -88,7 +122,7 @@ def test_a_delivery_run_again_adds_nothing(world):
     delivered = world.deliver("a.csv", ("ham", 5, SOON))
     again = world.log.open(delivered, "u1", NOW)
     assert (again.completed, again.new_upload, again.progress) == (True, False, 1)
-    assert list(world.log.add_rows(delivered, [Row(1, "ham", 5, SOON, SOON)])) == []
+    world.log.add_rows(delivered, [Row(1, "ham", 5, SOON, SOON)])
     assert world.pantry.ingredients(["ham"])["ham"].level(NOW).quantity == 5
 
 
@@ -147,7 +181,7 @@ def test_expired_batches_are_found_and_removed_once_each(world):
     assert world.pantry.ingredients(["ham"])["ham"].level(later).quantity == 3
 
 
-def test_an_ingredient_holds_at_most_its_batches_limit_and_refuses_the_rows_beyond(world, monkeypatch):
+def test_an_ingredient_holds_at_most_its_batches_limit_and_the_rows_beyond_are_kept_as_refused(world, monkeypatch):
     import fakes
 
     from pizza_stock.adapters import delivery_log
@@ -157,11 +191,19 @@ def test_an_ingredient_holds_at_most_its_batches_limit_and_refuses_the_rows_beyo
     content = b"x"
     delivered = Delivered(Delivery("bucket", "big.csv"), "etag", None, 1, hashlib.sha256(content).hexdigest())
     world.log.open(delivered, "u1", NOW)
-    rows = [Row(n, "ham", 1, SOON, SOON) for n in range(1, 5)] + [Row(5, "basil", 1, SOON, SOON)]
-    refused = list(world.log.add_rows(delivered, rows))
-    assert [(row.line, "3 batches" in reason) for row, reason in refused] == [(4, True)]
+    rows = [Row(n, "ham", n, SOON, SOON) for n in range(1, 5)] + [
+        Row(5, "basil", 1, SOON, SOON),
+        Row(6, "ham", 6, SOON, SOON),
+    ]
+    world.log.add_rows(delivered, rows)
     found = world.pantry.ingredients(["ham", "basil"])
     assert (len(found["ham"].batches), found["basil"].level(NOW).quantity) == (3, 1)
+    refused = list(world.log.refused_rows(delivered))
+    assert [(row.line, row.type_id, row.quantity) for row in refused] == [(4, "ham", 4), (6, "ham", 6)]
+    assert all(row.reason.startswith("ham already holds 3 batches") for row in refused)
+    assert world.log.open(delivered, "u1", NOW).progress == 6, "the progress moved past the refused last row"
+    world.log.add_rows(delivered, rows)  # a run of the file again: nothing is refused twice
+    assert list(world.log.refused_rows(delivered)) == refused
 
 
 def test_a_usage_that_drains_hundreds_of_batches_and_a_sweep_of_hundreds_stay_within_dynamodbs_expression_limit(world):
@@ -181,3 +223,44 @@ def test_a_usage_that_drains_hundreds_of_batches_and_a_sweep_of_hundreds_stay_wi
     assert len(removed) == 300
     assert world.pantry.ingredients(["zest"])["zest"].level(later).quantity == 4
     assert world.shelf.ingredients_holding_expired(later) == []
+
+
+def test_a_delivery_resumed_after_a_crash_reports_the_rows_refused_before_it_as_a_run_never_stopped_would(
+    world, monkeypatch
+):
+    import fakes
+
+    from pizza_stock.adapters import delivery_log
+
+    monkeypatch.setattr(delivery_log, "MAX_BATCHES_PER_INGREDIENT", 200)
+    monkeypatch.setattr(fakes, "MAX_BATCHES_PER_INGREDIENT", 200)
+    world.deliver("full.csv", *[("ham", 1, SOON) for _ in range(200)])
+    # Ham has no room: its rows before the crash (lines 2 and 3, in the first write group) and after it (99)
+    # are refused; basil's 97 rows span two write groups, so the crash falls between two groups.
+    lines = [f"{'ham' if n in (2, 3, 99) else 'basil'},2,{SOON.isoformat()}" for n in range(1, 101)]
+    content = "\n".join(lines).encode()
+    inbox = FakeInbox()
+
+    def deliver(key: str, log: DeliveryLog) -> None:
+        ingest_delivery(Delivery("bucket", key), inbox.upload(key, content), None, "u1", NOW, log, inbox)
+
+    deliver("steady.csv", world.log)
+    with pytest.raises(ConnectionError):
+        deliver("crashed.csv", world.log_that_dies_after_its_first_write())
+    assert "crashed.csv" not in inbox.reports
+    deliver("crashed.csv", world.log)  # S3 retries the notification: the run resumes past the progress
+
+    steady, resumed = inbox.reports["steady.csv"], inbox.reports["crashed.csv"]
+    assert (resumed.accepted, resumed.quantities) == (97, {"basil": 194})
+    assert [(r.line, "ham already holds 200 batches" in r.reason) for r in resumed.rejected] == [
+        (2, True),
+        (3, True),
+        (99, True),
+    ]
+    assert (resumed.accepted, resumed.quantities, resumed.rejected) == (
+        steady.accepted,
+        steady.quantities,
+        steady.rejected,
+    )
+    found = world.pantry.ingredients(["ham", "basil"])
+    assert (len(found["ham"].batches), found["basil"].level(NOW).quantity) == (200, 2 * 194)

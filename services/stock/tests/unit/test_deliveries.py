@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pizza_stock.domain import Rejection, Row, read_delivery
+from pizza_stock.domain import Delivery, DeliveryReport, RefusedRow, Rejection, Row, read_delivery
 from pizza_stock.domain.deliveries import MAX_LINE_BYTES, MAX_ROW_QUANTITY, lines_of
 from pizza_stock.domain.model import NEVER, removal_instant
 
@@ -210,3 +210,25 @@ def test_a_line_of_exactly_the_limit_is_read_and_one_byte_more_is_rejected():
     assert parsed[0] == Rejection(1, "expected 3 columns (typeId,quantity,expiresAt), found 4")
     assert parsed[1] == Rejection(2, f"line is longer than {MAX_LINE_BYTES} bytes")
     assert isinstance(parsed[2], Row) and parsed[2].line == 3
+
+
+def test_rows_refused_after_all_leave_the_accepted_and_a_line_already_rejected_is_counted_once():
+    report = DeliveryReport(Delivery("bucket", "a.csv"), "0" * 64, "etag")
+    later = NOW + timedelta(days=1)
+    for parsed in (
+        Row(1, "ham", 5, later, later),
+        Rejection(2, "expiresAt 2026-11-21 is in the past"),
+        Row(3, "ham", 2, later, later),
+        Row(4, "basil", 1, later, later),
+    ):
+        report.count(parsed)
+    # Read back after a crash: line 2 was refused for room before its best-before passed.
+    report.withdraw(
+        [RefusedRow(2, "ham", 7, "no room"), RefusedRow(3, "ham", 2, "no room"), RefusedRow(4, "basil", 1, "no room")]
+    )
+    assert (report.accepted, report.quantities) == (1, {"ham": 5})
+    assert report.rejected == [
+        Rejection(2, "expiresAt 2026-11-21 is in the past"),
+        Rejection(3, "no room"),
+        Rejection(4, "no room"),
+    ]

@@ -267,6 +267,23 @@ def test_a_run_that_crashed_half_way_is_resumed_where_it_stopped_adding_each_row
     assert log.shelves.ingredients["ham"].level(NOW).quantity == 15
 
 
+def test_rows_refused_for_room_before_a_crash_are_reported_refused_by_the_run_that_resumes():
+    inbox, log = FakeInbox(), FakeDeliveryLog(fail_after_rows=2)
+    log.shelves.put(Ingredient("ham", 1, tuple(Batch("ham", f"b{n}", 1, NOW + timedelta(days=9)) for n in range(2000))))
+    content = f"basil,1,{SOON}\nham,5,{SOON}\nbasil,2,{SOON}\nbasil,3,{SOON}\nham,6,{SOON}\n".encode()
+    try:
+        deliver(inbox, log, "a.csv", content)  # dies before line 4, past line 2 which it refused
+        raise AssertionError("the first run should have crashed")
+    except ConnectionError:
+        pass
+    log.fail_after_rows = None
+    outcome = deliver(inbox, log, "a.csv", content)
+    assert (outcome.status, outcome.accepted, outcome.rejected) == (IngestStatus.INGESTED, 3, 2)
+    report = inbox.reports["a.csv"]
+    assert report.quantities == {"basil": 6}
+    assert [(r.line, "2,000 batches" in r.reason) for r in report.rejected] == [(2, True), (5, True)]
+
+
 def test_a_file_of_exactly_the_size_limit_is_read_and_one_byte_more_is_refused_whole_with_a_report():
     inbox, log = FakeInbox(), FakeDeliveryLog()
     row = f"ham,1,{SOON}\n".encode()

@@ -8,17 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from pizza_common import aws
-from pizza_common.dynamodb import Cancelled, Put, Update, get, transact, write
+from pizza_common.dynamodb import Cancelled, Put, Update, from_item, get, retrying, transact, write
 from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
 from pizza_stock.adapters.items import (
     LEVELS_PARTITION,
     MAX_BATCHES_PER_INGREDIENT,
+    REFUSED_PREFIX,
     TTL_ATTRIBUTE,
     batch_entry,
     batch_sort_key,
     ingredient_key,
 )
-from pizza_stock.domain import DeliveryReport, Row, batch_for
+from pizza_stock.domain import DeliveryReport, RefusedRow, Row, batch_for
 from pizza_stock.ports import Delivered, DeliveryState
 
 __all__ = ["GROUP_ROWS", "DynamoDbDeliveryLog", "group_for_writing"]
@@ -46,8 +47,26 @@ def group_for_writing(
         yield group
 
 
+def _delivery_partition(delivered: Delivered) -> str:
+    return f"DELIVERY#{delivered.delivery.bucket}/{delivered.delivery.key}"
+
+
 def _delivery_key(delivered: Delivered) -> dict[str, str]:
-    return {"pk": f"DELIVERY#{delivered.delivery.bucket}/{delivered.delivery.key}", "sk": "DELIVERY"}
+    return {"pk": _delivery_partition(delivered), "sk": "DELIVERY"}
+
+
+def _refused_rows_key(delivered: Delivered, first_line: int) -> dict[str, str]:
+    """One item per write that refused rows, named by the first line it wrote (no two writes share one: each
+    starts past the progress the one before it set). Zero-padded (an 8 MiB file has under 10**7 lines), so
+    the delivery's refused rows read back in line order."""
+    return {"pk": _delivery_partition(delivered), "sk": f"{REFUSED_PREFIX}{first_line:010d}"}
+
+
+def _no_room(type_id: str) -> str:
+    return (
+        f"{type_id} already holds {MAX_BATCHES_PER_INGREDIENT:,} batches, the most one ingredient can hold: "
+        "use or let expire some first"
+    )
 
 
 class DynamoDbDeliveryLog:
@@ -105,23 +124,46 @@ class DynamoDbDeliveryLog:
             new_upload=upload not in uploads,
         )
 
-    def add_rows(self, delivered: Delivered, rows: Iterable[Row]) -> Iterator[tuple[Row, str]]:
+    def add_rows(self, delivered: Delivered, rows: Iterable[Row]) -> None:
         for group in group_for_writing(rows):
-            yield from self._add_group(delivered, group)
+            self._add_group(delivered, group)
 
-    def _add_group(self, delivered: Delivered, rows: list[Row]) -> Iterator[tuple[Row, str]]:
+    def refused_rows(self, delivered: Delivered) -> Iterator[RefusedRow]:
+        query: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "pk = :delivery AND begins_with(sk, :refused)",
+            "ExpressionAttributeValues": {
+                ":delivery": {"S": _delivery_partition(delivered)},
+                ":refused": {"S": REFUSED_PREFIX},
+            },
+            "ConsistentRead": True,  # a write that refused rows may have committed an instant ago
+        }
+        while True:
+            page = retrying(lambda: self.client.query(**query))
+            for item in page.get("Items", []):
+                for row in from_item(item)["rows"]:
+                    yield RefusedRow(int(row["line"]), str(row["type_id"]), int(row["quantity"]), str(row["reason"]))
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _add_group(self, delivered: Delivered, rows: list[Row]) -> None:
         """Write one group's batches and grow its ingredients, all at once, unless already written.
 
         The delivery row's ``progress`` (the last line written) moves in the same transaction, under the
         condition that it is still before these rows: a duplicate run of the same file finds its rows
-        already written and writes nothing, even if those batches were used up or expired since.
+        already written and writes nothing, even if those batches were used up or expired since. The rows
+        refused for their ingredient's room are kept in that same transaction, so no run can move past them
+        and lose them: a run that resumes after a crash reads them back.
         """
-        pending = list(rows)
-        for type_id in {row.type_id for row in pending} - self._known:
+        for type_id in {row.type_id for row in rows} - self._known:
             self._create_ingredient(type_id)
+        pending = list(rows)  # those past the progress
+        refused: dict[int, RefusedRow] = {}  # by line
         while pending:
+            kept = [row for row in pending if row.line not in refused]
             by_ingredient: dict[str, list[Row]] = {}
-            for row in pending:
+            for row in kept:
                 by_ingredient.setdefault(row.type_id, []).append(row)
             progress = Update(
                 self.name,
@@ -130,36 +172,39 @@ class DynamoDbDeliveryLog:
                 condition="checksum = :checksum AND progress < :first",
                 values={":checksum": delivered.checksum, ":first": pending[0].line, ":last": pending[-1].line},
             )
-            puts = [self._batch_row(delivered, row) for row in pending]
+            puts = [self._batch_row(delivered, row) for row in kept]
             grows = [self._grow(delivered, type_id, grown) for type_id, grown in by_ingredient.items()]
-            outcome = transact(self.client, [progress, *puts, *grows])
+            # The rows refused so far go in this write too. Each left out its batch row, so their one item still
+            # fits the 100 of a transaction; it holds at most a group's 98 rows (about 25 KB at most): no item
+            # grows with the file.
+            refused_here = [refused[row.line] for row in pending if row.line in refused]
+            keep_refused = [self._refused_rows_item(delivered, pending[0].line, refused_here)] if refused_here else []
+            outcome = transact(self.client, [progress, *puts, *grows, *keep_refused])
             if not isinstance(outcome, Cancelled):
                 return
             if outcome.failed(0):
                 done = self._state(delivered, upload="")
                 if done.checksum != delivered.checksum:
                     raise RuntimeError(f"delivery {delivered.delivery.key} changed content while written")
+                # Another run wrote the rows up to its progress, and kept those it refused.
                 pending = [row for row in pending if row.line > done.progress]
                 continue
             if any(outcome.failed(1 + index) for index in range(len(puts))):
                 raise RuntimeError(f"a batch of {delivered.delivery.key} exists beyond the delivery's progress")
-            beyond: set[int] = set()  # lines of rows their ingredient has no room for
+            before = len(refused)
             for index, (type_id, grown) in enumerate(by_ingredient.items()):
                 if outcome.failed(1 + len(puts) + index):
                     room = MAX_BATCHES_PER_INGREDIENT - self._held(type_id, outcome.old_item(1 + len(puts) + index))
-                    beyond.update(row.line for row in grown[max(0, room) :])
-            if not beyond:
+                    refused.update((row.line, RefusedRow.of(row, _no_room(type_id))) for row in grown[max(0, room) :])
+            if len(refused) == before:
                 raise RuntimeError(f"could not write rows of {delivered.delivery.key}: {outcome.reasons}")
-            for row in pending:
-                if row.line in beyond:
-                    yield (
-                        row,
-                        (
-                            f"{row.type_id} already holds {MAX_BATCHES_PER_INGREDIENT:,} batches, the most one "
-                            "ingredient can hold: use or let expire some first"
-                        ),
-                    )
-            pending = [row for row in pending if row.line not in beyond]
+
+    def _refused_rows_item(self, delivered: Delivered, first_line: int, refused: list[RefusedRow]) -> Put:
+        rows = [
+            {"line": row.line, "type_id": row.type_id, "quantity": row.quantity, "reason": row.reason}
+            for row in refused
+        ]
+        return Put(self.name, _refused_rows_key(delivered, first_line) | {"rows": rows})
 
     def _held(self, type_id: str, old: dict[str, Any] | None) -> int:
         """How many batches an ingredient holds, from the item its failed condition returned (else read it)."""

@@ -9,6 +9,9 @@ ingredient        ``<type_id>``                    ``AGGREGATE``: ``version``, `
                                                    ``[remaining, best-before epoch]``), ``levels_partition``
 batch             ``<type_id>``                    ``BATCH#<best-before UTC>#<batch_id>``: the delivered row, TTL
 delivery          ``DELIVERY#<bucket>/<key>``      ``DELIVERY``: checksum, progress, uploads, completed
+refused rows      ``DELIVERY#<bucket>/<key>``      ``REFUSED#<first line written, 10 digits>``: ``rows``, those
+                                                   of one write refused for their ingredient's room (line,
+                                                   type_id, quantity, reason)
 transaction       ``TRANSACTION#<transactionId>``  ``TRANSACTION``: fingerprint and first answer
 ================  ===============================  ==============================================================
 
@@ -36,6 +39,7 @@ __all__ = [
     "LEVELS_PARTITION",
     "MAX_BATCHES_PER_INGREDIENT",
     "MOST_BATCH_CLAUSES",
+    "REFUSED_PREFIX",
     "TTL_ATTRIBUTE",
     "batch_entry",
     "batch_sort_key",
@@ -49,6 +53,7 @@ AGGREGATE = "AGGREGATE"
 BATCH_PREFIX = "BATCH#"
 LEVELS_INDEX = "levels"
 LEVELS_PARTITION = "LEVELS"
+REFUSED_PREFIX = "REFUSED#"
 TTL_ATTRIBUTE = "expires_at_epoch"
 # An item holds at most 400 KB; an entry of the batches map takes about 45 bytes, so 2,000 live batches per
 # ingredient stay well inside it. A delivery row beyond that is rejected with this reason.

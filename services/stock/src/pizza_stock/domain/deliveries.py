@@ -32,6 +32,7 @@ __all__ = [
     "Delivery",
     "DeliveryConflict",
     "DeliveryReport",
+    "RefusedRow",
     "Rejection",
     "Row",
     "batch_for",
@@ -74,6 +75,23 @@ class Row:
 class Rejection:
     line: int
     reason: str
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    """A valid row that could not become a batch after all (its ingredient had no room), with the reason.
+
+    Kept with its delivery when refused, so that a run resuming after a crash reports it as refused too.
+    """
+
+    line: int
+    type_id: str
+    quantity: int
+    reason: str
+
+    @classmethod
+    def of(cls, row: Row, reason: str) -> RefusedRow:
+        return cls(row.line, row.type_id, row.quantity, reason)
 
 
 def batch_for(delivery: Delivery, row: Row) -> Batch:
@@ -225,14 +243,23 @@ class DeliveryReport:
             self.accepted += 1
             self.quantities[parsed.type_id] = self.quantities.get(parsed.type_id, 0) + parsed.quantity
 
-    def withdraw(self, row: Row, reason: str) -> None:
-        """A row counted as accepted that could not be stored after all."""
-        self.accepted -= 1
-        self.quantities[row.type_id] -= row.quantity
-        if not self.quantities[row.type_id]:
-            del self.quantities[row.type_id]
-        self.rejected.append(Rejection(row.line, reason))
-        self.rejected.sort(key=lambda rejection: rejection.line)
+    def withdraw(self, refused: Iterable[RefusedRow]) -> None:
+        """Rows counted as accepted that could not be stored after all.
+
+        A line this reading rejected already keeps that rejection (read again after a crash, a row refused
+        before it may have passed its best-before since): each line is counted once.
+        """
+        rejected_lines = {rejection.line for rejection in self.rejected}
+        for row in refused:
+            if row.line in rejected_lines:
+                continue
+            rejected_lines.add(row.line)
+            self.accepted -= 1
+            self.quantities[row.type_id] -= row.quantity
+            if not self.quantities[row.type_id]:
+                del self.quantities[row.type_id]
+            self.rejected.append(Rejection(row.line, row.reason))
+        self.rejected.sort(key=lambda rejection: rejection.line)  # once, not per row: refusals can be 100,000s
 
 
 @dataclass(frozen=True)
