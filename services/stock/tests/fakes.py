@@ -170,8 +170,9 @@ class FakeDeliveryLog:
                 "progress": 0,
                 "completed": False,
                 "uploads": {upload},
+                "first_seen_at": now,
             }
-            return DeliveryState(delivered.checksum, 0, False)
+            return DeliveryState(delivered.checksum, 0, False, first_seen_at=now)
         if row["checksum"] != delivered.checksum:
             return DeliveryState(
                 str(row["checksum"]),
@@ -183,8 +184,13 @@ class FakeDeliveryLog:
         seen = set(row["uploads"])  # type: ignore[call-overload]
         row["uploads"] = seen | {upload}
         return DeliveryState(
-            delivered.checksum, int(row["progress"]), bool(row["completed"]), len(seen | {upload}), upload not in seen
-        )  # type: ignore[call-overload]
+            delivered.checksum,
+            int(row["progress"]),  # type: ignore[call-overload]
+            bool(row["completed"]),
+            len(seen | {upload}),
+            upload not in seen,
+            row["first_seen_at"],  # type: ignore[arg-type]
+        )
 
     def add_rows(self, delivered: Delivered, rows: Iterable[Row]) -> None:
         key = delivered.delivery.key

@@ -144,7 +144,8 @@ class DeliveryState:
     """The first content seen under a key, and how far its rows are written (every row up to ``progress``).
 
     ``uploads`` counts the distinct uploads of that content; ``new_upload`` says whether the notification
-    at hand is one not seen before (False for a duplicate delivery of a notification).
+    at hand is one not seen before (False for a duplicate delivery of a notification); ``first_seen_at`` is when
+    the first run opened it (None when unknown: a row written before it was kept), the time its rows are judged at.
     """
 
     checksum: str
@@ -152,6 +153,7 @@ class DeliveryState:
     completed: bool
     uploads: int = 1
     new_upload: bool = True
+    first_seen_at: datetime | None = None
 
 
 class DeliveryLog(Protocol):

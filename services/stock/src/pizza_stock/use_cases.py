@@ -157,7 +157,10 @@ def ingest_delivery(
         chunks = inbox.read(delivered)
         if chunks is None:
             return IngestOutcome(IngestStatus.SUPERSEDED)
-        log.add_rows(delivered, _rows_to_write(chunks, now, report, state.progress))
+        # Every row is judged as of the first run's clock, so that a run resuming after a crash reports as that
+        # run would have: read with its own, a row written before the crash could since have passed its best-before.
+        as_of = state.first_seen_at or now
+        log.add_rows(delivered, _rows_to_write(chunks, as_of, report, state.progress))
         # From the log, not from this run alone: a run that died before this one may have refused rows.
         report.withdraw(log.refused_rows(delivered))
     inbox.write_report(report)

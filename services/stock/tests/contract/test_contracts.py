@@ -120,8 +120,9 @@ def test_a_delivery_adds_batches_that_the_pantry_reads_back(world):
 
 def test_a_delivery_run_again_adds_nothing(world):
     delivered = world.deliver("a.csv", ("ham", 5, SOON))
-    again = world.log.open(delivered, "u1", NOW)
+    again = world.log.open(delivered, "u1", NOW + timedelta(days=2))
     assert (again.completed, again.new_upload, again.progress) == (True, False, 1)
+    assert again.first_seen_at == NOW, "the rows of a run opened again are judged as of the first run"
     world.log.add_rows(delivered, [Row(1, "ham", 5, SOON, SOON)])
     assert world.pantry.ingredients(["ham"])["ham"].level(NOW).quantity == 5
 

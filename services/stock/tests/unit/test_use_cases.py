@@ -284,6 +284,22 @@ def test_rows_refused_for_room_before_a_crash_are_reported_refused_by_the_run_th
     assert [(r.line, "2,000 batches" in r.reason) for r in report.rejected] == [(2, True), (5, True)]
 
 
+def test_a_run_resuming_days_after_a_crash_judges_the_rows_as_of_the_first_run_and_reports_as_it_would_have():
+    inbox, log = FakeInbox(), FakeDeliveryLog(fail_after_rows=2)
+    tomorrow = (NOW + timedelta(days=1)).date().isoformat()
+    content = f"basil,1,{tomorrow}\nham,5,{SOON}\nbasil,2,{tomorrow}\nham,6,{SOON}\n".encode()
+    try:
+        deliver(inbox, log, "a.csv", content)  # writes lines 1 and 2, then dies
+        raise AssertionError("the first run should have crashed")
+    except ConnectionError:
+        pass
+    log.fail_after_rows = None
+    outcome = deliver(inbox, log, "a.csv", content, now=NOW + timedelta(days=2))  # retried two days later
+    assert (outcome.status, outcome.accepted, outcome.rejected) == (IngestStatus.INGESTED, 4, 0)
+    assert inbox.reports["a.csv"].quantities == {"basil": 3, "ham": 11}
+    assert len(log.shelves.ingredients["basil"].batches) == 2  # both written, line 3 expired (never counted)
+
+
 def test_a_file_of_exactly_the_size_limit_is_read_and_one_byte_more_is_refused_whole_with_a_report():
     inbox, log = FakeInbox(), FakeDeliveryLog()
     row = f"ham,1,{SOON}\n".encode()

@@ -62,6 +62,10 @@ def _refused_rows_key(delivered: Delivered, first_line: int) -> dict[str, str]:
     return {"pk": _delivery_partition(delivered), "sk": f"{REFUSED_PREFIX}{first_line:010d}"}
 
 
+def _time(text: object) -> datetime | None:
+    return datetime.fromisoformat(text) if isinstance(text, str) else None
+
+
 def _no_room(type_id: str) -> str:
     return (
         f"{type_id} already holds {MAX_BATCHES_PER_INGREDIENT:,} batches, the most one ingredient can hold: "
@@ -90,7 +94,7 @@ class DynamoDbDeliveryLog:
             condition="attribute_not_exists(pk)",
         )
         if not isinstance(write(self.client, first), WriteConditionFailed):
-            return DeliveryState(checksum=delivered.checksum, progress=0, completed=False)
+            return DeliveryState(checksum=delivered.checksum, progress=0, completed=False, first_seen_at=now)
         again = Update(
             self.name,
             _delivery_key(delivered),
@@ -109,6 +113,7 @@ class DynamoDbDeliveryLog:
             completed=bool(before["completed"]),
             uploads=len(seen | {upload}),
             new_upload=upload not in seen,
+            first_seen_at=_time(before.get("first_seen_at")),
         )
 
     def _state(self, delivered: Delivered, upload: str) -> DeliveryState:
@@ -122,6 +127,7 @@ class DynamoDbDeliveryLog:
             completed=bool(found["completed"]),
             uploads=len(uploads),
             new_upload=upload not in uploads,
+            first_seen_at=_time(found.get("first_seen_at")),
         )
 
     def add_rows(self, delivered: Delivered, rows: Iterable[Row]) -> None:
