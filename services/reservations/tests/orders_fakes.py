@@ -9,6 +9,7 @@ from datetime import datetime
 from pizza_reservations.orders.domain import (
     TRANSITIONS,
     LineOutcome,
+    Marked,
     Order,
     OrderEvent,
     OrderStatus,
@@ -38,17 +39,19 @@ class FakeOrderBook:
         at: datetime,
         outcomes: Sequence[LineOutcome] | None,
         reason: str | None,
-    ) -> Order | None:
+    ) -> tuple[Order, bool] | None:
         order = self.orders.get(order_id)
-        if order is None or order.status not in TRANSITIONS[status]:
-            return order
+        if order is None:
+            return None
+        if order.status not in TRANSITIONS[status]:
+            return order, False
         decided = order.decided(
             status, at, order.reservations if outcomes is None else tuple(outcomes), reason or order.reason
         )
         if status is OrderStatus.BAKED:
             decided = replace(decided, baked_at=at)
         self.orders[order_id] = decided
-        return decided
+        return decided, True
 
     def await_oven(self, order_id: str, token: str) -> Order | None:
         if order_id not in self.orders:
@@ -102,12 +105,14 @@ class FakePurchaseOrders:
             return order
         return self._update_open(po_id, decision=decision)
 
-    def mark_item(self, item_id: str, stock_status: str, version: int) -> bool:
+    def mark_item(self, item_id: str, stock_status: str, version: int) -> Marked:
         before = self.items.get(item_id)
-        if before is not None and before[1] >= version:
-            return False
+        if before is not None and before[1] > version:
+            return Marked.STALE
         self.items[item_id] = (stock_status, version)
-        return before is None or before[0] != stock_status
+        if before is None or (before[0] != stock_status and before[1] != version):
+            return Marked.CHANGED
+        return Marked.UNCHANGED
 
     def close(self, po_id: str, status: PurchaseOrderStatus, at: datetime) -> PurchaseOrder | None:
         order = self.orders.get(po_id)

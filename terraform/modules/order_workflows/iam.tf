@@ -39,10 +39,11 @@ data "aws_iam_policy_document" "intake" {
     resources = [module.new_orders.dead_letter_queue_arn]
   }
 
-  # Is the order decided already (a duplicate starts nothing)?
+  # Record the order PLACED before its workflow starts (conditional put: the first event of an order id wins,
+  # another body under that id goes aside), and read it back (a duplicate of a decided order starts nothing).
   statement {
-    sid       = "ReadOrders"
-    actions   = ["dynamodb:GetItem"]
+    sid       = "PlaceOrders"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.orders.arn]
   }
 

@@ -68,3 +68,28 @@ class Subscriber:
         self.events.remove_targets(Rule=self.name, EventBusName=self.bus, Ids=["test"])
         self.events.delete_rule(Name=self.name, EventBusName=self.bus)
         self.sqs.delete_queue(QueueUrl=self.url)
+
+
+def dead_lettered(localcloud: Any, order_ids: set[str], timeout: float = 60) -> dict[str, str]:
+    """The reasons of the new-order-received events of these orders in the intake's DLQ (taken off it); others'
+    messages are made visible again at once, for their own tests."""
+    sqs = boto3.client("sqs", region_name=localcloud.region)
+    dlq = localcloud.service("orders")["new_orders_dlq_url"]
+    reasons: dict[str, str] = {}
+
+    def collect() -> bool:
+        answer = sqs.receive_message(
+            QueueUrl=dlq, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=1
+        )
+        for message in answer.get("Messages", []):
+            detail = json.loads(message["Body"]).get("detail")
+            order_id = detail.get("orderId") if isinstance(detail, dict) else None
+            if order_id in order_ids:
+                reasons[order_id] = message["MessageAttributes"]["reason"]["StringValue"]
+                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+            else:
+                sqs.change_message_visibility(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+        return set(reasons) == order_ids
+
+    eventually(collect, f"{sorted(order_ids)} in the intake's DLQ", timeout=timeout)
+    return reasons

@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_target import stocked, unique
+from orders_target import dead_lettered, stocked, unique
 
 from localcloud.polling import eventually
 from pizza_oven.client import OvenClient, OvenOutputs
@@ -128,3 +128,51 @@ def test_reporting_a_pizza_that_is_not_in_the_oven_is_a_conflict(orders, reserva
     orders.place(order_id, {pizza: 5}, ingredients={dough: 1}, baking_time_secs=1)
     assert ended(orders, order_id)["status"] == "REFUSED"
     assert orders.baked(order_id).status == 409
+
+
+def status_of(orders: OrdersClient, order_id: str, statuses: set[str], timeout: float = 60) -> dict[str, Any]:
+    def check() -> dict[str, Any] | None:
+        answer = orders.order(order_id)
+        return answer.json() if answer.status == 200 and answer.json()["status"] in statuses else None
+
+    return eventually(check, f"order {order_id} in {sorted(statuses)}", timeout=timeout)
+
+
+def test_another_order_under_the_id_of_an_order_in_the_kitchen_never_touches_it(
+    localcloud, orders, reservations, stock, kitchen_pass
+):
+    """The reviewer's k2: a second new-order-received for a cooking order, with other items, went down
+    reserve-stock (COOKING is not final), released the first order's hold, published stock-reserved and
+    stock-unavailable, and the first order ended REFUSED after its dough was used and its pizza baked."""
+    pizza, cola, dough = stocked(reservations, 3, "margherita"), stocked(reservations, 5), ingredients(stock, 5)
+    order_id = unique("k2")
+    orders.place(order_id, {pizza: 1}, ingredients={dough: 1}, baking_time_secs=4)
+    status_of(orders, order_id, {"COOKING", "BAKED", "CONFIRMED"})
+    orders.place(order_id, {pizza: 2, cola: 1})  # the same id, another order (and no kitchen part)
+    orders.place(order_id, {pizza: 1}, ingredients={dough: 2}, baking_time_secs=4)  # another recipe
+    reasons = dead_lettered(localcloud, {order_id})
+    assert "already the id of another order" in reasons[order_id]
+    order = ended(orders, order_id)
+    assert (order["status"], order["reason"]) == ("CONFIRMED", None)
+    assert reservations.reservation(f"{order_id}:{pizza}").json()["status"] == "CONFIRMED"
+    assert reservations.reservation(f"{order_id}:{cola}").status == 404
+    assert level(stock, dough) == 4
+    eventually(lambda: reservations.item(pizza).json()["sold"] == 1, "one pizza sold", timeout=30)
+
+
+def test_an_order_whose_line_is_given_back_before_confirmation_sells_none_of_its_lines(
+    orders, reservations, stock, kitchen_pass
+):
+    """Before: the cola was CONFIRMED (sold) while the order ended REFUSED, and GET /orders showed both held."""
+    pizza, cola, dough = stocked(reservations, 3, "margherita"), stocked(reservations, 3), ingredients(stock, 5)
+    order_id = unique("order")
+    orders.place(order_id, {cola: 1, pizza: 1}, ingredients={dough: 1}, baking_time_secs=5)
+    status_of(orders, order_id, {"COOKING"})
+    assert reservations.release(f"{order_id}:{pizza}").status == 200  # given back while the pizza bakes
+    order = ended(orders, order_id)
+    assert order["status"] == "REFUSED"
+    assert order["reason"] == f"confirmation: not confirmed: {pizza} (released)"
+    assert reservations.reservation(f"{order_id}:{cola}").json()["status"] == "RELEASED"
+    assert [r["held"] for r in order["reservations"]] == [False, False]
+    eventually(lambda: reservations.item(cola).json()["available"] == 3, "the cola given back", timeout=30)
+    assert reservations.item(cola).json()["sold"] == 0

@@ -12,7 +12,14 @@ from localcloud.stack import Stack
 from localcloud.testing import moto_stack
 from pizza_reservations.orders.adapters.order_book import DynamoDbOrderBook
 from pizza_reservations.orders.adapters.purchase_orders import DynamoDbPurchaseOrders
-from pizza_reservations.orders.domain import LineOutcome, Order, OrderStatus, PurchaseOrder, PurchaseOrderStatus
+from pizza_reservations.orders.domain import (
+    LineOutcome,
+    Marked,
+    Order,
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+)
 from pizza_reservations.orders.stack import stack
 
 T1 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -39,33 +46,40 @@ def purchase_order(po_id: str, item: str = "cola") -> PurchaseOrder:
 
 def test_an_order_is_placed_once_and_decided_once(ports):
     book, _ = ports
-    order = Order("o-1", (("cola", 2),), OrderStatus.PLACED, T0, T0)
+    order = Order("o-1", (("cola", 2),), OrderStatus.PLACED, T0, T0, fingerprint="f-1")
     assert book.place(order) == order
-    assert book.place(Order("o-1", (("tiramisu", 9),), OrderStatus.PLACED, T0, T0)).lines == (("cola", 2),)
+    again = book.place(Order("o-1", (("tiramisu", 9),), OrderStatus.PLACED, T0, T0, fingerprint="f-2"))
+    assert (again.lines, again.fingerprint) == ((("cola", 2),), "f-1")  # the first stays, whatever came second
     outcome = LineOutcome("cola", 2, "o-1:cola", held=True)
-    decided = book.decide("o-1", OrderStatus.RESERVED, T0, [outcome], None)
-    assert (decided.status, decided.reservations) == (OrderStatus.RESERVED, (outcome,))
-    assert book.decide("o-1", OrderStatus.UNAVAILABLE, T0, [], "late").status is OrderStatus.RESERVED
+    decided, changed = book.decide("o-1", OrderStatus.RESERVED, T0, [outcome], None)
+    assert (decided.status, decided.reservations, changed) == (OrderStatus.RESERVED, (outcome,), True)
+    assert book.decide("o-1", OrderStatus.RESERVED, T0, [outcome], None) == (decided, False)  # a duplicate run
+    late, changed = book.decide("o-1", OrderStatus.UNAVAILABLE, T0, [], "late")
+    assert (late.status, changed) == (OrderStatus.RESERVED, False)
     assert book.decide("o-404", OrderStatus.FAILED, T0, [], "?") is None
     assert book.get("o-1") == decided
 
 
 def test_an_order_moves_only_forward_and_keeps_its_oven_token(ports):
     book, _ = ports
+
+    def decide(status: OrderStatus, at=T0, reason=None):
+        return book.decide("o-2", status, at, None, reason)[0]
+
     book.place(Order("o-2", (("cola", 1),), OrderStatus.PLACED, T0, T0))
     outcome = LineOutcome("cola", 1, "o-2:cola", held=True)
     book.decide("o-2", OrderStatus.RESERVED, T0, [outcome], None)
-    assert book.decide("o-2", OrderStatus.BAKED, T0, None, None).status is OrderStatus.RESERVED  # not cooking yet
+    assert decide(OrderStatus.BAKED).status is OrderStatus.RESERVED  # not cooking yet
     assert book.await_oven("o-2", "token-1").status is OrderStatus.RESERVED
     assert book.await_oven("o-404", "token-x") is None
     assert book.bake_token("o-2") == "token-1"
-    assert book.decide("o-2", OrderStatus.COOKING, T0, None, None).reservations == (outcome,)
-    baked = book.decide("o-2", OrderStatus.BAKED, T1, None, None)
+    assert decide(OrderStatus.COOKING).reservations == (outcome,)
+    baked = decide(OrderStatus.BAKED, T1)
     assert (baked.status, baked.baked_at, baked.reservations) == (OrderStatus.BAKED, T1, (outcome,))
-    assert book.decide("o-2", OrderStatus.COOKING, T1, None, None).status is OrderStatus.BAKED  # never back
-    refused = book.decide("o-2", OrderStatus.REFUSED, T1, None, "reservations: not confirmed")
+    assert decide(OrderStatus.COOKING, T1).status is OrderStatus.BAKED  # never back
+    refused = decide(OrderStatus.REFUSED, T1, "reservations: not confirmed")
     assert (refused.status, refused.reason) == (OrderStatus.REFUSED, "reservations: not confirmed")
-    assert book.decide("o-2", OrderStatus.CONFIRMED, T1, None, None).status is OrderStatus.REFUSED
+    assert decide(OrderStatus.CONFIRMED, T1).status is OrderStatus.REFUSED
 
 
 def test_one_open_purchase_order_per_item_until_it_closes(ports):
@@ -96,9 +110,10 @@ def test_the_token_is_kept_while_waiting_and_a_decision_is_noted_once(ports):
 
 def test_an_items_stock_status_follows_the_latest_version(ports):
     _, orders = ports
-    assert orders.mark_item("cola", "IN STOCK", 1)
-    assert orders.mark_item("cola", "OUT OF STOCK", 3)
-    assert not orders.mark_item("cola", "IN STOCK", 2)  # older
-    assert not orders.mark_item("cola", "OUT OF STOCK", 3)  # the same change again
-    assert not orders.mark_item("cola", "OUT OF STOCK", 4)  # no change of status
-    assert orders.mark_item("cola", "IN STOCK", 5)
+    assert orders.mark_item("cola", "IN STOCK", 1) is Marked.CHANGED
+    assert orders.mark_item("cola", "OUT OF STOCK", 3) is Marked.CHANGED
+    assert orders.mark_item("cola", "IN STOCK", 2) is Marked.STALE  # older: ignored, whatever it says
+    assert orders.mark_item("cola", "OUT OF STOCK", 2) is Marked.STALE  # older, even with the same status
+    assert orders.mark_item("cola", "OUT OF STOCK", 3) is Marked.UNCHANGED  # the same change again
+    assert orders.mark_item("cola", "OUT OF STOCK", 4) is Marked.UNCHANGED  # no change of status
+    assert orders.mark_item("cola", "IN STOCK", 5) is Marked.CHANGED

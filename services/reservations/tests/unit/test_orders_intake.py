@@ -43,3 +43,22 @@ def test_one_failed_start_is_reported_alone_and_a_malformed_event_goes_to_the_dl
     assert workflows.reserve_stock == ["o-1", "o-2", "o-4", "o-5"]
     [(body, reason)] = dead_letters.sent
     assert json.loads(body)["detail"]["orderId"] == "o-9" and "items.0.quantity" in reason
+
+
+def test_another_order_under_a_known_id_goes_to_the_dlq_and_never_touches_the_first(monkeypatch):
+    """The reviewer's k2: a second new-order-received for an order id with other items started a run that released
+    the first order's holds and published a shortage. Now the first body is recorded before its workflow starts,
+    and a second body under that id (in the same batch, or later) is dead-lettered with its reason."""
+    book, workflows, dead_letters = FakeOrderBook(), FakeWorkflows(), DeadLetters()
+    monkeypatch.setattr(intake, "intake", lambda: bootstrap.Intake(book, workflows, dead_letters))
+    first = {"orderId": "k2", "items": [{"itemId": "margherita", "quantity": 1}]}
+    same_again = {"orderId": "k2", "items": [{"itemId": "margherita", "quantity": 1}]}
+    other = {"orderId": "k2", "items": [{"itemId": "margherita", "quantity": 2}, {"itemId": "cola", "quantity": 1}]}
+    events = [record(1, first), record(2, other), record(3, same_again)]
+    answer = intake.handler({"Records": events}, lambda_context(function_name="pizza-orders-intake"))
+    assert answer == {"batchItemFailures": []}
+    assert workflows.reserve_stock == ["k2", "k2"]  # the first body, and its duplicate (idempotent); not the other
+    assert book.get("k2").lines == (("margherita", 1),)
+    [(body, reason)] = dead_letters.sent
+    assert json.loads(body)["detail"] == other
+    assert reason.startswith("orderId: k2 is already the id of another order")

@@ -9,7 +9,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from localcloud import parity
+from pizza_reservations.orders.domain import BAKE_TIMEOUT_SECONDS, MAX_BAKING_SECS, Kitchen
 from pizza_reservations.orders.stack import ORDER_FILE, PURCHASE_ORDER_FILE, RESERVE_STOCK_FILE, stack
 
 MODULE = Path(__file__).resolve().parents[4] / "terraform" / "modules" / "order_workflows"
@@ -115,4 +119,63 @@ def test_the_order_waits_for_the_oven_with_a_timeout_and_a_refusal_releases_what
     refusals = [name for name, state in states.items() if state.get("ResultPath") == "$.refusal"]
     assert sorted(refusals) == ["NotBaked", "NotConfirmed", "ShortOfIngredients", "ShortOfItems"]
     assert all(states[name]["Next"] == "ReleaseHolds" for name in refusals)
-    assert states["ReleaseHolds"]["Next"] == "RecordRefused" and states["RecordRefused"]["Next"] == "Refused"
+    assert states["ReleaseHolds"]["Next"] == "RecordRefused" and states["RecordRefused"]["Next"] == "AnythingToOrder"
+    # create-purchase-order goes out after the refusal is recorded, and only when an item on the menu is short.
+    assert states["AnythingToOrder"]["Choices"] == [
+        {"Variable": "$.tally.createPurchaseOrder", "IsNull": False, "Next": "AskSupplier"}
+    ]
+    assert states["AnythingToOrder"]["Default"] == "Refused" and states["AskSupplier"]["Next"] == "Refused"
+
+
+def test_an_order_baking_the_longest_time_allowed_can_still_be_baked_within_the_bake_timeout():
+    """bakingTimeSecs was accepted up to 600 while the Bake task timed out at 600 s: such an order never succeeded."""
+    bake = _states(_rendered(ORDER_FILE))["Bake"]
+    assert bake["TimeoutSeconds"] == BAKE_TIMEOUT_SECONDS
+    assert MAX_BAKING_SECS <= BAKE_TIMEOUT_SECONDS // 2  # room for a wait for a slot and for the pass
+    assert _states(_rendered(ORDER_FILE))["NotBaked"]["Result"]["reason"] == (
+        f"oven: not baked within {BAKE_TIMEOUT_SECONDS} s"
+    )
+    with pytest.raises(ValidationError, match="less than or equal to 300"):
+        Kitchen.model_validate({"ingredients": [{"typeId": "dough", "quantity": 1}], "bakingTimeSecs": 301})
+
+
+def _targets(state: dict[str, Any]) -> set[str]:
+    nexts = {c["Next"] for c in state.get("Catch", [])} | {c["Next"] for c in state.get("Choices", [])}
+    return nexts | {state[k] for k in ("Next", "Default") if k in state}
+
+
+def test_reserve_stock_records_before_it_publishes_and_only_the_run_that_decided_publishes():
+    """Events went out in the same Parallel state as the record write (a reader could see stock-reserved while the
+    order was PLACED) and from every run of a duplicated Express execution."""
+    machine = _rendered(RESERVE_STOCK_FILE)
+    states = machine["States"]
+    for record, choice, publish in (
+        ("RecordReserved", "DecidedReserved", "PublishStockReserved"),
+        ("RecordUnavailable", "DecidedUnavailable", "Unavailable"),
+    ):
+        assert states[record]["Next"] == choice and states[record]["ResultSelector"] == {
+            "changed.$": "$.Payload.changed"
+        }
+        assert states[choice]["Choices"] == [{"Variable": "$.recorded.changed", "BooleanEquals": True, "Next": publish}]
+        assert states[choice]["Default"] == "Duplicate"
+    publishing = [
+        n for n, s in _states(machine).items() if s.get("Resource", "").endswith(("putEvents", "sns:publish"))
+    ]
+    assert sorted(publishing) == [
+        "Notify",
+        "PublishCreatePurchaseOrder",
+        "PublishStockReserved",
+        "PublishStockUnavailable",
+    ]
+    assert "RecordUnavailable" not in json.dumps(states["Unavailable"])
+
+
+def test_any_step_failing_after_its_retries_releases_and_records_the_failure_first():
+    """reserve-stock's Reserved, Unavailable and ReleaseHeld caught straight to Failed: the order stayed PLACED."""
+    for path in (RESERVE_STOCK_FILE, ORDER_FILE):
+        states = _rendered(path)["States"]
+        into_failed = sorted(name for name, state in states.items() if "Failed" in _targets(state))
+        assert into_failed == ["RecordFailed"], path.name
+        assert states["ReleaseAfterError"]["Next"] == "RecordFailed"
+        payload = states["RecordFailed"]["Parameters"]["Payload"]
+        assert payload["error.$"] == "$.error" and "reason.$" not in payload  # one line, made by the step

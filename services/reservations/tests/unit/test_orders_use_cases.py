@@ -23,6 +23,7 @@ from pizza_reservations.orders.domain import (
     CreatePurchaseOrder,
     LineGivenBack,
     NewOrderReceived,
+    OrderIdReused,
     OrderLine,
     OrderStatus,
     PurchaseOrderStatus,
@@ -57,6 +58,9 @@ class World:
 
     def reserve(self, order_id: str, item: str, quantity: int):
         return use_cases.reserve_line(order_id, item, quantity, hold_seconds=600, ports=self.inventory, now=self.clock)
+
+    def confirm(self, order_id: str, lines: list[tuple[str, int]]) -> use_cases.Confirmation:
+        return use_cases.confirm_order(order_id, lines, ports=self.inventory, commands=self.commands, now=self.clock)
 
     def raise_po(self, item: str, quantity: int = 3, order_id: str | None = "o-1"):
         request = CreatePurchaseOrder(order_id=order_id, items=(OrderLine(item_id=item, quantity=quantity),))
@@ -99,7 +103,7 @@ def test_releasing_an_order_gives_back_what_it_held_once_and_a_replay_is_not_hel
     summed = tally("o-1", outcomes)
     assert not summed.all_reserved and [o.item_id for o in summed.missing] == ["tiramisu"]
     for _ in range(2):
-        use_cases.release_order("o-1", ["cola", "tiramisu"], ports=world.inventory, now=world.clock)
+        use_cases.release_order("o-1", [("cola", 2), ("tiramisu", 3)], ports=world.inventory, now=world.clock)
     assert world.available("cola") == 5
     assert world.requests.reservation("o-1:cola").status is ReservationStatus.RELEASED
     # A second run of the order (a duplicate execution) finds the hold given back: not held, and not missing either.
@@ -110,13 +114,13 @@ def test_releasing_an_order_gives_back_what_it_held_once_and_a_replay_is_not_hel
 
 def test_a_decided_order_is_not_started_again_and_not_decided_twice(world):
     order = NewOrderReceived(order_id="o-1", items=(OrderLine(item_id="cola", quantity=1),))
-    assert use_cases.start_order(order, book=world.book, workflows=world.workflows)
-    use_cases.place_order(order, book=world.book, now=world.clock)
-    assert use_cases.start_order(order, book=world.book, workflows=world.workflows)  # still PLACED
+    assert use_cases.start_order(order, book=world.book, workflows=world.workflows, now=world.clock)
+    assert world.book.get("o-1").status is OrderStatus.PLACED  # recorded before its workflow starts
+    assert use_cases.start_order(order, book=world.book, workflows=world.workflows, now=world.clock)  # PLACED
     decided = use_cases.decide_order("o-1", OrderStatus.RESERVED, (), None, book=world.book, now=world.clock)
     again = use_cases.decide_order("o-1", OrderStatus.UNAVAILABLE, (), "late", book=world.book, now=world.clock)
     assert decided.status is again.status is OrderStatus.RESERVED
-    assert not use_cases.start_order(order, book=world.book, workflows=world.workflows)
+    assert not use_cases.start_order(order, book=world.book, workflows=world.workflows, now=world.clock)
     assert world.workflows.reserve_stock == ["o-1", "o-1"]
 
 
@@ -197,8 +201,9 @@ def test_inventory_checks_raise_one_purchase_order_and_alert_once_at_zero(world)
         )
 
     assert check(1, 5) is None
-    raised = {check(v, a).po_id for v, a in ((2, 2), (3, 1), (4, 0), (5, 0), (4, 0))}
+    raised = {check(v, a).po_id for v, a in ((2, 2), (3, 1), (4, 0), (5, 0), (5, 0))}
     assert len(raised) == 1
+    assert check(4, 0) is None  # older than version 5: ignored
     alerts = [s for s, _ in world.notifier.sent if "OUT OF STOCK" in s]
     assert alerts == ["pizza-of-the-day is OUT OF STOCK"]
 
@@ -228,8 +233,8 @@ def test_an_order_with_a_kitchen_part_starts_the_order_workflow_once_by_its_id(w
             "kitchen": {"ingredients": [{"typeId": "dough", "quantity": 1}], "bakingTimeSecs": 2},
         }
     )
-    assert use_cases.start_order(order, book=world.book, workflows=world.workflows)
-    assert not use_cases.start_order(order, book=world.book, workflows=world.workflows)  # named: started once
+    assert use_cases.start_order(order, book=world.book, workflows=world.workflows, now=world.clock)
+    assert not use_cases.start_order(order, book=world.book, workflows=world.workflows, now=world.clock)  # named
     assert list(world.workflows.orders) == ["o-9"] and world.workflows.reserve_stock == []
     assert '"kitchen"' in world.workflows.orders["o-9"]
 
@@ -274,11 +279,104 @@ def test_a_pizza_not_in_the_oven_cannot_be_reported_baked(world):
 def test_baked_orders_confirm_their_holds_once_and_an_expired_hold_is_named(world):
     world.stock("margherita", 3)
     _whole_order(world)
-    assert use_cases.confirm_order("o-9", ["margherita"], ports=world.inventory, now=world.clock) == []
-    assert use_cases.confirm_order("o-9", ["margherita"], ports=world.inventory, now=world.clock) == []
+    assert world.confirm("o-9", [("margherita", 1)]).confirmed
+    assert world.confirm("o-9", [("margherita", 1)]).confirmed
     assert world.requests.reservation("o-9:margherita").status is ReservationStatus.CONFIRMED
     world.reserve("o-10", "margherita", 1)
     world.clock.advance(601)  # past the hold
-    assert use_cases.confirm_order("o-10", ["margherita"], ports=world.inventory, now=world.clock) == [
-        "margherita (expired)"
-    ]
+    assert world.confirm("o-10", [("margherita", 1)]).refused == ("margherita (expired)",)
+
+
+def test_a_stale_inventory_change_after_a_restock_raises_no_purchase_order(world):
+    """A redelivered inventory-changed of an older version (0 available) raised a new purchase order after the
+    item had been restocked: mark_item said False for "stale" and for "no change of status" alike."""
+
+    def check(version: int, available: int):
+        return use_cases.check_inventory_level(
+            "cola",
+            version,
+            available,
+            threshold=2,
+            purchase_orders=world.purchase_orders,
+            workflows=world.workflows,
+            notifier=world.notifier,
+            now=world.clock,
+            reorder_quantity=20,
+            approval_timeout_seconds=60,
+        )
+
+    po = check(3, 0)
+    use_cases.close_purchase_order(
+        po.po_id, PurchaseOrderStatus.APPROVED, purchase_orders=world.purchase_orders, now=world.clock
+    )
+    assert check(4, 20) is None  # restocked
+    assert check(3, 0) is None  # the old change again
+    assert check(2, 1) is None
+    assert len(world.purchase_orders.all()) == 1 and len(world.workflows.purchase_orders) == 1
+    assert [s for s, _ in world.notifier.sent if "OUT OF STOCK" in s] == ["cola is OUT OF STOCK"]
+
+
+def test_another_order_under_a_placed_orders_id_is_rejected_and_the_first_kept(world):
+    first = NewOrderReceived.model_validate({"orderId": "k2", "items": [{"itemId": "cola", "quantity": 1}]})
+    other = NewOrderReceived.model_validate({"orderId": "k2", "items": [{"itemId": "cola", "quantity": 2}]})
+    use_cases.place_order(first, book=world.book, now=world.clock)
+    with pytest.raises(OrderIdReused, match="k2"):
+        use_cases.place_order(other, book=world.book, now=world.clock)
+    with pytest.raises(OrderIdReused):
+        use_cases.start_order(other, book=world.book, workflows=world.workflows, now=world.clock)
+    assert world.workflows.reserve_stock == [] and world.book.get("k2").lines == (("cola", 1),)
+    # The same order, its lines in another order, is the same order.
+    two = {"orderId": "k3", "items": [{"itemId": "cola", "quantity": 1}, {"itemId": "tiramisu", "quantity": 1}]}
+    use_cases.place_order(NewOrderReceived.model_validate(two), book=world.book, now=world.clock)
+    swapped = {**two, "items": two["items"][::-1]}
+    use_cases.place_order(NewOrderReceived.model_validate(swapped), book=world.book, now=world.clock)
+    # A kitchen part is part of the order: the same lines to bake are another order.
+    baked = {**two, "kitchen": {"ingredients": [{"typeId": "dough", "quantity": 1}], "bakingTimeSecs": 2}}
+    with pytest.raises(OrderIdReused):
+        use_cases.place_order(NewOrderReceived.model_validate(baked), book=world.book, now=world.clock)
+
+
+def test_an_order_whose_line_was_given_back_before_confirmation_sells_none_of_its_lines(world):
+    """All or nothing: the margherita's hold released while baking left the cola CONFIRMED (sold) while the order
+    ended REFUSED. Every line is checked held before any is confirmed."""
+    world.stock("margherita", 3)
+    world.stock("cola", 3)
+    world.reserve("o-5", "margherita", 1)
+    world.reserve("o-5", "cola", 2)
+    inventory.release(
+        "o-5:margherita",
+        store=world.inventory.store,
+        snapshots=world.inventory.snapshots,
+        requests=world.requests,
+        now=world.clock,
+    )
+    confirmation = world.confirm("o-5", [("cola", 2), ("margherita", 1)])
+    assert not confirmation.confirmed and confirmation.returned == ()
+    assert confirmation.reason == "confirmation: not confirmed: margherita (released)"
+    assert world.requests.reservation("o-5:cola").status is ReservationStatus.HELD  # ReleaseHolds gives it back
+    assert world.commands.sent == []
+
+
+def test_a_line_given_back_while_the_others_are_confirmed_returns_the_sold_ones_by_an_adjustment(world):
+    """The race the check cannot close: a hold released between the check and its confirm. The lines sold by then
+    get their units back, once each (adjustment id = the reservation's + ':returned')."""
+    world.stock("margherita", 3)
+    world.stock("cola", 3)
+    world.reserve("o-6", "cola", 2)
+    world.reserve("o-6", "margherita", 1)
+    real_confirm = inventory.confirm
+
+    def confirm_while_released(command, **ports):
+        if command.reservation_id == "o-6:margherita":  # DELETE /reservations/o-6:margherita, at that instant
+            inventory.release(command.reservation_id, **{k: v for k, v in ports.items() if k != "deadline"})
+        return real_confirm(command, **ports)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inventory, "confirm", confirm_while_released)
+        confirmation = world.confirm("o-6", [("cola", 2), ("margherita", 1)])
+    assert confirmation.refused == ("margherita (released)",) and confirmation.returned == ("cola",)
+    assert "sold lines returned: cola" in confirmation.reason
+    [returned] = world.commands.sent
+    assert (returned.item_id, returned.adjustment_id, returned.delta) == ("cola", "o-6:cola:returned", 2)
+    world.confirm("o-6", [("cola", 2), ("margherita", 1)])  # the step retried: the same adjustment id again
+    assert {c.adjustment_id for c in world.commands.sent} == {"o-6:cola:returned"}

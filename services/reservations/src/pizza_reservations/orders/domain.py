@@ -6,6 +6,8 @@ original workflows' events did; the models name their fields in snake_case and s
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -17,7 +19,9 @@ from pydantic.alias_generators import to_camel
 from pizza_reservations.domain.model import ITEM_ID_PATTERN, MAX_QUANTITY
 
 __all__ = [
+    "BAKE_TIMEOUT_SECONDS",
     "MAX_APPROVAL_SECONDS",
+    "MAX_BAKING_SECS",
     "MAX_LINES",
     "ORDER_ID_PATTERN",
     "TRANSITIONS",
@@ -26,17 +30,21 @@ __all__ = [
     "Ingredient",
     "Kitchen",
     "LineOutcome",
+    "Marked",
     "NewOrderReceived",
     "Order",
     "OrderEvent",
+    "OrderIdReused",
     "OrderLine",
     "OrderStatus",
     "PurchaseOrder",
     "PurchaseOrderStatus",
+    "ReservationIdTaken",
     "StockReserved",
     "StockUnavailable",
     "Tally",
     "Usage",
+    "failure_reason",
     "reservation_id",
     "tally",
 ]
@@ -44,7 +52,11 @@ __all__ = [
 ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,60}$"
 MAX_LINES = 20  # a Map state reserves them; an order is a handful of items
 MAX_APPROVAL_SECONDS = 7 * 86_400
-MAX_BAKING_SECS = 600  # the order workflow waits for the oven at most BAKE_TIMEOUT_SECONDS (its ASL)
+# The order workflow's Bake task waits for the oven at most BAKE_TIMEOUT_SECONDS (order.asl.json's TimeoutSeconds):
+# the pizza may wait for a slot, bake, and wait for the pass. A baking time is at most half of that, so an order
+# that bakes for the longest time allowed still has 300 s for the line and the pass.
+BAKE_TIMEOUT_SECONDS = 600
+MAX_BAKING_SECS = BAKE_TIMEOUT_SECONDS // 2
 
 _OrderId = Annotated[str, StringConstraints(strict=True, pattern=ORDER_ID_PATTERN)]
 _ItemId = Annotated[str, StringConstraints(strict=True, pattern=ITEM_ID_PATTERN)]
@@ -105,6 +117,20 @@ class NewOrderReceived(OrderEvent):
         if len(set(seen)) != len(seen):
             raise ValueError("each item appears once (add the quantities)")
         return items
+
+    def fingerprint(self) -> str:
+        """What the order is, whatever the order of its lines: two events of one order id with the same
+        fingerprint are the same order delivered again; with another, the id was reused for another order."""
+        body = {
+            "items": sorted([line.item_id, line.quantity] for line in self.items),
+            "kitchen": None
+            if self.kitchen is None
+            else {
+                "ingredients": sorted([i.type_id, i.quantity] for i in self.kitchen.ingredients),
+                "bakingTimeSecs": self.kitchen.baking_time_secs,
+            },
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
 class Held(_Camel):
@@ -197,15 +223,36 @@ class LineGivenBack(Exception):
         super().__init__(f"reservation {reservation_id} is {status.lower()}: another run of its order gave it back")
 
 
+class OrderIdReused(Exception):
+    """An order id already recorded for another order (other lines, or another kitchen part): the event is
+    rejected and never touches the order recorded under that id."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(
+            f"orderId: {order_id} is already the id of another order (other items or kitchen part); "
+            "an order id is used once"
+        )
+
+
+class ReservationIdTaken(Exception):
+    """A line's reservation id (``{orderId}:{itemId}``) is already the id of another reservation (another
+    quantity): not this order's hold, so the order must neither count it held nor release it."""
+
+    def __init__(self, reservation_id: str) -> None:
+        super().__init__(f"reservation {reservation_id} was made with another body: not this order's")
+
+
 @dataclass(frozen=True)
 class LineOutcome:
-    """What reserving one line gave: held, or refused with what was available."""
+    """What reserving one line gave: held, or refused with what was available (``unknown``: the item has no
+    events at all, it is not on the menu)."""
 
     item_id: str
     quantity: int
     reservation_id: str
     held: bool
     available: int | None = None
+    unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,6 +265,14 @@ class Order:
     reservations: tuple[LineOutcome, ...] = ()
     reason: str | None = None
     baked_at: datetime | None = None
+    # NewOrderReceived.fingerprint() of the event that placed it (None: placed before fingerprints were kept).
+    fingerprint: str | None = None
+
+    def same_order(self, order: NewOrderReceived) -> bool:
+        """Is ``order`` the event that placed this order (delivered again), and not another order with its id?"""
+        if self.fingerprint is not None:
+            return self.fingerprint == order.fingerprint()
+        return sorted(self.lines) == sorted((line.item_id, line.quantity) for line in order.items)
 
     def decided(
         self, status: OrderStatus, at: datetime, outcomes: tuple[LineOutcome, ...], reason: str | None
@@ -258,15 +313,42 @@ class Tally:
             ),
         )
 
-    def purchase_order_request(self) -> CreatePurchaseOrder:
-        return CreatePurchaseOrder(
-            order_id=self.order_id,
-            items=tuple(OrderLine(item_id=o.item_id, quantity=o.quantity) for o in self.missing),
+    def purchase_order_request(self) -> CreatePurchaseOrder | None:
+        """More of each missing item that is on the menu; None when none is (an unknown item, one with no
+        events, is never ordered from the supplier: approving that would put it on the menu)."""
+        wanted = tuple(OrderLine(item_id=o.item_id, quantity=o.quantity) for o in self.missing if not o.unknown)
+        return CreatePurchaseOrder(order_id=self.order_id, items=wanted) if wanted else None
+
+    def summary(self) -> str:
+        if not self.missing:
+            return f"order {self.order_id}: reserved"
+        missing = ", ".join(
+            f"{o.item_id} (unknown item)"
+            if o.unknown
+            else f"{o.item_id} ({o.quantity} asked, {o.available or 0} available)"
+            for o in self.missing
         )
+        return f"order {self.order_id}: short of {missing}"
 
 
 def tally(order_id: str, outcomes: tuple[LineOutcome, ...]) -> Tally:
     return Tally(order_id, outcomes)
+
+
+def failure_reason(error: str | None, cause: str | None, limit: int = 300) -> str:
+    """A failed step's reason on one line: the error type and its message. A Lambda task's ``Cause`` is its error
+    as JSON (``errorType``, ``errorMessage``, ``stackTrace``): the stack trace belongs in the logs, not on the
+    order."""
+    kind, message = error or "Error", cause or ""
+    try:
+        document = json.loads(message) if message.lstrip().startswith("{") else None
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and ("errorMessage" in document or "errorType" in document):
+        kind = str(document.get("errorType") or kind)
+        message = str(document.get("errorMessage") or "")
+    text = " ".join((f"{kind}: {message}" if message else kind).split())  # one line
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --- purchase orders ------------------------------------------------------------------------------------
@@ -283,6 +365,14 @@ class PurchaseOrderStatus(StrEnum):
     @property
     def open(self) -> bool:
         return self in (PurchaseOrderStatus.REQUESTED, PurchaseOrderStatus.AWAITING_APPROVAL)
+
+
+class Marked(StrEnum):
+    """What noting an item's stock status as of an inventory version did."""
+
+    CHANGED = "CHANGED"  # a newer version, another status (or the first one seen)
+    UNCHANGED = "UNCHANGED"  # a newer version, or the latest one again, with the same status
+    STALE = "STALE"  # older than the version already noted: ignored
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from pizza_reservations.orders.domain import (
     LineOutcome,
+    Marked,
     Order,
     OrderEvent,
     OrderStatus,
@@ -33,7 +34,8 @@ class OrderBook(Protocol):
     def get(self, order_id: str) -> Order | None: ...
 
     def place(self, order: Order) -> Order:
-        """Record a new order; an order already known is returned as it is (never overwritten)."""
+        """Record a new order (with its fingerprint); an order already known is returned as it is (never
+        overwritten, whatever ``order`` holds)."""
         ...
 
     def decide(
@@ -43,9 +45,10 @@ class OrderBook(Protocol):
         at: datetime,
         outcomes: Sequence[LineOutcome] | None,
         reason: str | None,
-    ) -> Order | None:
+    ) -> tuple[Order, bool] | None:
         """Move an order to ``status`` if it is in one of the statuses before it (``TRANSITIONS``); otherwise it
-        is returned unchanged. ``outcomes`` None keeps its reservations. None: unknown."""
+        is returned unchanged. ``outcomes`` None keeps its reservations. The order as it is now, and True if this
+        call moved it (one call does, however many try). None: unknown."""
         ...
 
     def await_oven(self, order_id: str, token: str) -> Order | None:
@@ -74,8 +77,9 @@ class PurchaseOrders(Protocol):
         """Note an approve/reject on an open order; a different decision already noted or made wins."""
         ...
 
-    def mark_item(self, item_id: str, stock_status: str, version: int) -> bool:
-        """Note an item's stock status as of an inventory version (older versions ignored); True if it changed."""
+    def mark_item(self, item_id: str, stock_status: str, version: int) -> Marked:
+        """Note an item's stock status as of an inventory version: STALE (older than the one noted: ignored),
+        CHANGED (another status than before), UNCHANGED (the same status, or the same version again)."""
         ...
 
     def close(self, po_id: str, status: PurchaseOrderStatus, at: datetime) -> PurchaseOrder | None:

@@ -7,9 +7,11 @@ made of the order and the item, so a redelivered event or a re-run execution nev
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pizza_common.errors import Conflict, NotFound
@@ -20,12 +22,15 @@ from pizza_reservations.orders.domain import (
     CreatePurchaseOrder,
     LineGivenBack,
     LineOutcome,
+    Marked,
     NewOrderReceived,
     Order,
+    OrderIdReused,
     OrderLine,
     OrderStatus,
     PurchaseOrder,
     PurchaseOrderStatus,
+    ReservationIdTaken,
     Usage,
     reservation_id,
 )
@@ -44,6 +49,8 @@ __all__ = [
     "APPROVED",
     "BAKED",
     "REJECTED",
+    "Confirmation",
+    "Decision",
     "check_inventory_level",
     "close_purchase_order",
     "confirm_order",
@@ -51,6 +58,7 @@ __all__ = [
     "decide_purchase_order",
     "place_order",
     "raise_purchase_orders",
+    "record_decision",
     "release_order",
     "report_baked",
     "request_approval",
@@ -69,25 +77,41 @@ BAKED = "BAKED"  # what the oven's waiting task is resumed with
 # --- reserve-stock --------------------------------------------------------------------------------------
 
 
-def start_order(order: NewOrderReceived, *, book: OrderBook, workflows: Workflows) -> bool:
-    """Start the order's workflow unless it is decided: the whole order workflow (Standard, named by the order,
-    so a second start is a no-op) for an order with a kitchen part, else reserve-stock. A duplicate of a
-    decided order changes nothing."""
-    known = book.get(order.order_id)
-    if known is not None and known.status.final:
+def start_order(order: NewOrderReceived, *, book: OrderBook, workflows: Workflows, now: Clock) -> bool:
+    """Record the order PLACED (once: the first event of an order id wins), then start its workflow unless it is
+    decided: the whole order workflow (Standard, named by the order, so a second start is a no-op) for an order
+    with a kitchen part, else reserve-stock (only while the order is PLACED). A duplicate of a decided order
+    changes nothing; another order under a known id raises :class:`OrderIdReused` and touches nothing."""
+    known = place_order(order, book=book, now=now)
+    if known.status.final:
         return False
     document = order.model_dump_json(by_alias=True, exclude_none=True)
     if order.kitchen is not None:
         return workflows.start_order(order.order_id, document)
+    if known.status is not OrderStatus.PLACED:
+        return False
     workflows.start_reserve_stock(order.order_id, document)
     return True
 
 
 def place_order(order: NewOrderReceived, *, book: OrderBook, now: Clock) -> Order:
-    """Record the order as PLACED; an order already known (a duplicate execution) comes back as it is."""
+    """Record the order as PLACED; the same order already known (a duplicate) comes back as it is. Another
+    order under a known id (other lines or kitchen part) raises :class:`OrderIdReused`."""
     moment = now()
     lines = tuple((line.item_id, line.quantity) for line in order.items)
-    return book.place(Order(order.order_id, lines, OrderStatus.PLACED, placed_at=moment, updated_at=moment))
+    placed = book.place(
+        Order(
+            order.order_id,
+            lines,
+            OrderStatus.PLACED,
+            placed_at=moment,
+            updated_at=moment,
+            fingerprint=order.fingerprint(),
+        )
+    )
+    if not placed.same_order(order):
+        raise OrderIdReused(order.order_id)
+    return placed
 
 
 def reserve_line(
@@ -102,7 +126,8 @@ def reserve_line(
     """Hold one line through the reservations service's guarded path, idempotent by order and item.
 
     Raises :class:`LineGivenBack` when the line was held by another run of the same order and given back since:
-    that run decides the order."""
+    that run decides the order; :class:`ReservationIdTaken` when its reservation id is another reservation's.
+    A refused line of an item with no events at all is ``unknown`` (not on the menu)."""
     rid = reservation_id(order_id, item_id)
     command = Reserve(reservation_id=rid, item_id=item_id, quantity=quantity, hold_seconds=hold_seconds)
     outcome = inventory.reserve(command, store=ports.store, snapshots=ports.snapshots, requests=ports.requests, now=now)
@@ -112,18 +137,30 @@ def reserve_line(
             raise LineGivenBack(rid, status.value)
         return LineOutcome(item_id, quantity, rid, held=True)
     if isinstance(outcome, inventory.Refused):
-        return LineOutcome(item_id, quantity, rid, held=False, available=outcome.record.available)
-    return LineOutcome(item_id, quantity, rid, held=False, available=0)  # the id was used with another body
+        available = outcome.record.available
+        unknown = not available and _unknown(item_id, ports)
+        return LineOutcome(item_id, quantity, rid, held=False, available=available, unknown=unknown)
+    raise ReservationIdTaken(rid)  # never "not held": that would call the line short, and release another's hold
 
 
-def release_order(order_id: str, item_ids: Sequence[str], *, ports: Inventory, now: Clock) -> int:
-    """Give back every hold of an order that will not go ahead (its ids follow from the order and its items, so
-    this works even when the workflow failed half-way); exactly one ``Released`` per hold."""
+def _unknown(item_id: str, ports: Inventory) -> bool:
+    """An item with no events: never stocked nor adjusted, so not on the menu."""
+    return inventory.load_state(item_id, store=ports.store, snapshots=ports.snapshots).version == 0
+
+
+def release_order(order_id: str, lines: Sequence[tuple[str, int]], *, ports: Inventory, now: Clock) -> int:
+    """Give back every hold of an order that will not go ahead (its ids follow from the order and its lines, so
+    this works even when the workflow failed half-way); exactly one ``Released`` per hold. A reservation under
+    the line's id for another quantity is not this order's, and is left alone."""
     released = 0
-    for item_id in item_ids:
+    for item_id, quantity in lines:
+        rid = reservation_id(order_id, item_id)
+        known = ports.requests.reservation(rid)
+        if known is None or known.item_id != item_id or known.quantity != quantity:
+            continue  # never reserved, or another's
         try:
             record = inventory.release(
-                reservation_id(order_id, item_id),
+                rid,
                 store=ports.store,
                 snapshots=ports.snapshots,
                 requests=ports.requests,
@@ -135,6 +172,41 @@ def release_order(order_id: str, item_ids: Sequence[str], *, ports: Inventory, n
     return released
 
 
+@dataclass(frozen=True)
+class Decision:
+    """The order after a decision, and whether this call made it (False: it was made before, or it is too late)."""
+
+    order: Order
+    changed: bool
+
+
+# An order ending in these holds nothing any more: its lines are shown not held.
+_ENDED_WITHOUT_SALE = (OrderStatus.UNAVAILABLE, OrderStatus.REFUSED, OrderStatus.FAILED)
+
+
+def record_decision(
+    order_id: str,
+    status: OrderStatus,
+    outcomes: tuple[LineOutcome, ...] | None,
+    reason: str | None,
+    *,
+    book: OrderBook,
+    now: Clock,
+) -> Decision:
+    """Move the order to ``status`` if it may go there (``TRANSITIONS``), once: ``changed`` tells the one call
+    that moved it, which alone publishes what follows from it (a duplicate run publishes nothing)."""
+    if status in _ENDED_WITHOUT_SALE:
+        if outcomes is None:
+            known = book.get(order_id)
+            outcomes = known.reservations if known is not None else None
+        if outcomes is not None:
+            outcomes = tuple(replace(o, held=False) for o in outcomes)
+    decided = book.decide(order_id, status, now(), outcomes, reason)
+    if decided is None:
+        raise NotFound(f"no order {order_id}")
+    return Decision(decided[0], decided[1])
+
+
 def decide_order(
     order_id: str,
     status: OrderStatus,
@@ -144,10 +216,7 @@ def decide_order(
     book: OrderBook,
     now: Clock,
 ) -> Order:
-    decided = book.decide(order_id, status, now(), outcomes, reason)
-    if decided is None:
-        raise NotFound(f"no order {order_id}")
-    return decided
+    return record_decision(order_id, status, outcomes, reason, book=book, now=now).order
 
 
 # --- the order workflow: the kitchen ------------------------------------------------------------------
@@ -195,22 +264,80 @@ def report_baked(order_id: str, *, book: OrderBook, bakes: Approvals, now: Clock
     return order
 
 
-def confirm_order(order_id: str, item_ids: Sequence[str], *, ports: Inventory, now: Clock) -> list[str]:
+@dataclass(frozen=True)
+class Confirmation:
+    """What confirming an order gave: every line sold, or the lines that could not be (with why) and the lines
+    that had been sold already and whose units were given back by an adjustment."""
+
+    refused: tuple[str, ...] = ()
+    returned: tuple[str, ...] = ()
+
+    @property
+    def confirmed(self) -> bool:
+        return not self.refused
+
+    @property
+    def reason(self) -> str | None:
+        if not self.refused:
+            return None
+        returned = f"; sold lines returned: {', '.join(self.returned)}" if self.returned else ""
+        return f"confirmation: not confirmed: {', '.join(self.refused)}{returned}"
+
+
+def confirm_order(
+    order_id: str, lines: Sequence[tuple[str, int]], *, ports: Inventory, commands: Commands, now: Clock
+) -> Confirmation:
     """Baked: every hold of the order becomes a sale, through the reservations' own confirm (exactly once per
-    hold). Returns the lines that could not be confirmed (their hold expired or was released), with why."""
-    refused = []
-    for item_id in item_ids:
-        rid = reservation_id(order_id, item_id)
-        record = inventory.confirm(
-            ConfirmReservation(reservation_id=rid),
-            store=ports.store,
-            snapshots=ports.snapshots,
-            requests=ports.requests,
-            now=now,
+    hold), all or none. First every line is checked still held (or sold by an earlier attempt of this step):
+    if one is not, none is confirmed. If a hold is settled by another (released, expired) between that check
+    and its confirm, the lines already sold get their units back through one adjustment each
+    (``{reservation id}:returned``, exactly once), so a refused order never keeps part of itself sold."""
+    rids = [(item_id, quantity, reservation_id(order_id, item_id)) for item_id, quantity in lines]
+    refused = [why for item_id, _, rid in rids if (why := _not_confirmable(item_id, rid, ports, now))]
+    if not refused:
+        for item_id, _, rid in rids:
+            record = inventory.confirm(
+                ConfirmReservation(reservation_id=rid),
+                store=ports.store,
+                snapshots=ports.snapshots,
+                requests=ports.requests,
+                now=now,
+            )
+            if record is None or record.status is not ReservationStatus.CONFIRMED:
+                refused.append(f"{item_id} ({'unknown' if record is None else record.status.value.lower()})")
+                break
+    if not refused:
+        return Confirmation()
+    returned = []
+    for item_id, quantity, rid in rids:
+        record = ports.requests.reservation(rid)
+        if record is None or record.status is not ReservationStatus.CONFIRMED or record.quantity != quantity:
+            continue
+        command = AdjustItem(
+            item_id=item_id,
+            adjustment_id=_returned_id(rid),
+            delta=quantity,
+            reason=f"order {order_id} refused at confirmation: {rid} returned",
         )
-        if record is None or record.status is not ReservationStatus.CONFIRMED:
-            refused.append(f"{item_id} ({'unknown' if record is None else record.status.value.lower()})")
-    return refused
+        inventory.accept_adjustment(command, requests=ports.requests, commands=commands, now=now)
+        returned.append(item_id)
+    return Confirmation(tuple(refused), tuple(returned))
+
+
+def _not_confirmable(item_id: str, rid: str, ports: Inventory, now: Clock) -> str | None:
+    record = ports.requests.reservation(rid)
+    if record is None:
+        return f"{item_id} (unknown)"
+    status = record.status_at(now())
+    if status in (ReservationStatus.HELD, ReservationStatus.CONFIRMED):
+        return None
+    return f"{item_id} ({status.value.lower()})"
+
+
+def _returned_id(rid: str) -> str:
+    """The adjustment that gives a sold line's units back: one id per reservation, so it applies once."""
+    candidate = f"{rid}:returned"
+    return candidate if len(candidate) <= 100 else f"returned-{hashlib.sha256(rid.encode()).hexdigest()[:40]}"
 
 
 # --- purchase orders ------------------------------------------------------------------------------------
@@ -346,9 +473,14 @@ def check_inventory_level(
     approval_timeout_seconds: int,
 ) -> PurchaseOrder | None:
     """At or below the threshold: the item's one open purchase order (raised if none is open). At zero the
-    item is marked OUT OF STOCK and an alert sent, once per change of its stock status."""
+    item is marked OUT OF STOCK and an alert sent, once per change of its stock status. A change older than one
+    already seen is ignored (a redelivery after a restock must not order again); the same version again is
+    handled again (harmless: the open purchase order is found), so a run that failed half-way is completed."""
     stock_status = "OUT OF STOCK" if available <= 0 else "IN STOCK"
-    if purchase_orders.mark_item(item_id, stock_status, version) and stock_status == "OUT OF STOCK":
+    marked = purchase_orders.mark_item(item_id, stock_status, version)
+    if marked is Marked.STALE:
+        return None  # an older version than one already seen (late or redelivered): it says nothing now
+    if marked is Marked.CHANGED and stock_status == "OUT OF STOCK":
         notifier.notify(f"{item_id} is OUT OF STOCK", f"{item_id}: nothing available as of version {version}.")
     if available > threshold:
         return None

@@ -10,18 +10,26 @@ __all__ = ["order_json", "outcome_json", "outcomes", "purchase_order_json"]
 
 
 def outcome_json(outcome: LineOutcome) -> dict[str, Any]:
-    return {
+    shown = {
         "itemId": outcome.item_id,
         "quantity": outcome.quantity,
         "reservationId": outcome.reservation_id,
         "held": outcome.held,
         "available": outcome.available,
     }
+    return {**shown, "unknown": True} if outcome.unknown else shown  # between steps only: not kept on the order
 
 
 def outcomes(values: list[dict[str, Any]]) -> tuple[LineOutcome, ...]:
     return tuple(
-        LineOutcome(v["itemId"], int(v["quantity"]), v["reservationId"], bool(v["held"]), v.get("available"))
+        LineOutcome(
+            v["itemId"],
+            int(v["quantity"]),
+            v["reservationId"],
+            bool(v["held"]),
+            v.get("available"),
+            bool(v.get("unknown", False)),
+        )
         for v in values
     )
 

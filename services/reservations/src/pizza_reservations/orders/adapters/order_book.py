@@ -1,7 +1,8 @@
 """The orders table: one item per order (``pk`` = order id).
 
 ``status``, ``lines`` (``[{item_id, quantity}]``), ``reservations`` (each line's outcome), ``reason``,
-``placed_at``, ``updated_at``; for the order workflow also ``bake_token`` (the task token waiting for the oven,
+``placed_at``, ``updated_at``, ``fingerprint`` (of the event that placed it: the same id with another body is
+another order, rejected); for the order workflow also ``bake_token`` (the task token waiting for the oven,
 never shown) and ``baked_at``. An order is placed once (conditional put) and each status is reached only from
 the statuses before it (``TRANSITIONS``, conditional), so duplicate executions or late steps cannot overwrite
 a decision.
@@ -48,6 +49,7 @@ def _order(plain: dict[str, Any]) -> Order:
         ),
         reason=plain.get("reason"),
         baked_at=datetime.fromisoformat(plain["baked_at"]) if plain.get("baked_at") else None,
+        fingerprint=plain.get("fingerprint"),
     )
 
 
@@ -70,6 +72,7 @@ class DynamoDbOrderBook:
             "reservations": [],
             "placed_at": order.placed_at.isoformat(),
             "updated_at": order.updated_at.isoformat(),
+            **({"fingerprint": order.fingerprint} if order.fingerprint else {}),
         }
         outcome = write(self.client, Put(self.table, item, condition="attribute_not_exists(pk)"))
         if isinstance(outcome, Written):
@@ -86,7 +89,7 @@ class DynamoDbOrderBook:
         at: datetime,
         outcomes: Sequence[LineOutcome] | None,
         reason: str | None,
-    ) -> Order | None:
+    ) -> tuple[Order, bool] | None:
         before = TRANSITIONS[status]
         names = {f":from{i}": s.value for i, s in enumerate(before)}
         sets = ["#status = :status", "updated_at = :at"]
@@ -110,8 +113,9 @@ class DynamoDbOrderBook:
             return_values="ALL_NEW",
         )
         if isinstance(outcome, Written) and outcome.attributes:
-            return _order(outcome.attributes)
-        return self.get(order_id)
+            return _order(outcome.attributes), True
+        known = self.get(order_id)
+        return None if known is None else (known, False)
 
     def await_oven(self, order_id: str, token: str) -> Order | None:
         outcome = write(

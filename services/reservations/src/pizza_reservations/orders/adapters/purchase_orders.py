@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from pizza_common.dynamodb import Cancelled, Delete, Put, Update, Written, from_item, get, retrying, transact, write
-from pizza_reservations.orders.domain import PurchaseOrder, PurchaseOrderStatus
+from pizza_reservations.orders.domain import Marked, PurchaseOrder, PurchaseOrderStatus
 
 __all__ = ["DynamoDbPurchaseOrders"]
 
@@ -137,21 +137,27 @@ class DynamoDbPurchaseOrders:
             "(attribute_not_exists(decision) OR decision = :decision)",
         )
 
-    def mark_item(self, item_id: str, stock_status: str, version: int) -> bool:
+    def mark_item(self, item_id: str, stock_status: str, version: int) -> Marked:
         outcome = write(
             self.client,
             Update(
                 self.table,
                 {"pk": f"ITEM#{item_id}"},
                 "SET stock_status = :status, version = :version",
-                condition="attribute_not_exists(version) OR version < :version",
+                # The same version again writes the same status (a version has one level): it is a repeat.
+                condition="attribute_not_exists(version) OR version <= :version",
                 values={":status": stock_status, ":version": version},
             ),
             return_values="ALL_OLD",
         )
         if not isinstance(outcome, Written):
-            return False  # an older or repeated change
-        return bool((outcome.attributes or {}).get("stock_status") != stock_status)
+            return Marked.STALE  # older than the version noted
+        before = outcome.attributes or {}
+        if before.get("stock_status") == stock_status:
+            return Marked.UNCHANGED
+        if before.get("version") is not None and int(before["version"]) == version:
+            return Marked.UNCHANGED  # the same change again
+        return Marked.CHANGED
 
     def close(self, po_id: str, status: PurchaseOrderStatus, at: datetime) -> PurchaseOrder | None:
         current = self.get(po_id)
