@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 
-import boto3
-from orders_target import decided, stocked, unique
-
-from localcloud.polling import eventually
+from orders_target import dead_lettered, decided, stocked, unique
 
 MALFORMED = {
     "no items": ({"orderId": "{id}"}, "items"),
@@ -32,22 +29,7 @@ def test_every_malformed_event_ends_in_the_dlq_with_its_reason(localcloud, order
     orders.publish_many(events)
     assert decided(orders, good)["status"] == "RESERVED"  # the bad ones around it held nothing up
 
-    sqs = boto3.client("sqs", region_name=localcloud.region)
-    dlq = localcloud.service("orders")["new_orders_dlq_url"]
-    reasons: dict[str, str] = {}
-
-    def collect() -> bool:
-        answer = sqs.receive_message(
-            QueueUrl=dlq, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=1
-        )
-        for message in answer.get("Messages", []):
-            order_id = json.loads(message["Body"])["detail"].get("orderId", "")
-            if order_id.startswith(marker):
-                reasons[order_id] = message["MessageAttributes"]["reason"]["StringValue"]
-                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
-        return len(reasons) == len(MALFORMED)
-
-    eventually(collect, "every malformed event in the DLQ", timeout=60)
+    reasons = dead_lettered(localcloud, {f"{marker}-{n}" for n in range(len(MALFORMED))})
     for n, (name, (_, field)) in enumerate(MALFORMED.items()):
         assert field in reasons[f"{marker}-{n}"], (name, reasons[f"{marker}-{n}"])
     for n in range(len(MALFORMED)):

@@ -21,15 +21,7 @@ from pizza_reservations.orders.handlers import steps
 
 
 def test_a_run_that_finds_its_line_given_back_by_another_run_leaves_the_order_to_it(monkeypatch):
-    clock, requests = Clock(), FakeRequests()
-    stock = Inventory(FakeEventStore(requests), requests, FakeSnapshots())
-    for item, units in (("cola", 5), ("tiramisu", 1)):
-        adjustment = AdjustItem(item_id=item, adjustment_id=f"stock-{item}", delta=units, reason="batch")
-        inventory.adjust(adjustment, store=stock.store, snapshots=stock.snapshots, requests=requests, now=clock)
-    ports = bootstrap.Steps(FakeOrderBook(), FakePurchaseOrders(), FakeApprovals(), FakeNotifier())
-    monkeypatch.setattr(steps, "inventory", lambda: stock)
-    monkeypatch.setattr(steps, "steps", lambda: ports)
-    monkeypatch.setattr(steps, "settings", lambda: SimpleNamespace(hold_seconds=600))
+    _steps_world(monkeypatch, {"cola": 5, "tiramisu": 1})
     order = {"orderId": "o-1", "items": [{"itemId": "cola", "quantity": 2}, {"itemId": "tiramisu", "quantity": 3}]}
 
     first = steps.reserve_order({"order": order})

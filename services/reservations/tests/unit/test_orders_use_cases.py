@@ -185,20 +185,25 @@ def test_supplying_an_approved_purchase_order_sends_one_adjustment_keyed_by_it_a
     assert world.raise_po("cola")[0].po_id != po.po_id
 
 
+def check_level(world, item_id: str, version: int, available: int):  # type: ignore[no-untyped-def]
+    """An inventory-changed of ``item_id`` at ``version`` with ``available`` left (threshold 2, reorder 20)."""
+    return use_cases.check_inventory_level(
+        item_id,
+        version,
+        available,
+        threshold=2,
+        purchase_orders=world.purchase_orders,
+        workflows=world.workflows,
+        notifier=world.notifier,
+        now=world.clock,
+        reorder_quantity=20,
+        approval_timeout_seconds=60,
+    )
+
+
 def test_inventory_checks_raise_one_purchase_order_and_alert_once_at_zero(world):
     def check(version: int, available: int):
-        return use_cases.check_inventory_level(
-            "pizza-of-the-day",
-            version,
-            available,
-            threshold=2,
-            purchase_orders=world.purchase_orders,
-            workflows=world.workflows,
-            notifier=world.notifier,
-            now=world.clock,
-            reorder_quantity=20,
-            approval_timeout_seconds=60,
-        )
+        return check_level(world, "pizza-of-the-day", version, available)
 
     assert check(1, 5) is None
     raised = {check(v, a).po_id for v, a in ((2, 2), (3, 1), (4, 0), (5, 0), (5, 0))}
@@ -292,18 +297,7 @@ def test_a_stale_inventory_change_after_a_restock_raises_no_purchase_order(world
     item had been restocked: mark_item said False for "stale" and for "no change of status" alike."""
 
     def check(version: int, available: int):
-        return use_cases.check_inventory_level(
-            "cola",
-            version,
-            available,
-            threshold=2,
-            purchase_orders=world.purchase_orders,
-            workflows=world.workflows,
-            notifier=world.notifier,
-            now=world.clock,
-            reorder_quantity=20,
-            approval_timeout_seconds=60,
-        )
+        return check_level(world, "cola", version, available)
 
     po = check(3, 0)
     use_cases.close_purchase_order(
