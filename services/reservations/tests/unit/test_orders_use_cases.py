@@ -17,7 +17,7 @@ from orders_fakes import (
 from pizza_common.errors import Conflict, NotFound
 from pizza_reservations import use_cases as inventory
 from pizza_reservations.bootstrap import Inventory
-from pizza_reservations.domain.model import AdjustItem, ReservationStatus
+from pizza_reservations.domain.model import AdjustItem, ReservationStatus, Reserve
 from pizza_reservations.orders import use_cases
 from pizza_reservations.orders.domain import (
     CreatePurchaseOrder,
@@ -27,6 +27,7 @@ from pizza_reservations.orders.domain import (
     OrderLine,
     OrderStatus,
     PurchaseOrderStatus,
+    ReservationIdTaken,
     tally,
 )
 
@@ -58,6 +59,9 @@ class World:
 
     def reserve(self, order_id: str, item: str, quantity: int):
         return use_cases.reserve_line(order_id, item, quantity, hold_seconds=600, ports=self.inventory, now=self.clock)
+
+    def release(self, order_id: str, lines: list[tuple[str, int]]) -> int:
+        return use_cases.release_order(order_id, lines, hold_seconds=600, ports=self.inventory, now=self.clock)
 
     def confirm(self, order_id: str, lines: list[tuple[str, int]]) -> use_cases.Confirmation:
         return use_cases.confirm_order(order_id, lines, ports=self.inventory, commands=self.commands, now=self.clock)
@@ -103,13 +107,27 @@ def test_releasing_an_order_gives_back_what_it_held_once_and_a_replay_is_not_hel
     summed = tally("o-1", outcomes)
     assert not summed.all_reserved and [o.item_id for o in summed.missing] == ["tiramisu"]
     for _ in range(2):
-        use_cases.release_order("o-1", [("cola", 2), ("tiramisu", 3)], ports=world.inventory, now=world.clock)
+        world.release("o-1", [("cola", 2), ("tiramisu", 3)])
     assert world.available("cola") == 5
     assert world.requests.reservation("o-1:cola").status is ReservationStatus.RELEASED
     # A second run of the order (a duplicate execution) finds the hold given back: not held, and not missing either.
     with pytest.raises(LineGivenBack, match="o-1:cola is released"):
         world.reserve("o-1", "cola", 2)
     assert world.available("cola") == 5
+
+
+def test_a_hold_under_an_orders_line_id_made_with_another_hold_time_is_not_the_orders_and_never_released(world):
+    """A shopper's hold named like an order's line ("g1:cola") but for 300 s: the order's reserving refuses it as
+    not its own, and its failure path released it all the same (it compared item and quantity only)."""
+    world.stock("cola", 5)
+    shoppers = Reserve(reservation_id="g1:cola", item_id="cola", quantity=1, hold_seconds=300)
+    inv = world.inventory
+    inventory.reserve(shoppers, store=inv.store, snapshots=inv.snapshots, requests=inv.requests, now=world.clock)
+    with pytest.raises(ReservationIdTaken):
+        world.reserve("g1", "cola", 1)
+    assert world.release("g1", [("cola", 1)]) == 0
+    assert world.requests.reservation("g1:cola").status is ReservationStatus.HELD
+    assert world.available("cola") == 4
 
 
 def test_a_decided_order_is_not_started_again_and_not_decided_twice(world):

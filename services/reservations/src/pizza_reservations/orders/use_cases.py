@@ -148,15 +148,19 @@ def _unknown(item_id: str, ports: Inventory) -> bool:
     return inventory.load_state(item_id, store=ports.store, snapshots=ports.snapshots).version == 0
 
 
-def release_order(order_id: str, lines: Sequence[tuple[str, int]], *, ports: Inventory, now: Clock) -> int:
+def release_order(
+    order_id: str, lines: Sequence[tuple[str, int]], *, hold_seconds: int, ports: Inventory, now: Clock
+) -> int:
     """Give back every hold of an order that will not go ahead (its ids follow from the order and its lines, so
     this works even when the workflow failed half-way); exactly one ``Released`` per hold. A reservation under
-    the line's id for another quantity is not this order's, and is left alone."""
+    the line's id made with another body (item, quantity or hold time) is not this order's, and is left alone:
+    the order's own reserving raised :class:`ReservationIdTaken` for it."""
     released = 0
     for item_id, quantity in lines:
         rid = reservation_id(order_id, item_id)
         known = ports.requests.reservation(rid)
-        if known is None or known.item_id != item_id or known.quantity != quantity:
+        line = Reserve(reservation_id=rid, item_id=item_id, quantity=quantity, hold_seconds=hold_seconds)
+        if known is None or not known.same_request(line):
             continue  # never reserved, or another's
         try:
             record = inventory.release(

@@ -117,7 +117,11 @@ def release(task: dict[str, Any]) -> dict[str, Any]:
     if (why := _not_this_runs_order(task)) is not None:
         logger.warning("release skipped: not this run's order", extra={"reason": why})
         return {"released": 0}
-    return {"released": use_cases.release_order(task["orderId"], _lines(task), ports=inventory(), now=_now)}
+    hold_seconds = settings().hold_seconds  # the one its lines were reserved with (reserve_order)
+    released = use_cases.release_order(
+        task["orderId"], _lines(task), hold_seconds=hold_seconds, ports=inventory(), now=_now
+    )
+    return {"released": released}
 
 
 def use_ingredients(task: dict[str, Any]) -> dict[str, Any]:
