@@ -135,8 +135,10 @@ def test_a_decided_order_is_not_started_again_and_not_decided_twice(world):
     assert use_cases.start_order(order, book=world.book, workflows=world.workflows, now=world.clock)
     assert world.book.get("o-1").status is OrderStatus.PLACED  # recorded before its workflow starts
     assert use_cases.start_order(order, book=world.book, workflows=world.workflows, now=world.clock)  # PLACED
-    decided = use_cases.decide_order("o-1", OrderStatus.RESERVED, (), None, book=world.book, now=world.clock)
-    again = use_cases.decide_order("o-1", OrderStatus.UNAVAILABLE, (), "late", book=world.book, now=world.clock)
+    decided = use_cases.record_decision("o-1", OrderStatus.RESERVED, (), None, book=world.book, now=world.clock).order
+    again = use_cases.record_decision(
+        "o-1", OrderStatus.UNAVAILABLE, (), "late", book=world.book, now=world.clock
+    ).order
     assert decided.status is again.status is OrderStatus.RESERVED
     assert not use_cases.start_order(order, book=world.book, workflows=world.workflows, now=world.clock)
     assert world.workflows.reserve_stock == ["o-1", "o-1"]
@@ -244,7 +246,7 @@ def _whole_order(world: World, item: str = "margherita") -> NewOrderReceived:
     )
     use_cases.place_order(order, book=world.book, now=world.clock)
     held = world.reserve("o-9", item, 1)
-    use_cases.decide_order("o-9", OrderStatus.RESERVED, (held,), None, book=world.book, now=world.clock)
+    use_cases.record_decision("o-9", OrderStatus.RESERVED, (held,), None, book=world.book, now=world.clock)
     return order
 
 

@@ -54,7 +54,6 @@ __all__ = [
     "check_inventory_level",
     "close_purchase_order",
     "confirm_order",
-    "decide_order",
     "decide_purchase_order",
     "place_order",
     "raise_purchase_orders",
@@ -211,18 +210,6 @@ def record_decision(
     return Decision(decided[0], decided[1])
 
 
-def decide_order(
-    order_id: str,
-    status: OrderStatus,
-    outcomes: tuple[LineOutcome, ...] | None,
-    reason: str | None,
-    *,
-    book: OrderBook,
-    now: Clock,
-) -> Order:
-    return record_decision(order_id, status, outcomes, reason, book=book, now=now).order
-
-
 # --- the order workflow: the kitchen ------------------------------------------------------------------
 
 
@@ -242,7 +229,7 @@ def send_to_oven(
     if order is None:
         raise NotFound(f"no order {order_id}")
     if order.status is OrderStatus.RESERVED:
-        order = decide_order(order_id, OrderStatus.COOKING, None, None, book=book, now=now)
+        order = record_decision(order_id, OrderStatus.COOKING, None, None, book=book, now=now).order
     if order.status is OrderStatus.BAKED:
         bakes.resume(token, BAKED)
     elif order.status is OrderStatus.COOKING:
@@ -259,7 +246,7 @@ def report_baked(order_id: str, *, book: OrderBook, bakes: Approvals, now: Clock
     if order is None:
         raise NotFound(f"no order {order_id}")
     if order.status is OrderStatus.COOKING:
-        order = decide_order(order_id, OrderStatus.BAKED, None, None, book=book, now=now)
+        order = record_decision(order_id, OrderStatus.BAKED, None, None, book=book, now=now).order
     if order.status is not OrderStatus.BAKED and order.baked_at is None:
         raise Conflict(f"order {order_id} is {order.status.value}: it is not in the oven")
     token = book.bake_token(order_id)
