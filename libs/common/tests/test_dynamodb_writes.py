@@ -31,6 +31,7 @@ from pizza_common.dynamodb import (
     Written,
     batch_get,
     batch_write,
+    every_item,
     get,
     names_in,
     transact,
@@ -449,3 +450,29 @@ def test_a_pause_never_takes_more_than_a_sixteenth_of_the_time_left(monkeypatch:
     assert all(pause <= max(left / 16, 0.01) + 1e-9 for pause, left in zip(clock.pauses, left_before, strict=False))
     assert clock.pauses[-1] <= 0.01
     assert len(clock.pauses) > 40  # with pauses of 1 s to the end there would be 15
+
+
+def test_every_item_reads_page_after_page_from_where_the_last_stopped_and_retries_a_throttled_page():
+    pages = {
+        None: {"Items": [{"n": {"N": "1"}}, {"n": {"N": "2"}}], "LastEvaluatedKey": {"pk": {"S": "b"}}},
+        "b": {"Items": [{"n": {"N": "3"}}], "LastEvaluatedKey": {"pk": {"S": "c"}}},
+        "c": {"Items": []},
+    }
+    asked: list[dict[str, Any]] = []
+    throttled = iter([True])  # the second page is throttled once
+
+    def read_page(start: dict[str, Any]) -> dict[str, Any]:
+        asked.append(start)
+        after = start["ExclusiveStartKey"]["pk"]["S"] if start else None
+        if after == "b" and next(throttled, False):
+            raise client_error("ProvisionedThroughputExceededException")
+        return pages[after]
+
+    clock = FakeClock()
+    assert [item["n"] for item in every_item(read_page, deadline=deadline_in(5, clock))] == [1, 2, 3]
+    assert asked == [
+        {},
+        {"ExclusiveStartKey": {"pk": {"S": "b"}}},
+        {"ExclusiveStartKey": {"pk": {"S": "b"}}},
+        {"ExclusiveStartKey": {"pk": {"S": "c"}}},
+    ]

@@ -25,7 +25,16 @@ from pizza_common.dynamodb.outcomes import (
     Throttled,
     Written,
 )
-from pizza_common.dynamodb.writes import RETRYABLE, TransactionRefused, error_code, get, retrying, transact, write
+from pizza_common.dynamodb.writes import (
+    RETRYABLE,
+    TransactionRefused,
+    error_code,
+    every_item,
+    get,
+    retrying,
+    transact,
+    write,
+)
 
 __all__ = [
     "MAX_GET_KEYS",
@@ -50,6 +59,7 @@ __all__ = [
     "batch_get",
     "batch_write",
     "error_code",
+    "every_item",
     "from_item",
     "get",
     "names_in",

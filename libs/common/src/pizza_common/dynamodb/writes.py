@@ -8,13 +8,15 @@
   as :class:`ConditionFailed` with the old item; throttling and ``TransactionConflictException`` (a plain write
   to an item a transaction holds) are retried within the deadline.
 - :func:`get`: one consistent ``GetItem``, throttling retried.
+- :func:`every_item`: every item of a ``Query`` or ``Scan``, page after page, each page's throttling retried.
 
 The deadline defaults to :func:`pizza_common.deadline.current`: the invocation's remaining time in a handler.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -24,7 +26,7 @@ from pizza_common.dynamodb.items import from_item, to_item
 from pizza_common.dynamodb.operations import Delete, Operation, Put, Update
 from pizza_common.dynamodb.outcomes import Cancelled, Committed, ConditionFailed, Written
 
-__all__ = ["RETRYABLE", "TransactionRefused", "error_code", "get", "retrying", "transact", "write"]
+__all__ = ["RETRYABLE", "TransactionRefused", "error_code", "every_item", "get", "retrying", "transact", "write"]
 
 # Answers that mean "not now": the same request may go through on a later try.
 RETRYABLE = frozenset(
@@ -134,3 +136,22 @@ def get(
     )
     item = response.get("Item")
     return from_item(item) if item else None
+
+
+def every_item(
+    read_page: Callable[[dict[str, Any]], Mapping[str, Any]], *, deadline: Deadline | None = None
+) -> Iterator[dict[str, Any]]:
+    """Each item (plain, :func:`from_item`) of every page of a ``Query`` or ``Scan``, in order.
+
+    ``read_page(start)`` reads one page: ``start`` is ``{}`` for the first, then ``{"ExclusiveStartKey": ...}``
+    to pass on (the call is written out at the caller, e.g. ``lambda start: client.query(**query, **start)``, so
+    that the IAM check reads its action). Each page is retried on throttling within the deadline.
+    """
+    start: dict[str, Any] = {}
+    while True:
+        page = retrying(partial(read_page, start), deadline=deadline)
+        for item in page.get("Items", []):
+            yield from_item(item)
+        if "LastEvaluatedKey" not in page:
+            return
+        start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pizza_common import aws
-from pizza_common.dynamodb import Cancelled, Put, Update, from_item, get, retrying, transact, write
+from pizza_common.dynamodb import Cancelled, Put, Update, every_item, get, transact, write
 from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
 from pizza_stock.adapters.items import (
     LEVELS_PARTITION,
@@ -144,14 +144,9 @@ class DynamoDbDeliveryLog:
             },
             "ConsistentRead": True,  # a write that refused rows may have committed an instant ago
         }
-        while True:
-            page = retrying(lambda: self.client.query(**query))
-            for item in page.get("Items", []):
-                for row in from_item(item)["rows"]:
-                    yield RefusedRow(int(row["line"]), str(row["type_id"]), int(row["quantity"]), str(row["reason"]))
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in every_item(lambda start: self.client.query(**query, **start)):
+            for row in item["rows"]:
+                yield RefusedRow(int(row["line"]), str(row["type_id"]), int(row["quantity"]), str(row["reason"]))
 
     def _add_group(self, delivered: Delivered, rows: list[Row]) -> None:
         """Write one group's batches and grow its ingredients, all at once, unless already written.

@@ -10,7 +10,7 @@ from typing import Any
 from pizza_common import aws
 from pizza_common.deadline import current
 from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
-from pizza_common.dynamodb import from_item, get, retrying, write
+from pizza_common.dynamodb import every_item, get, write
 from pizza_stock.adapters.items import (
     LEVELS_INDEX,
     LEVELS_PARTITION,
@@ -36,16 +36,8 @@ class DynamoDbExpiryShelf:
             "KeyConditionExpression": "levels_partition = :levels",
             "ExpressionAttributeValues": {":levels": {"S": LEVELS_PARTITION}},
         }
-        holding: list[Ingredient] = []
-        while True:
-            page = retrying(lambda: self.client.query(**query))
-            for item in page.get("Items", []):
-                ingredient = ingredient_from(from_item(item))
-                if ingredient.expired(now):
-                    holding.append(ingredient)
-            if "LastEvaluatedKey" not in page:
-                return holding
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        found = map(ingredient_from, every_item(lambda start: self.client.query(**query, **start)))
+        return [ingredient for ingredient in found if ingredient.expired(now)]
 
     def remove(self, type_id: str, batch_ids: Collection[str]) -> list[Batch]:
         """Read the ingredient, remove those of the batches it still holds, only if it did not change meanwhile."""

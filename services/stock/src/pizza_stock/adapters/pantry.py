@@ -10,7 +10,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pizza_common import aws
-from pizza_common.dynamodb import Cancelled, Passed, Put, Update, batch_get, from_item, get, retrying, transact, write
+from pizza_common.dynamodb import (
+    Cancelled,
+    Passed,
+    Put,
+    Update,
+    batch_get,
+    every_item,
+    get,
+    transact,
+    write,
+)
 from pizza_common.dynamodb import ConditionFailed as WriteConditionFailed
 from pizza_stock.adapters.items import (
     LEVELS_INDEX,
@@ -84,13 +94,7 @@ class DynamoDbPantry:
             "KeyConditionExpression": "levels_partition = :levels",
             "ExpressionAttributeValues": {":levels": {"S": LEVELS_PARTITION}},
         }
-        ingredients: list[Ingredient] = []
-        while True:
-            page = retrying(lambda: self.client.query(**query))
-            ingredients.extend(ingredient_from(from_item(item)) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return ingredients
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [ingredient_from(item) for item in every_item(lambda start: self.client.query(**query, **start))]
 
     def commit_usage(
         self, plan: UsagePlan, fingerprint: str, now: datetime
