@@ -71,6 +71,8 @@ class FakePurchaseOrders:
         self.items: dict[str, tuple[str, int]] = {}
 
     def raise_for(self, order: PurchaseOrder) -> PurchaseOrder:
+        if order.po_id in self.orders:
+            return self.orders[order.po_id]
         if order.item_id in self.open:
             return self.orders[self.open[order.item_id]]
         self.open[order.item_id] = order.po_id

@@ -31,6 +31,11 @@ output "new_orders_dlq_url" {
   value       = module.order_workflows.new_orders_dlq_url
 }
 
+output "inventory_changes_queue_url" {
+  description = "URL of the inventory changes queue."
+  value       = module.order_workflows.inventory_changes_queue_url
+}
+
 output "reserve_stock_state_machine_arn" {
   description = "ARN of reserve-stock (Express)."
   value       = module.order_workflows.reserve_stock_state_machine_arn

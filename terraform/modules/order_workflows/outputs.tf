@@ -30,6 +30,11 @@ output "new_orders_dlq_url" {
   value       = module.new_orders.dead_letter_queue_url
 }
 
+output "inventory_changes_queue_url" {
+  description = "URL of the queue the inventory-changed rule feeds (check-inventory-level reads it)."
+  value       = module.inventory_changes.url
+}
+
 output "reserve_stock_state_machine_arn" {
   description = "ARN of reserve-stock (Express)."
   value       = aws_sfn_state_machine.reserve_stock.arn

@@ -70,6 +70,24 @@ class Subscriber:
         self.sqs.delete_queue(QueueUrl=self.url)
 
 
+def drained(localcloud: Any, output: str, timeout: float = 60) -> None:
+    """Wait until the queue named by the orders output ``output`` holds nothing, visible, in flight or delayed:
+    every message sent to it before has been handled (a consumer deletes one only once handled)."""
+    sqs = boto3.client("sqs", region_name=localcloud.region)
+    url = localcloud.service("orders")[output]
+    counts = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+
+    def empty() -> bool:
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)["Attributes"]
+        return all(int(attributes.get(name, "0")) == 0 for name in counts)
+
+    eventually(empty, f"{output} drained", timeout=timeout)
+
+
 def dead_lettered(localcloud: Any, order_ids: set[str], timeout: float = 60) -> dict[str, str]:
     """The reasons of the new-order-received events of these orders in the intake's DLQ (taken off it); others'
     messages are made visible again at once, for their own tests."""

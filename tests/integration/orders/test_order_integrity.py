@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from orders_target import dead_lettered, decided, purchase_orders_for, stocked, unique
+from orders_target import dead_lettered, decided, drained, purchase_orders_for, stocked, unique
 
 from localcloud.polling import eventually
 from pizza_reservations.domain.events import InventoryChanged
@@ -110,23 +110,25 @@ def inventory_changed(item: str, version: int, available: int) -> dict:
     ).model_dump(mode="json")
 
 
-def test_a_stale_inventory_change_after_a_restock_raises_no_purchase_order(orders):
+def test_an_inventory_change_delivered_late_after_its_purchase_order_closed_raises_no_other(localcloud, orders):
     """Before: mark_item said False for a stale version and for an unchanged status alike, and the stale change
-    (0 available) was taken as news: a purchase order for an item just restocked."""
-    item, sentinel = unique("restocked"), unique("sentinel")
+    (0 available) was taken as news: a purchase order for an item just restocked. Then (the chaos run of
+    2026-11-28): the same change delivered again before the restock's was handled raised a second purchase order
+    for the same news, the first having been rejected. Whichever order they are handled in, nothing new comes."""
+    item = unique("restocked")
     orders.publish("inventory-changed", inventory_changed(item, 3, 0), source="pizza.reservations")
     [po] = eventually(lambda: purchase_orders_for(orders, item), "the low item's purchase order", timeout=60)
     assert orders.reject(po["poId"]).status in (200, 202)
     eventually(lambda: orders.purchase_order(po["poId"]).json()["status"] == "REJECTED", "closed", timeout=60)
-    orders.publish("inventory-changed", inventory_changed(item, 4, 20), source="pizza.reservations")
-    time.sleep(2)
     orders.publish_many(
         [
-            ("inventory-changed", inventory_changed(item, 3, 0)),  # redelivered, late
-            ("inventory-changed", inventory_changed(sentinel, 1, 0)),
+            ("inventory-changed", inventory_changed(item, 4, 20)),  # the restock
+            ("inventory-changed", inventory_changed(item, 3, 0)),  # redelivered, late: before or after it
         ],
         source="pizza.reservations",
     )
-    eventually(lambda: purchase_orders_for(orders, sentinel), "the sentinel's purchase order", timeout=60)
-    time.sleep(3)
+    drained(localcloud, "inventory_changes_queue_url")
     assert [p["poId"] for p in purchase_orders_for(orders, item)] == [po["poId"]]
+    orders.publish("inventory-changed", inventory_changed(item, 5, 1), source="pizza.reservations")
+    newer = eventually(lambda: purchase_orders_for(orders, item)[1:], "a newer low level's purchase order", 60)
+    assert len(newer) == 1

@@ -94,6 +94,18 @@ def test_one_open_purchase_order_per_item_until_it_closes(ports):
     assert [o.po_id for o in orders.all()] == ["po-1", "po-3", "po-4"]
 
 
+def test_a_purchase_order_raised_again_under_its_id_is_found_open_or_closed_and_opens_no_other(ports):
+    _, orders = ports
+    assert orders.raise_for(purchase_order("po-1")).po_id == "po-1"
+    assert orders.raise_for(purchase_order("po-1")).status is PurchaseOrderStatus.REQUESTED
+    orders.close("po-1", PurchaseOrderStatus.REJECTED, T0)
+    again = orders.raise_for(purchase_order("po-1"))  # a late redelivery of what raised it
+    assert (again.po_id, again.status) == ("po-1", PurchaseOrderStatus.REJECTED)
+    assert orders.raise_for(purchase_order("po-2")).po_id == "po-2"  # the item is free for another cause
+    assert orders.raise_for(purchase_order("po-1")).status is PurchaseOrderStatus.REJECTED
+    assert [o.po_id for o in orders.all()] == ["po-1", "po-2"]
+
+
 def test_the_token_is_kept_while_waiting_and_a_decision_is_noted_once(ports):
     _, orders = ports
     orders.raise_for(purchase_order("po-1"))

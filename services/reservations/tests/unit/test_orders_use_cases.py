@@ -146,14 +146,14 @@ def test_a_decided_order_is_not_started_again_and_not_decided_twice(world):
 
 def test_many_requests_for_one_item_raise_one_purchase_order_until_it_closes(world):
     """The original sent one purchase order per failed order and per qualifying change."""
-    raised = {world.raise_po("tiramisu")[0].po_id for _ in range(10)}
+    raised = {world.raise_po("tiramisu", order_id=f"o-{n}")[0].po_id for n in range(10)}
     assert len(raised) == 1 and len(world.workflows.purchase_orders) == 1
     [po_id] = raised
     assert world.purchase_orders.get(po_id).quantity == 20  # at least the reorder quantity
     use_cases.close_purchase_order(
         po_id, PurchaseOrderStatus.REJECTED, purchase_orders=world.purchase_orders, now=world.clock
     )
-    assert world.raise_po("tiramisu")[0].po_id != po_id
+    assert world.raise_po("tiramisu", order_id="o-10")[0].po_id != po_id
 
 
 def test_approval_resumes_the_waiting_workflow_once_and_the_other_decision_is_a_conflict(world):
@@ -202,7 +202,8 @@ def test_supplying_an_approved_purchase_order_sends_one_adjustment_keyed_by_it_a
     assert {c.adjustment_id for c in world.commands.sent} == {po.po_id}
     assert {c.delta for c in world.commands.sent} == {30}  # the queue processor applies one id once
     assert world.purchase_orders.get(po.po_id).status is PurchaseOrderStatus.APPROVED
-    assert world.raise_po("cola")[0].po_id != po.po_id
+    assert world.raise_po("cola")[0].po_id == po.po_id  # its order's shortfall again: the same, closed
+    assert world.raise_po("cola", order_id="o-2")[0].po_id != po.po_id
 
 
 def check_level(world, item_id: str, version: int, available: int):  # type: ignore[no-untyped-def]
@@ -231,6 +232,19 @@ def test_inventory_checks_raise_one_purchase_order_and_alert_once_at_zero(world)
     assert check(4, 0) is None  # older than version 5: ignored
     alerts = [s for s, _ in world.notifier.sent if "OUT OF STOCK" in s]
     assert alerts == ["pizza-of-the-day is OUT OF STOCK"]
+
+
+def test_an_inventory_change_handled_again_after_its_purchase_order_closed_raises_no_other(world):
+    """Before: a purchase order rejected, then the change that raised it delivered again (before the restock's
+    change was noted): a second purchase order, for the same news."""
+    [po] = [check_level(world, "cola", 3, 0)]
+    use_cases.close_purchase_order(
+        po.po_id, PurchaseOrderStatus.REJECTED, purchase_orders=world.purchase_orders, now=world.clock
+    )
+    again = check_level(world, "cola", 3, 0)
+    assert (again.po_id, again.status) == (po.po_id, PurchaseOrderStatus.REJECTED)
+    assert [o.po_id for o in world.purchase_orders.all()] == [po.po_id]
+    assert check_level(world, "cola", 4, 1).po_id != po.po_id  # a newer low level is news: a new one
 
 
 # --- the whole order: stock, oven, confirmation ---------------------------------------------------------

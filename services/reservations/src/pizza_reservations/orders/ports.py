@@ -60,7 +60,8 @@ class OrderBook(Protocol):
 
 class PurchaseOrders(Protocol):
     def raise_for(self, order: PurchaseOrder) -> PurchaseOrder:
-        """The item's open purchase order: this one if none was open (claimed atomically), else the open one."""
+        """The item's open purchase order: this one if none was open (claimed atomically), else the open one;
+        the purchase order of this id, open or closed, if one was raised under it before."""
         ...
 
     def get(self, po_id: str) -> PurchaseOrder | None: ...

@@ -200,6 +200,7 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
             "purchase_orders_table": f"${{table.{purchase_orders_table}.name}}",
             "new_orders_queue_url": f"${{queue.{new_orders}.url}}",
             "new_orders_dlq_url": f"${{queue.{new_orders}-dlq.url}}",
+            "inventory_changes_queue_url": f"${{queue.{inventory_changes}.url}}",
             "reserve_stock_state_machine_arn": f"${{state_machine.{reserve_stock}.arn}}",
             "purchase_order_state_machine_arn": f"${{state_machine.{purchase_order}.arn}}",
             "order_state_machine_arn": f"${{state_machine.{order}.arn}}",

@@ -343,13 +343,18 @@ def raise_purchase_orders(
     reorder_quantity: int,
     approval_timeout_seconds: int,
     reason: str | None = None,
+    cause: str | None = None,
 ) -> list[PurchaseOrder]:
     """At most one open purchase order per item, however many requests arrive: each line either opens one
-    (and starts its workflow, named by it) or finds the item's open one."""
+    (and starts its workflow, named by it) or finds the item's open one.
+
+    A purchase order is named by what raised it (``cause``: the short order, the inventory change, the event),
+    so a redelivery of that cause finds its own purchase order, even after it was closed, and raises no other."""
+    cause = cause or (f"order {request.order_id}" if request.order_id else None)
     raised = []
     for line in request.items:
         candidate = PurchaseOrder(
-            po_id=f"po-{line.item_id}-{uuid.uuid4().hex[:10]}",
+            po_id=purchase_order_id(line.item_id, cause),
             item_id=line.item_id,
             quantity=max(line.quantity, reorder_quantity),
             status=PurchaseOrderStatus.REQUESTED,
@@ -363,6 +368,12 @@ def raise_purchase_orders(
             workflows.start_purchase_order(current.po_id, _workflow_input(current))
         raised.append(current)
     return raised
+
+
+def purchase_order_id(item_id: str, cause: str | None) -> str:
+    """``po-<item>-<10 hex>``: a digest of the cause (the same cause, the same id), or random without one."""
+    tail = hashlib.sha256(cause.encode()).hexdigest() if cause else uuid.uuid4().hex
+    return f"po-{item_id}-{tail[:10]}"
 
 
 def _workflow_input(order: PurchaseOrder) -> str:
@@ -466,7 +477,8 @@ def check_inventory_level(
     """At or below the threshold: the item's one open purchase order (raised if none is open). At zero the
     item is marked OUT OF STOCK and an alert sent, once per change of its stock status. A change older than one
     already seen is ignored (a redelivery after a restock must not order again); the same version again is
-    handled again (harmless: the open purchase order is found), so a run that failed half-way is completed."""
+    handled again, so a run that failed half-way is completed: it finds the purchase order that version raised
+    (named by it), open or closed, and raises no second one."""
     stock_status = "OUT OF STOCK" if available <= 0 else "IN STOCK"
     marked = purchase_orders.mark_item(item_id, stock_status, version)
     if marked is Marked.STALE:
@@ -484,5 +496,6 @@ def check_inventory_level(
         reorder_quantity=reorder_quantity,
         approval_timeout_seconds=approval_timeout_seconds,
         reason=f"{available} available, at or below {threshold}",
+        cause=f"inventory-changed {item_id} v{version}",
     )
     return order

@@ -9,8 +9,9 @@
 ``ITEM#<item id>``     ``stock_status`` (IN STOCK / OUT OF STOCK), ``version`` of the inventory it reflects
 =====================  ==========================================================================
 
-A purchase order and its item's ``OPEN#`` guard are written in one transaction, conditional on no guard,
-so two requests for one item can never both open one; closing deletes the guard in the same transaction.
+A purchase order and its item's ``OPEN#`` guard are written in one transaction, conditional on no guard and no
+purchase order of that id, so two requests for one item can never both open one, and a request raised again
+(an id names its cause) finds its own; closing deletes the guard in the same transaction.
 """
 
 from __future__ import annotations
@@ -79,12 +80,15 @@ class DynamoDbPurchaseOrders:
             old_on_failure=True,
         )
         for _ in range(_ATTEMPTS):
-            outcome = transact(self.client, [guard, Put(self.table, item, condition="attribute_not_exists(pk)")])
+            # The purchase order first: whichever conditions an engine reports, its own is checked first.
+            outcome = transact(self.client, [Put(self.table, item, condition="attribute_not_exists(pk)"), guard])
             if not isinstance(outcome, Cancelled):
                 return order
             if outcome.contended:
                 raise Contended(f"purchase orders of {order.item_id} kept changing")
-            held = outcome.old_item(0) or self._read(f"OPEN#{order.item_id}")
+            if outcome.failed(0):
+                return self.get(order.po_id) or order  # raised before under this name: the same request again
+            held = outcome.old_item(1) or self._read(f"OPEN#{order.item_id}")
             current = self.get(held["po_id"]) if held else None
             if current is not None:
                 return current

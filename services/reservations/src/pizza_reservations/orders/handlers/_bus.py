@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["Malformed", "detail_of"]
+__all__ = ["Malformed", "detail_of", "event_id"]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -31,3 +31,13 @@ def detail_of(body: str, model: type[ModelT]) -> ModelT:
             for problem in error.errors()
         )
         raise Malformed(problems) from None
+
+
+def event_id(body: str) -> str | None:
+    """The event's own id (kept across redeliveries of one event; a publisher's retried PutEvents gets another)."""
+    try:
+        envelope: Any = json.loads(body)
+    except ValueError:
+        return None
+    found = envelope.get("id") if isinstance(envelope, dict) else None
+    return found if isinstance(found, str) and found else None

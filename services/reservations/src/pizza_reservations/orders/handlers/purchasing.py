@@ -1,5 +1,6 @@
 """``pizza-orders-purchasing``: ``create-purchase-order`` events (rule -> queue) raise purchase orders, at most
-one open per item however many arrive; each new one starts its create-purchase-order workflow (named by it)."""
+one open per item however many arrive, and one per request however often it is delivered (named by it); each
+new one starts its create-purchase-order workflow (named by it)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations.orders import use_cases
 from pizza_reservations.orders.bootstrap import purchasing, settings
 from pizza_reservations.orders.domain import CreatePurchaseOrder
-from pizza_reservations.orders.handlers._bus import detail_of
+from pizza_reservations.orders.handlers._bus import detail_of, event_id
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -30,10 +31,19 @@ def record_handler(record: SQSRecord) -> list[str]:
         now=lambda: datetime.now(UTC),
         reorder_quantity=settings().reorder_quantity,
         approval_timeout_seconds=settings().approval_timeout_seconds,
+        cause=_cause(request, record.body),
     )
     logger.info("purchase orders", extra={"order": request.order_id, "purchase_orders": [p.po_id for p in raised]})
     metrics.add_metric(name="PurchaseOrdersRequested", unit=MetricUnit.Count, value=len(raised))
     return [order.po_id for order in raised]
+
+
+def _cause(request: CreatePurchaseOrder, body: str) -> str | None:
+    """An order's shortfall is named by its order (the default); another publisher's request by its event."""
+    if request.order_id:
+        return None
+    found = event_id(body)
+    return f"event {found}" if found else None
 
 
 @instrumented()
