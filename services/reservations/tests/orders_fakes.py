@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from pizza_reservations.orders.domain import (
+    RESTOCK_WAIT,
     TRANSITIONS,
     LineOutcome,
     Marked,
@@ -67,12 +68,16 @@ class FakePurchaseOrders:
     def __init__(self) -> None:
         self.orders: dict[str, PurchaseOrder] = {}
         self.open: dict[str, str] = {}
+        self.restocking_until: dict[str, datetime] = {}  # item -> the approved order's guard lasts until
         self.tokens: dict[str, str] = {}
         self.items: dict[str, tuple[str, int]] = {}
 
     def raise_for(self, order: PurchaseOrder) -> PurchaseOrder:
         if order.po_id in self.orders:
             return self.orders[order.po_id]
+        until = self.restocking_until.get(order.item_id)
+        if until is not None and until < order.created_at:
+            self.release_restocked(order.item_id)
         if order.item_id in self.open:
             return self.orders[self.open[order.item_id]]
         self.open[order.item_id] = order.po_id
@@ -123,8 +128,22 @@ class FakePurchaseOrders:
         self.orders[po_id] = replace(order, status=status, decided_at=at)
         self.tokens.pop(po_id, None)
         if self.open.get(order.item_id) == po_id:
-            del self.open[order.item_id]
+            if status is PurchaseOrderStatus.APPROVED:
+                self.expect_restock(po_id, order.item_id, at)
+            else:
+                del self.open[order.item_id]
+                self.restocking_until.pop(order.item_id, None)
         return self.orders[po_id]
+
+    def expect_restock(self, po_id: str, item_id: str, at: datetime) -> None:
+        if self.open.get(item_id) == po_id:
+            self.restocking_until.setdefault(item_id, at + RESTOCK_WAIT)
+
+    def release_restocked(self, item_id: str) -> bool:
+        if self.restocking_until.pop(item_id, None) is None:
+            return False
+        del self.open[item_id]
+        return True
 
 
 class FakeWorkflows:

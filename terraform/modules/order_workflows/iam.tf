@@ -21,7 +21,8 @@ locals {
   order_book_actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
   # The purchase orders (adapters/purchase_orders.py), each function for what it does with them: raise one
   # (the order and its OPEN# guard put in one transaction), mark an item's stock status, wait for and note
-  # a decision (conditional updates), close one (updated, its guard deleted, in one transaction), list them.
+  # a decision (conditional updates), close one (updated, its guard deleted, in one transaction, or kept for
+  # the restock once approved), free an item once its restock is seen (the guard deleted), list them.
   raise_purchase_order_actions = ["dynamodb:GetItem", "dynamodb:PutItem"]
 }
 
@@ -76,8 +77,8 @@ data "aws_iam_policy_document" "purchasing" {
 
 data "aws_iam_policy_document" "inventory" {
   statement {
-    sid       = "RaisePurchaseOrdersAndMarkItems"
-    actions   = concat(local.raise_purchase_order_actions, ["dynamodb:UpdateItem"])
+    sid       = "RaisePurchaseOrdersMarkItemsAndFreeRestocked"
+    actions   = concat(local.raise_purchase_order_actions, ["dynamodb:UpdateItem", "dynamodb:DeleteItem"])
     resources = [aws_dynamodb_table.purchase_orders.arn]
   }
 
@@ -107,7 +108,8 @@ data "aws_iam_policy_document" "steps" {
     resources = [aws_dynamodb_table.orders.arn]
   }
 
-  # Keep the token and wait, supply, close (the guard deleted with it): never raise nor list.
+  # Keep the token and wait, supply (the guard told to wait for the restock), close (the guard deleted with
+  # it unless approved): never raise nor list.
   statement {
     sid       = "ClosePurchaseOrders"
     actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]

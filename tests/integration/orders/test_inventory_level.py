@@ -35,11 +35,11 @@ def test_an_item_sold_out_by_many_holds_gets_one_purchase_order_and_one_alert(lo
     subjects = alerts(localcloud)
     item = stocked(reservations, 8, "pizza-of-the-day")
 
-    def hold(_: int) -> int:
+    def hold(_: int, quantity: int = 1) -> int:
         rid = unique("hold")
         # 503 has a Retry-After. Under --localcloud-chaos=throttle the reservations API also answers 502 when a
         # throttled Query outlives botocore's retries (a finding for that service, reported; not this test's).
-        while (status := reservations.reserve(rid, item, 1, 600).status) in (502, 503):
+        while (status := reservations.reserve(rid, item, quantity, 600).status) in (502, 503):
             time.sleep(0.2)
         return status
 
@@ -58,3 +58,7 @@ def test_an_item_sold_out_by_many_holds_gets_one_purchase_order_and_one_alert(lo
     assert orders.approve(po["poId"]).status in (200, 202)
     eventually(lambda: reservations.item(item).json()["status"] == "IN STOCK", "IN STOCK again", timeout=60)
     eventually(lambda: orders.purchase_order(po["poId"]).json()["status"] == "APPROVED", "approved", timeout=60)
+    # The restock seen (20 more), the approved order lets the item go: 18 held leave 2, a new purchase order.
+    assert hold(0, 18) == 201
+    newer = eventually(lambda: purchase_orders_for(orders, item)[1:], "the next low level's purchase order", 60)
+    assert len(newer) == 1 and newer[0]["status"] in ("REQUESTED", "AWAITING_APPROVAL")

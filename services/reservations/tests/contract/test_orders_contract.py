@@ -13,6 +13,7 @@ from localcloud.testing import moto_stack
 from pizza_reservations.orders.adapters.order_book import DynamoDbOrderBook
 from pizza_reservations.orders.adapters.purchase_orders import DynamoDbPurchaseOrders
 from pizza_reservations.orders.domain import (
+    RESTOCK_WAIT,
     LineOutcome,
     Marked,
     Order,
@@ -104,6 +105,30 @@ def test_a_purchase_order_raised_again_under_its_id_is_found_open_or_closed_and_
     assert orders.raise_for(purchase_order("po-2")).po_id == "po-2"  # the item is free for another cause
     assert orders.raise_for(purchase_order("po-1")).status is PurchaseOrderStatus.REJECTED
     assert [o.po_id for o in orders.all()] == ["po-1", "po-2"]
+
+
+def test_an_approved_purchase_order_keeps_its_item_until_the_restock_is_seen_or_the_wait_is_over(ports):
+    _, orders = ports
+    orders.raise_for(purchase_order("po-1"))
+    assert orders.close("po-1", PurchaseOrderStatus.APPROVED, T0).status is PurchaseOrderStatus.APPROVED
+    assert orders.raise_for(purchase_order("po-2")).po_id == "po-1"  # its supply is on the way
+    assert orders.release_restocked("cola") and not orders.release_restocked("cola")
+    assert orders.raise_for(purchase_order("po-3")).po_id == "po-3"
+    assert not orders.release_restocked("cola")  # an open order's guard is not a restock's
+    orders.close("po-3", PurchaseOrderStatus.APPROVED, T0)
+    late = PurchaseOrder("po-4", "cola", 20, PurchaseOrderStatus.REQUESTED, T0 + RESTOCK_WAIT / 2, "low", 60)
+    assert orders.raise_for(late).po_id == "po-3"
+    never_seen = PurchaseOrder("po-5", "cola", 20, PurchaseOrderStatus.REQUESTED, T0 + 2 * RESTOCK_WAIT, "low", 60)
+    assert orders.raise_for(never_seen).po_id == "po-5"  # the restock was never seen: the item is free
+    assert orders.close("po-5", PurchaseOrderStatus.REJECTED, T0).status is PurchaseOrderStatus.REJECTED
+    # Its supply sent, its restock seen before it closes: the item is free, and it still closes.
+    assert orders.raise_for(purchase_order("po-6")).po_id == "po-6"
+    orders.expect_restock("po-6", "cola", T0)
+    orders.expect_restock("po-5", "cola", T0)  # not its guard: nothing changes
+    assert orders.raise_for(purchase_order("po-7")).po_id == "po-6"
+    assert orders.release_restocked("cola")
+    assert orders.close("po-6", PurchaseOrderStatus.APPROVED, T0).status is PurchaseOrderStatus.APPROVED
+    assert orders.raise_for(purchase_order("po-8")).po_id == "po-8"
 
 
 def test_the_token_is_kept_while_waiting_and_a_decision_is_noted_once(ports):

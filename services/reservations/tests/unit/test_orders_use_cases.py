@@ -189,7 +189,7 @@ def test_a_decision_made_before_the_workflow_waits_is_applied_when_it_does(world
     assert world.approvals.resumed == [("token-1", "REJECTED")]
 
 
-def test_supplying_an_approved_purchase_order_sends_one_adjustment_keyed_by_it_and_frees_the_item(world):
+def test_supplying_an_approved_purchase_order_sends_one_adjustment_keyed_by_it_and_frees_the_item_once_seen(world):
     [po] = world.raise_po("cola", quantity=30)
     for _ in range(2):
         use_cases.supply_purchase_order(
@@ -203,15 +203,22 @@ def test_supplying_an_approved_purchase_order_sends_one_adjustment_keyed_by_it_a
     assert {c.delta for c in world.commands.sent} == {30}  # the queue processor applies one id once
     assert world.purchase_orders.get(po.po_id).status is PurchaseOrderStatus.APPROVED
     assert world.raise_po("cola")[0].po_id == po.po_id  # its order's shortfall again: the same, closed
-    assert world.raise_po("cola", order_id="o-2")[0].po_id != po.po_id
+    # Before: the item was free at approval, and a low level before the restock landed ordered it again.
+    assert world.raise_po("cola", order_id="o-2")[0].po_id == po.po_id
+    assert check_level(world, "cola", 7, 1).po_id == po.po_id
+    assert check_level(world, "cola", 8, 5, change="Released") is None  # a hold given back is no restock
+    assert world.raise_po("cola", order_id="o-3")[0].po_id == po.po_id
+    assert check_level(world, "cola", 9, 35, change="Adjusted") is None  # the restock
+    assert world.raise_po("cola", order_id="o-4")[0].po_id != po.po_id
 
 
-def check_level(world, item_id: str, version: int, available: int):  # type: ignore[no-untyped-def]
+def check_level(world, item_id: str, version: int, available: int, change: str = "Reserved"):  # type: ignore[no-untyped-def]
     """An inventory-changed of ``item_id`` at ``version`` with ``available`` left (threshold 2, reorder 20)."""
     return use_cases.check_inventory_level(
         item_id,
         version,
         available,
+        change=change,
         threshold=2,
         purchase_orders=world.purchase_orders,
         workflows=world.workflows,

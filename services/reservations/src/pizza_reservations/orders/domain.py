@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
@@ -24,6 +24,7 @@ __all__ = [
     "MAX_BAKING_SECS",
     "MAX_LINES",
     "ORDER_ID_PATTERN",
+    "RESTOCK_WAIT",
     "TRANSITIONS",
     "CreatePurchaseOrder",
     "Held",
@@ -357,7 +358,9 @@ def failure_reason(error: str | None, cause: str | None, limit: int = 300) -> st
 class PurchaseOrderStatus(StrEnum):
     REQUESTED = "REQUESTED"  # raised; its workflow is starting
     AWAITING_APPROVAL = "AWAITING_APPROVAL"
-    APPROVED = "APPROVED"  # the adjustment for its quantity is sent (exactly once, keyed by the order's id)
+    # The adjustment for its quantity is sent (exactly once, keyed by the order's id); the item's guard stays
+    # until the restock is seen (RESTOCK_WAIT at most), so no second purchase order is raised meanwhile.
+    APPROVED = "APPROVED"
     REJECTED = "REJECTED"
     TIMED_OUT = "TIMED_OUT"
     FAILED = "FAILED"  # its workflow failed after its retries (an alarm fires); the item is free again
@@ -365,6 +368,11 @@ class PurchaseOrderStatus(StrEnum):
     @property
     def open(self) -> bool:
         return self in (PurchaseOrderStatus.REQUESTED, PurchaseOrderStatus.AWAITING_APPROVAL)
+
+
+# How long an approved purchase order keeps its item's guard if no restock is seen: the adjustment is applied
+# within seconds; after this the item may be ordered again (a lost or refused restock must not block it).
+RESTOCK_WAIT = timedelta(minutes=10)
 
 
 class Marked(StrEnum):

@@ -84,7 +84,17 @@ class PurchaseOrders(Protocol):
         ...
 
     def close(self, po_id: str, status: PurchaseOrderStatus, at: datetime) -> PurchaseOrder | None:
-        """Record the end (APPROVED, REJECTED, TIMED_OUT) once, and free the item for its next purchase order."""
+        """Record the end (APPROVED, REJECTED, TIMED_OUT) once, and free the item for its next purchase order:
+        at once, or once approved when its restock is seen (:meth:`release_restocked`; ``RESTOCK_WAIT`` at most)."""
+        ...
+
+    def expect_restock(self, po_id: str, item_id: str, at: datetime) -> None:
+        """Before its supply is sent: the item's guard, if this order's, waits for the restock (from ``at``, for
+        ``RESTOCK_WAIT`` at most) instead of going when the order closes."""
+        ...
+
+    def release_restocked(self, item_id: str) -> bool:
+        """The restock of the item's approved purchase order was seen: free the item (False: nothing waited)."""
         ...
 
 

@@ -433,13 +433,16 @@ def supply_purchase_order(
     po_id: str, *, purchase_orders: PurchaseOrders, ports: Inventory, commands: Commands, now: Clock
 ) -> PurchaseOrder:
     """Approved: the ordered quantity arrives as one adjustment (keyed by the purchase order, so exactly once),
-    through the reservations service's own adjustment command; then the order is closed and the item freed."""
+    through the reservations service's own adjustment command; then the order is closed. The item stays with
+    it until the restock is seen (at most ``RESTOCK_WAIT``): no second purchase order for supply on its way."""
     order = purchase_orders.get(po_id)
     if order is None:
         raise NotFound(f"no purchase order {po_id}")
     command = AdjustItem(
         item_id=order.item_id, adjustment_id=po_id, delta=order.quantity, reason=f"purchase order {po_id}"
     )
+    # Before the supply is sent, so that its restock, however soon it is seen, finds the guard waiting for it.
+    purchase_orders.expect_restock(po_id, order.item_id, now())
     inventory.accept_adjustment(command, requests=ports.requests, commands=commands, now=now)
     closed = purchase_orders.close(po_id, PurchaseOrderStatus.APPROVED, now())
     return closed or order
@@ -466,6 +469,7 @@ def check_inventory_level(
     version: int,
     available: int,
     *,
+    change: str,
     threshold: int,
     purchase_orders: PurchaseOrders,
     workflows: Workflows,
@@ -475,7 +479,9 @@ def check_inventory_level(
     approval_timeout_seconds: int,
 ) -> PurchaseOrder | None:
     """At or below the threshold: the item's one open purchase order (raised if none is open). At zero the
-    item is marked OUT OF STOCK and an alert sent, once per change of its stock status. A change older than one
+    item is marked OUT OF STOCK and an alert sent, once per change of its stock status. An approved purchase
+    order keeps the item until an adjustment takes it above the threshold: its supply is on the way, so a low
+    level meanwhile (the restock not yet applied) orders nothing more. A change older than one
     already seen is ignored (a redelivery after a restock must not order again); the same version again is
     handled again, so a run that failed half-way is completed: it finds the purchase order that version raised
     (named by it), open or closed, and raises no second one."""
@@ -486,6 +492,8 @@ def check_inventory_level(
     if marked is Marked.CHANGED and stock_status == "OUT OF STOCK":
         notifier.notify(f"{item_id} is OUT OF STOCK", f"{item_id}: nothing available as of version {version}.")
     if available > threshold:
+        if change == "Adjusted":
+            purchase_orders.release_restocked(item_id)  # the supply arrived: the next low level may order again
         return None
     request = CreatePurchaseOrder(items=(OrderLine(item_id=item_id, quantity=reorder_quantity),))
     [order] = raise_purchase_orders(

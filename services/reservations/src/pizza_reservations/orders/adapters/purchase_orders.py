@@ -5,13 +5,16 @@
 =====================  ==========================================================================
 ``PO#<po id>``         ``item_id``, ``quantity``, ``status``, ``reason``, ``created_at``, ``decided_at``,
                        ``approval_timeout_seconds``, ``decision``, ``task_token`` (never returned by the API)
-``OPEN#<item id>``     ``po_id``: the item's one open purchase order (the guard; deleted when it closes)
+``OPEN#<item id>``     ``po_id``: the item's one open purchase order (the guard; deleted when it closes, or
+                       once approved, given ``restocking_until`` and deleted when the restock is seen)
 ``ITEM#<item id>``     ``stock_status`` (IN STOCK / OUT OF STOCK), ``version`` of the inventory it reflects
 =====================  ==========================================================================
 
 A purchase order and its item's ``OPEN#`` guard are written in one transaction, conditional on no guard and no
 purchase order of that id, so two requests for one item can never both open one, and a request raised again
-(an id names its cause) finds its own; closing deletes the guard in the same transaction.
+(an id names its cause) finds its own; closing deletes the guard in the same transaction, except an approval:
+its guard stays, with ``restocking_until``, until an adjustment shows the item above its threshold (or until
+then: a restock never seen must not block the item).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from pizza_common.dynamodb import Cancelled, Delete, Put, Update, Written, from_item, get, retrying, transact, write
-from pizza_reservations.orders.domain import Marked, PurchaseOrder, PurchaseOrderStatus
+from pizza_reservations.orders.domain import RESTOCK_WAIT, Marked, PurchaseOrder, PurchaseOrderStatus
 
 __all__ = ["DynamoDbPurchaseOrders"]
 
@@ -76,7 +79,9 @@ class DynamoDbPurchaseOrders:
         guard = Put(
             self.table,
             {"pk": f"OPEN#{order.item_id}", "po_id": order.po_id},
-            condition="attribute_not_exists(pk)",
+            # No guard, or an approved order's whose restock was never seen in time.
+            condition="attribute_not_exists(pk) OR restocking_until < :now",
+            values={":now": order.created_at.isoformat()},
             old_on_failure=True,
         )
         for _ in range(_ATTEMPTS):
@@ -163,10 +168,43 @@ class DynamoDbPurchaseOrders:
             return Marked.UNCHANGED  # the same change again
         return Marked.CHANGED
 
+    def expect_restock(self, po_id: str, item_id: str, at: datetime) -> None:
+        write(
+            self.client,
+            Update(
+                self.table,
+                {"pk": f"OPEN#{item_id}"},
+                "SET restocking_until = if_not_exists(restocking_until, :until)",
+                condition="po_id = :po",
+                values={":po": po_id, ":until": (at + RESTOCK_WAIT).isoformat()},
+            ),
+        )  # not this order's guard (released, or never held): nothing to mark
+
+    def release_restocked(self, item_id: str) -> bool:
+        outcome = write(
+            self.client,
+            Delete(self.table, {"pk": f"OPEN#{item_id}"}, condition="attribute_exists(restocking_until)"),
+        )
+        return isinstance(outcome, Written)
+
     def close(self, po_id: str, status: PurchaseOrderStatus, at: datetime) -> PurchaseOrder | None:
         current = self.get(po_id)
         if current is None or not current.status.open:
             return current
+        guard_key = {"pk": f"OPEN#{current.item_id}"}
+        ours = {":po": po_id}
+        # Approved: the guard waits for the restock; otherwise the item is free at once. Never another's guard.
+        guard = (
+            Update(
+                self.table,
+                guard_key,
+                "SET restocking_until = if_not_exists(restocking_until, :until)",
+                condition="po_id = :po",
+                values={**ours, ":until": (at + RESTOCK_WAIT).isoformat()},
+            )
+            if status is PurchaseOrderStatus.APPROVED
+            else Delete(self.table, guard_key, condition="attribute_not_exists(pk) OR po_id = :po", values=ours)
+        )
         outcome = transact(
             self.client,
             [
@@ -177,14 +215,23 @@ class DynamoDbPurchaseOrders:
                     condition=_IS_OPEN,
                     values={":status": status.value, ":at": at.isoformat(), **_OPEN},
                 ),
-                Delete(
-                    self.table,
-                    {"pk": f"OPEN#{current.item_id}"},
-                    condition="attribute_not_exists(pk) OR po_id = :po",
-                    values={":po": po_id},
-                ),
+                guard,
             ],
         )
+        if isinstance(outcome, Cancelled) and outcome.failed(1) and not outcome.failed(0):
+            # The guard is gone (its restock seen before the order closed) or another's: close the order alone.
+            outcome = transact(
+                self.client,
+                [
+                    Update(
+                        self.table,
+                        {"pk": f"PO#{po_id}"},
+                        "SET #status = :status, decided_at = :at REMOVE task_token",
+                        condition=_IS_OPEN,
+                        values={":status": status.value, ":at": at.isoformat(), **_OPEN},
+                    )
+                ],
+            )
         if isinstance(outcome, Cancelled) and outcome.contended:
             raise Contended(f"purchase order {po_id} kept changing")
         return self.get(po_id)  # closed now, by us or by another run

@@ -29,6 +29,7 @@ def record_handler(record: SQSRecord) -> str | None:
         change.item_id,
         change.version,
         change.available,
+        change=change.change,
         threshold=settings().low_stock_threshold,
         purchase_orders=ports.purchase_orders,
         workflows=ports.workflows,
