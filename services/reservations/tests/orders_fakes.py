@@ -40,6 +40,7 @@ class FakeOrderBook:
         at: datetime,
         outcomes: Sequence[LineOutcome] | None,
         reason: str | None,
+        decided_by: str | None = None,
     ) -> tuple[Order, bool] | None:
         order = self.orders.get(order_id)
         if order is None:
@@ -49,6 +50,7 @@ class FakeOrderBook:
         decided = order.decided(
             status, at, order.reservations if outcomes is None else tuple(outcomes), reason or order.reason
         )
+        decided = replace(decided, decided_by=decided_by)
         if status is OrderStatus.BAKED:
             decided = replace(decided, baked_at=at)
         self.orders[order_id] = decided

@@ -61,6 +61,17 @@ def test_an_order_is_placed_once_and_decided_once(ports):
     assert book.get("o-1") == decided
 
 
+def test_a_decision_keeps_the_name_of_the_execution_that_made_it_and_only_that_one(ports):
+    book, _ = ports
+    book.place(Order("o-3", (("cola", 1),), OrderStatus.PLACED, T0, T0))
+    decided, changed = book.decide("o-3", OrderStatus.RESERVED, T0, [], None, "exec-1")
+    assert (decided.decided_by, changed) == ("exec-1", True)
+    again, changed = book.decide("o-3", OrderStatus.RESERVED, T0, [], None, "exec-2")
+    assert (again.decided_by, changed) == ("exec-1", False)  # another run's try writes nothing
+    cooking, _ = book.decide("o-3", OrderStatus.COOKING, T1, None, None)
+    assert cooking.decided_by is None and book.get("o-3").decided_by is None  # a later decision, unnamed
+
+
 def test_an_order_moves_only_forward_and_keeps_its_oven_token(ports):
     book, _ = ports
 

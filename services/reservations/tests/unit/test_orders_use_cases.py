@@ -144,6 +144,24 @@ def test_a_decided_order_is_not_started_again_and_not_decided_twice(world):
     assert world.workflows.reserve_stock == ["o-1", "o-1"]
 
 
+def test_a_decision_whose_answer_was_lost_is_still_published_by_its_own_execution_only(world):
+    """Before: the record step's write done and its answer lost, Step Functions tried the task again; the retry
+    was told "no change", and the run published nothing: an order RESERVED with no stock-reserved, ever."""
+    world.stock("cola", 5)
+    order = NewOrderReceived.model_validate({"orderId": "o-1", "items": [{"itemId": "cola", "quantity": 1}]})
+    use_cases.place_order(order, book=world.book, now=world.clock)
+
+    def record(execution: str | None) -> bool:
+        return use_cases.record_decision(
+            "o-1", OrderStatus.RESERVED, (), None, book=world.book, now=world.clock, decided_by=execution
+        ).changed
+
+    assert record("arn:exec-1")
+    assert record("arn:exec-1")  # its own write, retried: it publishes
+    assert not record("arn:exec-2")  # a duplicate run: it does not
+    assert not record(None)
+
+
 def test_many_requests_for_one_item_raise_one_purchase_order_until_it_closes(world):
     """The original sent one purchase order per failed order and per qualifying change."""
     raised = {world.raise_po("tiramisu", order_id=f"o-{n}")[0].po_id for n in range(10)}

@@ -268,6 +268,9 @@ class Order:
     baked_at: datetime | None = None
     # NewOrderReceived.fingerprint() of the event that placed it (None: placed before fingerprints were kept).
     fingerprint: str | None = None
+    # The workflow execution whose write made the latest decision (None: not said), so that a retry of that
+    # very write, its answer lost, knows the decision is its own.
+    decided_by: str | None = None
 
     def same_order(self, order: NewOrderReceived) -> bool:
         """Is ``order`` the event that placed this order (delivered again), and not another order with its id?"""

@@ -45,10 +45,12 @@ class OrderBook(Protocol):
         at: datetime,
         outcomes: Sequence[LineOutcome] | None,
         reason: str | None,
+        decided_by: str | None = None,
     ) -> tuple[Order, bool] | None:
         """Move an order to ``status`` if it is in one of the statuses before it (``TRANSITIONS``); otherwise it
-        is returned unchanged. ``outcomes`` None keeps its reservations. The order as it is now, and True if this
-        call moved it (one call does, however many try). None: unknown."""
+        is returned unchanged. ``outcomes`` None keeps its reservations; ``decided_by`` is kept with the decision.
+        The order as it is now, and True if this call moved it (one call does, however many try). None:
+        unknown."""
         ...
 
     def await_oven(self, order_id: str, token: str) -> Order | None:

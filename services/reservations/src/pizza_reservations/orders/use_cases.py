@@ -195,19 +195,26 @@ def record_decision(
     *,
     book: OrderBook,
     now: Clock,
+    decided_by: str | None = None,
 ) -> Decision:
     """Move the order to ``status`` if it may go there (``TRANSITIONS``), once: ``changed`` tells the one call
-    that moved it, which alone publishes what follows from it (a duplicate run publishes nothing)."""
+    that moved it, which alone publishes what follows from it (a duplicate run publishes nothing).
+
+    ``decided_by`` names the workflow execution asking. A retry of its own write (the write done, its answer
+    lost, the task tried again) finds the decision with its name and is told ``changed`` too, so the
+    publication that follows is not lost; another execution's run is not."""
     if status in _ENDED_WITHOUT_SALE:
         if outcomes is None:
             known = book.get(order_id)
             outcomes = known.reservations if known is not None else None
         if outcomes is not None:
             outcomes = tuple(replace(o, held=False) for o in outcomes)
-    decided = book.decide(order_id, status, now(), outcomes, reason)
+    decided = book.decide(order_id, status, now(), outcomes, reason, decided_by)
     if decided is None:
         raise NotFound(f"no order {order_id}")
-    return Decision(decided[0], decided[1])
+    order, changed = decided
+    own = decided_by is not None and order.decided_by == decided_by and order.status is status
+    return Decision(order, changed or own)
 
 
 # --- the order workflow: the kitchen ------------------------------------------------------------------

@@ -50,6 +50,7 @@ def _order(plain: dict[str, Any]) -> Order:
         reason=plain.get("reason"),
         baked_at=datetime.fromisoformat(plain["baked_at"]) if plain.get("baked_at") else None,
         fingerprint=plain.get("fingerprint"),
+        decided_by=plain.get("decided_by"),
     )
 
 
@@ -89,6 +90,7 @@ class DynamoDbOrderBook:
         at: datetime,
         outcomes: Sequence[LineOutcome] | None,
         reason: str | None,
+        decided_by: str | None = None,
     ) -> tuple[Order, bool] | None:
         before = TRANSITIONS[status]
         names = {f":from{i}": s.value for i, s in enumerate(before)}
@@ -96,7 +98,10 @@ class DynamoDbOrderBook:
         sets += ["reservations = :outcomes"] if outcomes is not None else []
         sets += ["baked_at = :at"] if status is OrderStatus.BAKED else []
         sets += ["reason = :reason"] if reason is not None else []
+        sets += ["decided_by = :by"] if decided_by is not None else []
         values: dict[str, Any] = {":status": status.value, ":at": at.isoformat(), **names}
+        if decided_by is not None:
+            values[":by"] = decided_by
         if outcomes is not None:
             values[":outcomes"] = [_outcome(o) for o in outcomes]
         if reason is not None:
@@ -106,7 +111,8 @@ class DynamoDbOrderBook:
             Update(
                 self.table,
                 {"pk": order_id},
-                "SET " + ", ".join(sets),
+                # A decision no execution names is nobody's: an earlier one's name must not stay with it.
+                "SET " + ", ".join(sets) + ("" if decided_by is not None else " REMOVE decided_by"),
                 condition=f"#status IN ({', '.join(names)})",
                 values=values,
             ),

@@ -171,6 +171,7 @@ def record(task: dict[str, Any]) -> dict[str, Any]:
         reason,
         book=steps().book,
         now=_now,
+        decided_by=task.get("decidedBy"),
     )
     return {**order_json(decision.order), "changed": decision.changed}
 
