@@ -36,6 +36,16 @@ output "inventory_changes_queue_url" {
   value       = module.order_workflows.inventory_changes_queue_url
 }
 
+output "purchase_requests_queue_url" {
+  description = "URL of the purchase requests queue."
+  value       = module.order_workflows.purchase_requests_queue_url
+}
+
+output "purchase_requests_dlq_url" {
+  description = "URL of the purchase requests' dead-letter queue."
+  value       = module.order_workflows.purchase_requests_dlq_url
+}
+
 output "reserve_stock_state_machine_arn" {
   description = "ARN of reserve-stock (Express)."
   value       = module.order_workflows.reserve_stock_state_machine_arn

@@ -73,6 +73,20 @@ data "aws_iam_policy_document" "purchasing" {
     actions   = ["states:StartExecution"]
     resources = [aws_sfn_state_machine.purchase_order.arn]
   }
+
+  # Is the item on the menu: its snapshot and the events after it.
+  statement {
+    sid       = "ReadItemHistories"
+    actions   = ["dynamodb:GetItem", "dynamodb:Query"]
+    resources = [local.reservations_table_arn.events, local.reservations_table_arn.snapshots]
+  }
+
+  # A request that cannot be (wholly) done goes aside at once, with its reason.
+  statement {
+    sid       = "RejectRequests"
+    actions   = ["sqs:SendMessage"]
+    resources = [module.purchase_requests.dead_letter_queue_arn]
+  }
 }
 
 data "aws_iam_policy_document" "inventory" {

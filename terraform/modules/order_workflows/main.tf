@@ -27,6 +27,7 @@ locals {
     EVENT_BUS_NAME                   = data.aws_cloudwatch_event_bus.shared.name
     NOTIFICATIONS_TOPIC_ARN          = aws_sns_topic.notifications.arn
     NEW_ORDERS_DLQ_URL               = module.new_orders.dead_letter_queue_url
+    PURCHASE_REQUESTS_DLQ_URL        = module.purchase_requests.dead_letter_queue_url
     HOLD_SECONDS                     = tostring(var.hold_seconds)
     LOW_STOCK_THRESHOLD              = tostring(var.low_stock_threshold)
     REORDER_QUANTITY                 = tostring(var.reorder_quantity)
@@ -84,7 +85,7 @@ module "purchasing" {
   handler               = "pizza_reservations.orders.handlers.purchasing.handler"
   zip_file              = var.lambda_zip
   timeout               = local.function_timeout
-  environment_variables = local.environment
+  environment_variables = local.reserving_environment # an item with no events is not on the menu
   policy_json           = data.aws_iam_policy_document.purchasing.json
   log_retention_days    = var.log_retention_days
   alarm_topic_arn       = var.alarm_topic_arn

@@ -35,6 +35,16 @@ output "inventory_changes_queue_url" {
   value       = module.inventory_changes.url
 }
 
+output "purchase_requests_queue_url" {
+  description = "URL of the queue the create-purchase-order rule feeds."
+  value       = module.purchase_requests.url
+}
+
+output "purchase_requests_dlq_url" {
+  description = "URL of the purchase requests' dead-letter queue (malformed ones and unknown items, with a `reason` attribute)."
+  value       = module.purchase_requests.dead_letter_queue_url
+}
+
 output "reserve_stock_state_machine_arn" {
   description = "ARN of reserve-stock (Express)."
   value       = aws_sfn_state_machine.reserve_stock.arn

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -88,11 +89,22 @@ def drained(localcloud: Any, output: str, timeout: float = 60) -> None:
     eventually(empty, f"{output} drained", timeout=timeout)
 
 
-def dead_lettered(localcloud: Any, order_ids: set[str], timeout: float = 60) -> dict[str, str]:
-    """The reasons of the new-order-received events of these orders in the intake's DLQ (taken off it); others'
-    messages are made visible again at once, for their own tests."""
+def _order_id(detail: dict[str, Any]) -> str | None:
+    return detail.get("orderId")
+
+
+def dead_lettered(
+    localcloud: Any,
+    order_ids: set[str],
+    timeout: float = 60,
+    dlq_output: str = "new_orders_dlq_url",
+    key: Callable[[dict[str, Any]], str | None] = _order_id,
+) -> dict[str, str]:
+    """The reasons of the events these keys name (``key`` of an event's detail: its order id unless told) in
+    the DLQ of the orders output ``dlq_output`` (the intake's unless told), taken off it; others' messages are
+    made visible again at once, for their own tests."""
     sqs = boto3.client("sqs", region_name=localcloud.region)
-    dlq = localcloud.service("orders")["new_orders_dlq_url"]
+    dlq = localcloud.service("orders")[dlq_output]
     reasons: dict[str, str] = {}
 
     def collect() -> bool:
@@ -101,7 +113,7 @@ def dead_lettered(localcloud: Any, order_ids: set[str], timeout: float = 60) -> 
         )
         for message in answer.get("Messages", []):
             detail = json.loads(message["Body"]).get("detail")
-            order_id = detail.get("orderId") if isinstance(detail, dict) else None
+            order_id = key(detail) if isinstance(detail, dict) else None
             if order_id in order_ids:
                 reasons[order_id] = message["MessageAttributes"]["reason"]["StringValue"]
                 sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
@@ -109,5 +121,5 @@ def dead_lettered(localcloud: Any, order_ids: set[str], timeout: float = 60) -> 
                 sqs.change_message_visibility(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
         return set(reasons) == order_ids
 
-    eventually(collect, f"{sorted(order_ids)} in the intake's DLQ", timeout=timeout)
+    eventually(collect, f"{sorted(order_ids)} in {dlq_output}", timeout=timeout)
     return reasons

@@ -1,12 +1,15 @@
 """create-purchase-order: approval by an opaque id on an IAM-authorised API (never the task token), approve,
-reject and timeout each complete their execution and are visible; approval supplies exactly once."""
+reject and timeout each complete their execution and are visible; approval supplies exactly once; an item not
+on the menu is never ordered, and a request naming one goes to the DLQ with its reason, as a malformed one.
+
+The items are stocked with 5 first (above the low-stock threshold, so no purchase order of their own)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from orders_target import purchase_orders_for, unique
+from orders_target import dead_lettered, purchase_orders_for, stocked, unique
 
 from localcloud.polling import eventually
 
@@ -38,7 +41,7 @@ def finished(localcloud, po_id: str) -> str:
 
 
 def test_approval_supplies_the_ordered_quantity_exactly_once(localcloud, orders, reservations):
-    item = unique("tiramisu")
+    item = stocked(reservations, 5, "tiramisu")
     po = raise_purchase_order(orders, item, 25)
     assert po["quantity"] == 25 and "token" not in json.dumps(po).lower()
     answers = [orders.approve(po["poId"]) for _ in range(3)]
@@ -47,30 +50,57 @@ def test_approval_supplies_the_ordered_quantity_exactly_once(localcloud, orders,
     assert orders.purchase_order(po["poId"]).json()["status"] == "APPROVED"
     assert orders.approve(po["poId"]).status == 200  # idempotent after the fact too
     assert orders.reject(po["poId"]).status == 409
-    item_view = eventually(lambda: (a := reservations.item(item)).status == 200 and a.json(), "the item supplied")
-    assert (item_view["supply"], item_view["status"]) == (25, "IN STOCK")
+    item_view = eventually(lambda: (a := reservations.item(item).json())["supply"] == 30 and a, "25 more supplied")
+    assert item_view["status"] == "IN STOCK"
     history = reservations.history(item).json()["events"]
-    assert [e["type"] for e in history] == ["Adjusted"]
+    assert [(e["type"], e.get("delta")) for e in history] == [("Adjusted", 5), ("Adjusted", 25)]
 
 
 def test_rejection_is_recorded_and_completes_the_workflow(localcloud, orders, reservations):
-    item = unique("cola")
+    item = stocked(reservations, 5)
     po = raise_purchase_order(orders, item, 5)
     assert orders.reject(po["poId"]).status in (200, 202)
     assert finished(localcloud, po["poId"]) == "SUCCEEDED"
     assert orders.purchase_order(po["poId"]).json()["status"] == "REJECTED"
     assert orders.approve(po["poId"]).status == 409
-    assert reservations.item(item).status == 404  # nothing supplied
+    assert [e["type"] for e in reservations.history(item).json()["events"]] == ["Adjusted"]  # nothing supplied
     # The item is free for its next purchase order.
     assert raise_purchase_order(orders, item, 5)["poId"] != po["poId"]
 
 
-def test_an_unanswered_request_times_out_and_is_recorded_so(localcloud, orders):
-    item = unique("cola")
+def test_an_unanswered_request_times_out_and_is_recorded_so(localcloud, orders, reservations):
+    item = stocked(reservations, 5)
     po = raise_purchase_order(orders, item, 5, timeout_seconds=2)
     assert finished(localcloud, po["poId"]) == "SUCCEEDED"
     assert orders.purchase_order(po["poId"]).json()["status"] == "TIMED_OUT"
     assert orders.approve(po["poId"]).status == 409
+
+
+def test_a_request_naming_an_item_not_on_the_menu_orders_the_others_and_goes_to_the_dlq_with_its_reason(
+    localcloud, orders, reservations
+):
+    """Before: any item was ordered, and approving it put an item never stocked on the menu; a malformed request
+    was retried five times before its DLQ, with no reason."""
+    cola, nothing = stocked(reservations, 5), unique("never-stocked")
+    malformed = unique("malformed")
+    orders.publish_many(
+        [
+            ("create-purchase-order", {"items": [{"itemId": cola, "quantity": 4}, {"itemId": nothing, "quantity": 1}]}),
+            ("create-purchase-order", {"items": [{"itemId": malformed, "quantity": -1}]}),
+        ]
+    )
+    reasons = dead_lettered(
+        localcloud,
+        {cola, malformed},
+        dlq_output="purchase_requests_dlq_url",
+        key=lambda detail: str((detail.get("items") or [{}])[0].get("itemId")),
+    )
+    assert reasons[cola] == f"items: {nothing} not on the menu (no events): never ordered"
+    assert reasons[malformed].startswith("items.0.quantity:")
+    [po] = eventually(lambda: purchase_orders_for(orders, cola), "the cola's purchase order", timeout=60)
+    assert po["quantity"] == 20  # at least the reorder quantity
+    assert purchase_orders_for(orders, nothing) == [] and purchase_orders_for(orders, malformed) == []
+    orders.reject(po["poId"])
 
 
 def test_unknown_and_malformed_purchase_order_ids_get_clear_answers(orders):
@@ -91,8 +121,8 @@ def test_an_unsigned_approval_is_refused(orders):
 
 
 @pytest.mark.localcloud_only
-def test_the_task_token_is_never_logged_nor_shown(localcloud, orders):
-    po = raise_purchase_order(orders, unique("cola"), 3)
+def test_the_task_token_is_never_logged_nor_shown(localcloud, orders, reservations):
+    po = raise_purchase_order(orders, stocked(reservations, 5), 3)
     machine = localcloud.service("orders")["purchase_order_state_machine_arn"]
     arn = machine.replace(":stateMachine:", ":execution:") + f":{po['poId']}"
     history = localcloud.client("stepfunctions").get_execution_history(executionArn=arn)["events"]

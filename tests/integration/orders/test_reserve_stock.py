@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from orders_target import decided, purchase_orders_for, stocked, unique
+from orders_target import decided, drained, purchase_orders_for, stocked, unique
 
 from localcloud.polling import eventually
 
@@ -45,14 +45,19 @@ def test_an_order_that_does_not_fit_releases_its_partial_holds(orders, reservati
     eventually(lambda: purchase_orders_for(orders, tiramisu), "a purchase order for the tiramisu", timeout=30)
 
 
-def test_many_short_orders_raise_exactly_one_purchase_order_for_the_item(orders, reservations):
+def test_many_short_orders_raise_exactly_one_purchase_order_for_the_item(localcloud, orders, reservations, subscribe):
     tiramisu = stocked(reservations, 1, "tiramisu")
+    requests = subscribe("create-purchase-order")
     placed = [unique("short") for _ in range(12)]
     for order_id in placed:
         orders.place(order_id, {tiramisu: 2})
     assert {decided(orders, order_id)["status"] for order_id in placed} == {"UNAVAILABLE"}
-    eventually(lambda: purchase_orders_for(orders, tiramisu), "the purchase order", timeout=30)
-    # Every create-purchase-order has been handled once the queue is empty; still exactly one.
+    eventually(
+        lambda: {d.get("orderId") for d in requests.details()} >= set(placed),
+        "a create-purchase-order from each order",
+        timeout=60,
+    )
+    drained(localcloud, "purchase_requests_queue_url")  # and every one handled: still exactly one
     [po] = purchase_orders_for(orders, tiramisu)
     assert po["status"] in ("REQUESTED", "AWAITING_APPROVAL")
 

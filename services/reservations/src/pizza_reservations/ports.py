@@ -25,6 +25,7 @@ __all__ = [
     "Claim",
     "ClaimTaken",
     "Commands",
+    "EventLog",
     "EventStore",
     "GateState",
     "ItemsPage",
@@ -130,14 +131,18 @@ class VersionGate(Protocol):
         ...
 
 
-class EventStore(VersionGate, Protocol):
-    """One stream of immutable events per item; an append succeeds only if its version is still free. Its
-    versions come from the item's gate (:class:`VersionGate`): whoever takes a version writes its event, or
-    a ``Voided`` event, at it."""
+class EventLog(Protocol):
+    """Reading an item's stream (all that those who only look need)."""
 
     def read(self, item_id: str, after_version: int = 0) -> list[ItemEvent]:
         """The item's events after ``after_version`` still in the hot store, in version order."""
         ...
+
+
+class EventStore(VersionGate, EventLog, Protocol):
+    """One stream of immutable events per item; an append succeeds only if its version is still free. Its
+    versions come from the item's gate (:class:`VersionGate`): whoever takes a version writes its event, or
+    a ``Voided`` event, at it."""
 
     def append(
         self, event: ItemEvent, *, claim: Claim | None = None, settle: Settle | None = None

@@ -41,6 +41,7 @@ from pizza_reservations.ports import (
     Claim,
     ClaimTaken,
     Commands,
+    EventLog,
     EventStore,
     NotSettled,
     Projection,
@@ -101,7 +102,7 @@ class IdReused:
     known: ReservationRecord | AdjustmentRecord
 
 
-def load_state(item_id: str, *, store: EventStore, snapshots: Snapshots) -> ItemState:
+def load_state(item_id: str, *, store: EventLog, snapshots: Snapshots) -> ItemState:
     """The latest snapshot and the events after it: one read and a short tail, whatever the history's length.
     The state is as of the last version before any gap (a version taken whose event is not written yet)."""
     start = snapshots.get(item_id) or ItemState(item_id)

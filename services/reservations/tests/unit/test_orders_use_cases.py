@@ -162,6 +162,33 @@ def test_a_decision_whose_answer_was_lost_is_still_published_by_its_own_executio
     assert not record(None)
 
 
+def test_a_request_from_any_publisher_orders_only_items_on_the_menu_once_per_delivery(world):
+    world.stock("cola", 5)
+    request = CreatePurchaseOrder(items=(OrderLine(item_id="cola", quantity=3), OrderLine(item_id="ghost", quantity=1)))
+
+    def requested(event: str) -> use_cases.Requested:
+        return use_cases.request_purchase_orders(
+            request,
+            events=world.inventory.store,
+            snapshots=world.inventory.snapshots,
+            purchase_orders=world.purchase_orders,
+            workflows=world.workflows,
+            now=world.clock,
+            reorder_quantity=20,
+            approval_timeout_seconds=60,
+            cause=f"event {event}",
+        )
+
+    first = requested("e-1")
+    assert [o.item_id for o in first.raised] == ["cola"] and first.unknown == ("ghost",)
+    use_cases.close_purchase_order(
+        first.raised[0].po_id, PurchaseOrderStatus.REJECTED, purchase_orders=world.purchase_orders, now=world.clock
+    )
+    assert requested("e-1").raised == (world.purchase_orders.get(first.raised[0].po_id),)  # redelivered: the same
+    assert requested("e-2").raised[0].po_id != first.raised[0].po_id  # another request: a new one
+    assert world.purchase_orders.open.keys() == {"cola"}
+
+
 def test_many_requests_for_one_item_raise_one_purchase_order_until_it_closes(world):
     """The original sent one purchase order per failed order and per qualifying change."""
     raised = {world.raise_po("tiramisu", order_id=f"o-{n}")[0].po_id for n in range(10)}

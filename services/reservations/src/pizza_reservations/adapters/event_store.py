@@ -33,7 +33,7 @@ from pizza_reservations.ports import (
     VersionTaken,
 )
 
-__all__ = ["DynamoDbEventStore", "DynamoDbRetirement", "event_item"]
+__all__ = ["DynamoDbEventLog", "DynamoDbEventStore", "DynamoDbRetirement", "event_item"]
 
 _FREE_VERSION = "attribute_not_exists(sk)"
 
@@ -71,17 +71,43 @@ def _winner(old: dict[str, Any] | None) -> ItemEvent | None:
     return event_from_json(old["event"]) if old and "event" in old else None
 
 
-class DynamoDbEventStore:
+class DynamoDbEventLog:
+    """The :class:`~pizza_reservations.ports.EventLog` port: reading the events table, nothing else (a function
+    that only looks is granted, and reaches, no more)."""
+
+    def __init__(self, table: str, client: Any) -> None:
+        self.table = table
+        self.client = client
+
+    def read(self, item_id: str, after_version: int = 0) -> list[ItemEvent]:
+        # Throttled reads are retried within the deadline, the whole tail again (it is short).
+        return retrying(lambda: self._read(item_id, after_version))
+
+    def _read(self, item_id: str, after_version: int) -> list[ItemEvent]:
+        events: list[ItemEvent] = []
+        paginator = self.client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND sk > :after",
+            ExpressionAttributeValues={":pk": {"S": item_id}, ":after": {"N": str(after_version)}},
+            ProjectionExpression="#event",
+            ExpressionAttributeNames={"#event": "event"},
+            ConsistentRead=True,
+        ):
+            events.extend(event_from_json(item["event"]["S"]) for item in page.get("Items", []))
+        return events
+
+
+class DynamoDbEventStore(DynamoDbEventLog):
     """The :class:`~pizza_reservations.ports.EventStore` port on the events table (and the requests table).
 
     Conflicts and throttling are retried by :mod:`pizza_common.dynamodb` within the invocation's deadline;
     still contended then, the append answers :class:`VersionTaken` and the use case reads the tail again."""
 
     def __init__(self, table: str, requests_table: str, gates_table: str, client: Any) -> None:
-        self.table = table
+        super().__init__(table, client)
         self.requests_table = requests_table
         self.gates_table = gates_table
-        self.client = client
 
     def take(self, item_id: str, units: int, at: datetime) -> Taken | Short:
         # One conditional UpdateItem and no read: the new seq is this writer's version, nobody else's.
@@ -136,24 +162,6 @@ class DynamoDbEventStore:
         ):
             found.extend(item["pk"]["S"] for item in page.get("Items", []))
         return sorted(found)
-
-    def read(self, item_id: str, after_version: int = 0) -> list[ItemEvent]:
-        # Throttled reads are retried within the deadline, the whole tail again (it is short).
-        return retrying(lambda: self._read(item_id, after_version))
-
-    def _read(self, item_id: str, after_version: int) -> list[ItemEvent]:
-        events: list[ItemEvent] = []
-        paginator = self.client.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk AND sk > :after",
-            ExpressionAttributeValues={":pk": {"S": item_id}, ":after": {"N": str(after_version)}},
-            ProjectionExpression="#event",
-            ExpressionAttributeNames={"#event": "event"},
-            ConsistentRead=True,
-        ):
-            events.extend(event_from_json(item["event"]["S"]) for item in page.get("Items", []))
-        return events
 
     def append(
         self, event: ItemEvent, *, claim: Claim | None = None, settle: Settle | None = None

@@ -12,6 +12,8 @@ from pizza_common.settings import load
 from pizza_common.signed_http import SignedHttp
 from pizza_reservations import bootstrap as reservations
 from pizza_reservations.adapters.commands import SqsCommands
+from pizza_reservations.adapters.event_store import DynamoDbEventLog
+from pizza_reservations.adapters.snapshots import DynamoDbSnapshots
 from pizza_reservations.orders.adapters.dead_letters import SqsDeadLetters
 from pizza_reservations.orders.adapters.kitchen import SqsOven, StockApiPantry
 from pizza_reservations.orders.adapters.order_book import DynamoDbOrderBook
@@ -30,7 +32,7 @@ from pizza_reservations.orders.ports import (
     Workflows,
 )
 from pizza_reservations.orders.settings import OrdersSettings
-from pizza_reservations.ports import Commands
+from pizza_reservations.ports import Commands, EventLog, Snapshots
 
 __all__ = [
     "Intake",
@@ -110,6 +112,28 @@ class Purchasing:
 @cache
 def purchasing() -> Purchasing:
     return Purchasing(_purchase_orders(), _workflows())
+
+
+@dataclass(frozen=True)
+class PurchaseRequests:
+    """create-purchase-order: as :class:`Purchasing`, the items' histories read-only (is it on the menu), and
+    the DLQ for requests that cannot be (wholly) done."""
+
+    purchasing: Purchasing
+    events: EventLog
+    snapshots: Snapshots
+    dead_letters: DeadLetters
+
+
+@cache
+def purchase_requests() -> PurchaseRequests:
+    dynamodb, tables = client("dynamodb"), reservations.settings()
+    return PurchaseRequests(
+        purchasing(),
+        DynamoDbEventLog(tables.events_table, dynamodb),
+        DynamoDbSnapshots(tables.snapshots_table, dynamodb),
+        SqsDeadLetters(settings().purchase_requests_dlq_url, client("sqs")),
+    )
 
 
 @cache

@@ -24,6 +24,8 @@ class OrdersSettings(ServiceSettings):
     event_bus_name: str  # EVENT_BUS_NAME: the shared bus
     notifications_topic_arn: str  # NOTIFICATIONS_TOPIC_ARN: approval requests and alerts
     new_orders_dlq_url: str  # NEW_ORDERS_DLQ_URL: malformed new-order-received events, with their reason
+    # PURCHASE_REQUESTS_DLQ_URL: create-purchase-order events that cannot be (wholly) done, with their reason
+    purchase_requests_dlq_url: str
     # An order's lines are held this long: long enough to be made and baked.
     hold_seconds: int = Field(default=900, ge=1, le=86_400)  # HOLD_SECONDS
     low_stock_threshold: int = Field(default=2, ge=0)  # LOW_STOCK_THRESHOLD: at or below, a purchase order

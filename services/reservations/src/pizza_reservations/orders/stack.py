@@ -73,6 +73,7 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
         "EVENT_BUS_NAME": f"${{bus.{bus}.name}}",
         "NOTIFICATIONS_TOPIC_ARN": f"${{topic.{topic}.arn}}",
         "NEW_ORDERS_DLQ_URL": f"${{queue.{new_orders}-dlq.url}}",
+        "PURCHASE_REQUESTS_DLQ_URL": f"${{queue.{purchase_requests}-dlq.url}}",
         "HOLD_SECONDS": "900",
         "LOW_STOCK_THRESHOLD": "2",
         "REORDER_QUANTITY": "20",
@@ -148,7 +149,8 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
         ),
         functions=(
             consumer("intake", "intake", new_orders, environment),
-            consumer("purchasing", "purchasing", purchase_requests, environment),
+            # It reads the reservations' events too: an item with none is not on the menu, never ordered.
+            consumer("purchasing", "purchasing", purchase_requests, reserving),
             consumer("inventory", "inventory", inventory_changes, environment),
             Function(
                 name=steps,
@@ -201,6 +203,8 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
             "new_orders_queue_url": f"${{queue.{new_orders}.url}}",
             "new_orders_dlq_url": f"${{queue.{new_orders}-dlq.url}}",
             "inventory_changes_queue_url": f"${{queue.{inventory_changes}.url}}",
+            "purchase_requests_queue_url": f"${{queue.{purchase_requests}.url}}",
+            "purchase_requests_dlq_url": f"${{queue.{purchase_requests}-dlq.url}}",
             "reserve_stock_state_machine_arn": f"${{state_machine.{reserve_stock}.arn}}",
             "purchase_order_state_machine_arn": f"${{state_machine.{purchase_order}.arn}}",
             "order_state_machine_arn": f"${{state_machine.{order}.arn}}",

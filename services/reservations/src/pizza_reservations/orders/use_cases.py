@@ -43,7 +43,7 @@ from pizza_reservations.orders.ports import (
     PurchaseOrders,
     Workflows,
 )
-from pizza_reservations.ports import Commands
+from pizza_reservations.ports import Commands, EventLog, Snapshots
 
 __all__ = [
     "APPROVED",
@@ -51,6 +51,7 @@ __all__ = [
     "REJECTED",
     "Confirmation",
     "Decision",
+    "Requested",
     "check_inventory_level",
     "close_purchase_order",
     "confirm_order",
@@ -61,6 +62,7 @@ __all__ = [
     "release_order",
     "report_baked",
     "request_approval",
+    "request_purchase_orders",
     "reserve_line",
     "send_to_oven",
     "start_order",
@@ -137,14 +139,14 @@ def reserve_line(
         return LineOutcome(item_id, quantity, rid, held=True)
     if isinstance(outcome, inventory.Refused):
         available = outcome.record.available
-        unknown = not available and _unknown(item_id, ports)
+        unknown = not available and _unknown(item_id, ports.store, ports.snapshots)
         return LineOutcome(item_id, quantity, rid, held=False, available=available, unknown=unknown)
     raise ReservationIdTaken(rid)  # never "not held": that would call the line short, and release another's hold
 
 
-def _unknown(item_id: str, ports: Inventory) -> bool:
+def _unknown(item_id: str, events: EventLog, snapshots: Snapshots) -> bool:
     """An item with no events: never stocked nor adjusted, so not on the menu."""
-    return inventory.load_state(item_id, store=ports.store, snapshots=ports.snapshots).version == 0
+    return inventory.load_state(item_id, store=events, snapshots=snapshots).version == 0
 
 
 def release_order(
@@ -375,6 +377,47 @@ def raise_purchase_orders(
             workflows.start_purchase_order(current.po_id, _workflow_input(current))
         raised.append(current)
     return raised
+
+
+@dataclass(frozen=True)
+class Requested:
+    """What a create-purchase-order did: the purchase orders of its items on the menu, and the items that are
+    not (no events: never stocked nor adjusted), which are never ordered."""
+
+    raised: tuple[PurchaseOrder, ...]
+    unknown: tuple[str, ...]
+
+
+def request_purchase_orders(
+    request: CreatePurchaseOrder,
+    *,
+    events: EventLog,
+    snapshots: Snapshots,
+    purchase_orders: PurchaseOrders,
+    workflows: Workflows,
+    now: Clock,
+    reorder_quantity: int,
+    approval_timeout_seconds: int,
+    cause: str | None = None,
+) -> Requested:
+    """A ``create-purchase-order`` from any publisher: its lines of items on the menu raise (or find) their
+    purchase orders; an unknown item is never ordered (approving it would put it on the menu)."""
+    known = tuple(line for line in request.items if not _unknown(line.item_id, events, snapshots))
+    unknown = tuple(line.item_id for line in request.items if line not in known)
+    raised = (
+        raise_purchase_orders(
+            request.model_copy(update={"items": known}),
+            purchase_orders=purchase_orders,
+            workflows=workflows,
+            now=now,
+            reorder_quantity=reorder_quantity,
+            approval_timeout_seconds=approval_timeout_seconds,
+            cause=cause,
+        )
+        if known
+        else []
+    )
+    return Requested(tuple(raised), unknown)
 
 
 def purchase_order_id(item_id: str, cause: str | None) -> str:

@@ -1,6 +1,11 @@
 """``pizza-orders-purchasing``: ``create-purchase-order`` events (rule -> queue) raise purchase orders, at most
 one open per item however many arrive, and one per request however often it is delivered (named by it); each
-new one starts its create-purchase-order workflow (named by it)."""
+new one starts its create-purchase-order workflow (named by it).
+
+Only items on the menu are ordered (an item with no events would be put on it by an approval). A malformed
+event, or one naming an item that is not on the menu, goes to the DLQ at once with its reason (retrying cannot
+mend either); the request's other lines are raised first, and a redrive raises nothing twice.
+"""
 
 from __future__ import annotations
 
@@ -14,28 +19,44 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations.orders import use_cases
-from pizza_reservations.orders.bootstrap import purchasing, settings
+from pizza_reservations.orders.bootstrap import purchase_requests, settings
 from pizza_reservations.orders.domain import CreatePurchaseOrder
-from pizza_reservations.orders.handlers._bus import detail_of, event_id
+from pizza_reservations.orders.handlers._bus import Malformed, detail_of, event_id
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> list[str]:
-    request = detail_of(record.body, CreatePurchaseOrder)  # malformed: retried, then the queue's DLQ
-    ports = purchasing()
-    raised = use_cases.raise_purchase_orders(
+    ports = purchase_requests()
+    try:
+        request = detail_of(record.body, CreatePurchaseOrder)
+    except Malformed as error:
+        _reject(record, str(error), "PurchaseRequestsMalformed")
+        return []
+    requested = use_cases.request_purchase_orders(
         request,
-        purchase_orders=ports.purchase_orders,
-        workflows=ports.workflows,
+        events=ports.events,
+        snapshots=ports.snapshots,
+        purchase_orders=ports.purchasing.purchase_orders,
+        workflows=ports.purchasing.workflows,
         now=lambda: datetime.now(UTC),
         reorder_quantity=settings().reorder_quantity,
         approval_timeout_seconds=settings().approval_timeout_seconds,
         cause=_cause(request, record.body),
     )
-    logger.info("purchase orders", extra={"order": request.order_id, "purchase_orders": [p.po_id for p in raised]})
+    raised = [order.po_id for order in requested.raised]
+    logger.info("purchase orders", extra={"order": request.order_id, "purchase_orders": raised})
     metrics.add_metric(name="PurchaseOrdersRequested", unit=MetricUnit.Count, value=len(raised))
-    return [order.po_id for order in raised]
+    if requested.unknown:
+        names = ", ".join(requested.unknown)
+        _reject(record, f"items: {names} not on the menu (no events): never ordered", "PurchaseRequestsUnknownItem")
+    return raised
+
+
+def _reject(record: SQSRecord, reason: str, metric: str) -> None:
+    logger.warning("create-purchase-order rejected", extra={"reason": reason, "message_id": record.message_id})
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    purchase_requests().dead_letters.send(record.body, reason)
 
 
 def _cause(request: CreatePurchaseOrder, body: str) -> str | None:
