@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -91,6 +92,27 @@ def drained(localcloud: Any, output: str, timeout: float = 60) -> None:
 
 def _order_id(detail: dict[str, Any]) -> str | None:
     return detail.get("orderId")
+
+
+def reserve_stock_ended(localcloud: Any, order_ids: set[str], timeout: float = 60) -> None:
+    """Wait until every delivery of these orders has been taken in and every reserve-stock run of them has
+    ended: after this, whatever a duplicate run would publish has been published.
+
+    AWS does not list Express executions (ListExecutions refuses them), so on a target other than the local
+    cloud the runs are given 10 s after the intake is done instead: an absence seen then is weaker evidence."""
+    drained(localcloud, "new_orders_queue_url", timeout)
+    if localcloud.cloud is None:
+        time.sleep(10)  # no way to see the runs: a settle period, not a synchronisation
+        return
+    sfn = localcloud.client("stepfunctions")
+    machine = localcloud.service("orders")["reserve_stock_state_machine_arn"]
+
+    def ended() -> bool:
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter="RUNNING")
+        running = [e["name"] for page in pages for e in page["executions"]]
+        return not [name for name in running if any(name.startswith(f"{o}-") for o in order_ids)]
+
+    eventually(ended, f"the reserve-stock runs of {sorted(order_ids)} ended", timeout=timeout)
 
 
 def dead_lettered(

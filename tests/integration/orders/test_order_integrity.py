@@ -4,10 +4,9 @@ orders nothing. Each test here failed before the fix it names (the review of 202
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
-from orders_target import dead_lettered, decided, drained, purchase_orders_for, stocked, unique
+from orders_target import dead_lettered, decided, drained, purchase_orders_for, reserve_stock_ended, stocked, unique
 
 from localcloud.polling import eventually
 from pizza_reservations.domain.events import InventoryChanged
@@ -50,7 +49,7 @@ def test_two_bodies_of_one_order_id_in_one_put_events_leave_one_order_whichever_
 
 
 def test_an_order_delivered_three_times_at_once_publishes_each_event_once_after_its_decision(
-    orders, reservations, subscribe
+    localcloud, orders, reservations, subscribe
 ):
     """Before: every run of a duplicated reserve-stock published (stock-reserved up to once per run), in the same
     Parallel state as the record write."""
@@ -72,7 +71,7 @@ def test_an_order_delivered_three_times_at_once_publishes_each_event_once_after_
     assert decided(orders, short)["status"] == "UNAVAILABLE"
     eventually(lambda: [d for d in purchase.details() if d.get("orderId") == short], "create-purchase-order", 60)
     eventually(lambda: [d for d in unavailable.details() if d["orderId"] == short], "stock-unavailable", 60)
-    time.sleep(5)  # what the other runs would have published by now
+    reserve_stock_ended(localcloud, {fits, short})  # what the other runs would publish is out by now
     assert len([d for d in reserved.details() if d["orderId"] == fits]) == 1
     assert len([d for d in unavailable.details() if d["orderId"] == short]) == 1
     assert len([d for d in purchase.details() if d.get("orderId") == short]) == 1
