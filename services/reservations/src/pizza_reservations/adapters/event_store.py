@@ -18,7 +18,17 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pizza_common.dynamodb import Cancelled, ConditionFailed, Put, Update, batch_write, get, retrying, transact, write
+from pizza_common.dynamodb import (
+    Cancelled,
+    ConditionFailed,
+    Put,
+    Update,
+    batch_write,
+    every_item,
+    get,
+    transact,
+    write,
+)
 from pizza_reservations.adapters.requests import record_item, settle_update
 from pizza_reservations.domain.events import ItemEvent, event_from_json, event_to_json
 from pizza_reservations.ports import (
@@ -80,22 +90,18 @@ class DynamoDbEventLog:
         self.client = client
 
     def read(self, item_id: str, after_version: int = 0) -> list[ItemEvent]:
-        # Throttled reads are retried within the deadline, the whole tail again (it is short).
-        return retrying(lambda: self._read(item_id, after_version))
-
-    def _read(self, item_id: str, after_version: int) -> list[ItemEvent]:
-        events: list[ItemEvent] = []
-        paginator = self.client.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk AND sk > :after",
-            ExpressionAttributeValues={":pk": {"S": item_id}, ":after": {"N": str(after_version)}},
-            ProjectionExpression="#event",
-            ExpressionAttributeNames={"#event": "event"},
-            ConsistentRead=True,
-        ):
-            events.extend(event_from_json(item["event"]["S"]) for item in page.get("Items", []))
-        return events
+        query = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk > :after",
+            "ExpressionAttributeValues": {":pk": {"S": item_id}, ":after": {"N": str(after_version)}},
+            "ProjectionExpression": "#event",
+            "ExpressionAttributeNames": {"#event": "event"},
+            "ConsistentRead": True,
+        }
+        # Each page retried on throttling within the deadline.
+        return [
+            event_from_json(item["event"]) for item in every_item(lambda start: self.client.query(**query, **start))
+        ]
 
 
 class DynamoDbEventStore(DynamoDbEventLog):
@@ -150,18 +156,13 @@ class DynamoDbEventStore(DynamoDbEventLog):
         return not isinstance(write(self.client, update), ConditionFailed)
 
     def gated_items(self) -> list[str]:
-        return retrying(self._gated_items)
-
-    def _gated_items(self) -> list[str]:
-        found: list[str] = []
-        for page in self.client.get_paginator("scan").paginate(
-            TableName=self.gates_table,
-            FilterExpression="#seq > #checked",
-            ExpressionAttributeNames={"#seq": "seq", "#checked": "checked"},
-            ProjectionExpression="pk",
-        ):
-            found.extend(item["pk"]["S"] for item in page.get("Items", []))
-        return sorted(found)
+        scan = {
+            "TableName": self.gates_table,
+            "FilterExpression": "#seq > #checked",
+            "ExpressionAttributeNames": {"#seq": "seq", "#checked": "checked"},
+            "ProjectionExpression": "pk",
+        }
+        return sorted(item["pk"] for item in every_item(lambda start: self.client.scan(**scan, **start)))
 
     def append(
         self, event: ItemEvent, *, claim: Claim | None = None, settle: Settle | None = None

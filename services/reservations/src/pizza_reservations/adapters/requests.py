@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from pizza_common.dynamodb import ConditionFailed, Put, Update, from_item, get, retrying, write
+from pizza_common.dynamodb import ConditionFailed, Put, Update, every_item, get, write
 from pizza_reservations.domain.model import AdjustItem, AdjustmentRecord, ReservationRecord, ReservationStatus
 
 __all__ = [
@@ -215,18 +215,15 @@ class DynamoDbRequests:
         )
 
     def expired_holds(self, now: datetime, limit: int) -> list[ReservationRecord]:
-        return retrying(lambda: self._expired_holds(now, limit))
-
-    def _expired_holds(self, now: datetime, limit: int) -> list[ReservationRecord]:
         found: list[ReservationRecord] = []
         for bucket in range(HOLD_BUCKETS):
-            paginator = self.client.get_paginator("query")
-            for page in paginator.paginate(
-                TableName=self.table,
-                IndexName=EXPIRING_HOLDS_INDEX,
-                KeyConditionExpression="hold_bucket = :bucket AND hold_expires <= :now",
-                ExpressionAttributeValues={":bucket": {"S": f"HELD#{bucket}"}, ":now": {"N": str(_epoch_ms(now))}},
-            ):
-                found.extend(reservation_from_item(from_item(item)) for item in page.get("Items", []))
+            query = {
+                "TableName": self.table,
+                "IndexName": EXPIRING_HOLDS_INDEX,
+                "KeyConditionExpression": "hold_bucket = :bucket AND hold_expires <= :now",
+                "ExpressionAttributeValues": {":bucket": {"S": f"HELD#{bucket}"}, ":now": {"N": str(_epoch_ms(now))}},
+            }
+            pages = every_item(lambda start, query=query: self.client.query(**query, **start))  # type: ignore[misc]
+            found.extend(reservation_from_item(item) for item in pages)
         found.sort(key=lambda record: (record.expires_at or now, record.reservation_id))
         return [record for record in found if record.status is ReservationStatus.HELD][:limit]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pizza_common.dynamodb import Cancelled, Delete, Put, Update, Written, from_item, get, retrying, transact, write
+from pizza_common.dynamodb import Cancelled, Delete, Put, Update, Written, every_item, get, transact, write
 from pizza_reservations.orders.domain import RESTOCK_WAIT, Marked, PurchaseOrder, PurchaseOrderStatus
 
 __all__ = ["DynamoDbPurchaseOrders"]
@@ -100,23 +100,14 @@ class DynamoDbPurchaseOrders:
         raise Contended(f"could not raise a purchase order for {order.item_id}: the item kept changing")
 
     def all(self) -> list[PurchaseOrder]:
-        orders: list[PurchaseOrder] = []
-        start: dict[str, Any] | None = None
-        while True:
-            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-            page = retrying(
-                lambda extra=extra: self.client.scan(  # type: ignore[misc]
-                    TableName=self.table,
-                    FilterExpression="begins_with(pk, :po)",
-                    ExpressionAttributeValues={":po": {"S": "PO#"}},
-                    ConsistentRead=True,
-                    **extra,
-                )
-            )
-            orders += [_purchase_order(from_item(item)) for item in page.get("Items", [])]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return sorted(orders, key=lambda order: (order.created_at, order.po_id))
+        scan = {
+            "TableName": self.table,
+            "FilterExpression": "begins_with(pk, :po)",
+            "ExpressionAttributeValues": {":po": {"S": "PO#"}},
+            "ConsistentRead": True,
+        }
+        orders = [_purchase_order(item) for item in every_item(lambda start: self.client.scan(**scan, **start))]
+        return sorted(orders, key=lambda order: (order.created_at, order.po_id))
 
     def _update_open(
         self, po_id: str, expression: str, values: dict[str, Any], extra_condition: str = ""
@@ -205,33 +196,18 @@ class DynamoDbPurchaseOrders:
             if status is PurchaseOrderStatus.APPROVED
             else Delete(self.table, guard_key, condition="attribute_not_exists(pk) OR po_id = :po", values=ours)
         )
-        outcome = transact(
-            self.client,
-            [
-                Update(
-                    self.table,
-                    {"pk": f"PO#{po_id}"},
-                    "SET #status = :status, decided_at = :at REMOVE task_token",
-                    condition=_IS_OPEN,
-                    values={":status": status.value, ":at": at.isoformat(), **_OPEN},
-                ),
-                guard,
-            ],
+        closing = Update(
+            self.table,
+            {"pk": f"PO#{po_id}"},
+            "SET #status = :status, decided_at = :at REMOVE task_token",
+            condition=_IS_OPEN,
+            values={":status": status.value, ":at": at.isoformat(), **_OPEN},
         )
+        outcome = transact(self.client, [closing, guard])
         if isinstance(outcome, Cancelled) and outcome.failed(1) and not outcome.failed(0):
             # The guard is gone (its restock seen before the order closed) or another's: close the order alone.
-            outcome = transact(
-                self.client,
-                [
-                    Update(
-                        self.table,
-                        {"pk": f"PO#{po_id}"},
-                        "SET #status = :status, decided_at = :at REMOVE task_token",
-                        condition=_IS_OPEN,
-                        values={":status": status.value, ":at": at.isoformat(), **_OPEN},
-                    )
-                ],
-            )
+            write(self.client, closing)
+            return self.get(po_id)
         if isinstance(outcome, Cancelled) and outcome.contended:
             raise Contended(f"purchase order {po_id} kept changing")
         return self.get(po_id)  # closed now, by us or by another run
