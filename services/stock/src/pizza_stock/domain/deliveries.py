@@ -246,8 +246,9 @@ class DeliveryReport:
     def withdraw(self, refused: Iterable[RefusedRow]) -> None:
         """Rows counted as accepted that could not be stored after all.
 
-        A line this reading rejected already keeps that rejection (read again after a crash, a row refused
-        before it may have passed its best-before since): each line is counted once.
+        Each line is counted once: a line this reading rejected keeps that rejection. (Every run judges rows as
+        of the delivery's first sighting, so a refused row reads as a row again; the check stays as the
+        invariant's guard, should the rules of reading change between deployments.)
         """
         rejected_lines = {rejection.line for rejection in self.rejected}
         for row in refused:
