@@ -70,20 +70,23 @@ class FakePurchaseOrders:
     def __init__(self) -> None:
         self.orders: dict[str, PurchaseOrder] = {}
         self.open: dict[str, str] = {}
+        self.causes: dict[str, str] = {}  # a request's id (its cause) -> what it raised or found
         self.restocking_until: dict[str, datetime] = {}  # item -> the approved order's guard lasts until
         self.tokens: dict[str, str] = {}
         self.items: dict[str, tuple[str, int]] = {}
 
     def raise_for(self, order: PurchaseOrder) -> PurchaseOrder:
-        if order.po_id in self.orders:
-            return self.orders[order.po_id]
+        if order.po_id in self.causes:
+            return self.orders[self.causes[order.po_id]]
         until = self.restocking_until.get(order.item_id)
         if until is not None and until < order.created_at:
-            self.release_restocked(order.item_id)
+            self.release_restocked(order.item_id, self.open[order.item_id])
         if order.item_id in self.open:
+            self.causes[order.po_id] = self.open[order.item_id]
             return self.orders[self.open[order.item_id]]
         self.open[order.item_id] = order.po_id
         self.orders[order.po_id] = order
+        self.causes[order.po_id] = order.po_id
         return order
 
     def get(self, po_id: str) -> PurchaseOrder | None:
@@ -141,10 +144,10 @@ class FakePurchaseOrders:
         if self.open.get(item_id) == po_id:
             self.restocking_until.setdefault(item_id, at + RESTOCK_WAIT)
 
-    def release_restocked(self, item_id: str) -> bool:
-        if self.restocking_until.pop(item_id, None) is None:
+    def release_restocked(self, item_id: str, po_id: str) -> bool:
+        if self.open.get(item_id) != po_id or item_id not in self.restocking_until:
             return False
-        del self.open[item_id]
+        del self.restocking_until[item_id], self.open[item_id]
         return True
 
 

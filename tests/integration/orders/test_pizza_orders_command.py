@@ -36,8 +36,8 @@ def test_an_order_placed_with_the_command_is_reserved_and_shown(capsys, outputs,
     assert code != 0 and "ITEM=QUANTITY" in err
 
 
-def test_a_purchase_order_is_listed_and_approved_with_the_command(capsys, outputs, localcloud, orders):
-    item = unique("tiramisu")
+def test_a_purchase_order_is_listed_and_approved_with_the_command(capsys, outputs, localcloud, orders, reservations):
+    item = stocked(reservations, 5, "tiramisu")  # on the menu: only such items are ordered
     po = raise_purchase_order(orders, item, 4)
     code, out, _ = pizza(capsys, "--outputs", outputs, "po", "list", "--status", "AWAITING_APPROVAL")
     assert code == 0 and po["poId"] in out

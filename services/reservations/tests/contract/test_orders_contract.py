@@ -115,6 +115,12 @@ def test_a_purchase_order_raised_again_under_its_id_is_found_open_or_closed_and_
     assert (again.po_id, again.status) == ("po-1", PurchaseOrderStatus.REJECTED)
     assert orders.raise_for(purchase_order("po-2")).po_id == "po-2"  # the item is free for another cause
     assert orders.raise_for(purchase_order("po-1")).status is PurchaseOrderStatus.REJECTED
+    # Before (a review): a request that had found another's open order raised a new one when delivered again
+    # after that order closed.
+    assert orders.raise_for(purchase_order("po-3")).po_id == "po-2"
+    orders.close("po-2", PurchaseOrderStatus.REJECTED, T0)
+    again = orders.raise_for(purchase_order("po-3"))
+    assert (again.po_id, again.status) == ("po-2", PurchaseOrderStatus.REJECTED)
     assert [o.po_id for o in orders.all()] == ["po-1", "po-2"]
 
 
@@ -123,9 +129,10 @@ def test_an_approved_purchase_order_keeps_its_item_until_the_restock_is_seen_or_
     orders.raise_for(purchase_order("po-1"))
     assert orders.close("po-1", PurchaseOrderStatus.APPROVED, T0).status is PurchaseOrderStatus.APPROVED
     assert orders.raise_for(purchase_order("po-2")).po_id == "po-1"  # its supply is on the way
-    assert orders.release_restocked("cola") and not orders.release_restocked("cola")
+    assert not orders.release_restocked("cola", "adj-9")  # another adjustment of the item is not its restock
+    assert orders.release_restocked("cola", "po-1") and not orders.release_restocked("cola", "po-1")
     assert orders.raise_for(purchase_order("po-3")).po_id == "po-3"
-    assert not orders.release_restocked("cola")  # an open order's guard is not a restock's
+    assert not orders.release_restocked("cola", "po-3")  # an open order's guard is not a restock's
     orders.close("po-3", PurchaseOrderStatus.APPROVED, T0)
     late = PurchaseOrder("po-4", "cola", 20, PurchaseOrderStatus.REQUESTED, T0 + RESTOCK_WAIT / 2, "low", 60)
     assert orders.raise_for(late).po_id == "po-3"
@@ -137,7 +144,7 @@ def test_an_approved_purchase_order_keeps_its_item_until_the_restock_is_seen_or_
     orders.expect_restock("po-6", "cola", T0)
     orders.expect_restock("po-5", "cola", T0)  # not its guard: nothing changes
     assert orders.raise_for(purchase_order("po-7")).po_id == "po-6"
-    assert orders.release_restocked("cola")
+    assert orders.release_restocked("cola", "po-6")
     assert orders.close("po-6", PurchaseOrderStatus.APPROVED, T0).status is PurchaseOrderStatus.APPROVED
     assert orders.raise_for(purchase_order("po-8")).po_id == "po-8"
 

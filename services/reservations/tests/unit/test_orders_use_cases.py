@@ -253,17 +253,22 @@ def test_supplying_an_approved_purchase_order_sends_one_adjustment_keyed_by_it_a
     assert check_level(world, "cola", 7, 1).po_id == po.po_id
     assert check_level(world, "cola", 8, 5, change="Released") is None  # a hold given back is no restock
     assert world.raise_po("cola", order_id="o-3")[0].po_id == po.po_id
-    assert check_level(world, "cola", 9, 35, change="Adjusted") is None  # the restock
-    assert world.raise_po("cola", order_id="o-4")[0].po_id != po.po_id
+    assert check_level(world, "cola", 9, 6, change="Adjusted", adjustment_id="admin-1") is None  # not the restock
+    assert world.raise_po("cola", order_id="o-4")[0].po_id == po.po_id
+    # The restock's change (v10) handled after a later one (v11): stale, yet it frees the item.
+    assert check_level(world, "cola", 11, 35) is None
+    assert check_level(world, "cola", 10, 36, change="Adjusted", adjustment_id=po.po_id) is None
+    assert world.raise_po("cola", order_id="o-5")[0].po_id != po.po_id
 
 
-def check_level(world, item_id: str, version: int, available: int, change: str = "Reserved"):  # type: ignore[no-untyped-def]
+def check_level(world, item_id: str, version: int, available: int, change="Reserved", adjustment_id=None):  # type: ignore[no-untyped-def]
     """An inventory-changed of ``item_id`` at ``version`` with ``available`` left (threshold 2, reorder 20)."""
     return use_cases.check_inventory_level(
         item_id,
         version,
         available,
         change=change,
+        adjustment_id=adjustment_id,
         threshold=2,
         purchase_orders=world.purchase_orders,
         workflows=world.workflows,

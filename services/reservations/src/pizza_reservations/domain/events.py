@@ -152,3 +152,6 @@ class InventoryChanged(EventDetail):
     sold: int
     supply: int
     status: Literal["IN STOCK", "OUT OF STOCK"]
+    # The adjustment's own id, for an Adjusted or AdjustmentRefused change (a purchase order's restock has the
+    # purchase order's id): who asked for the change can tell it is theirs.
+    adjustment_id: str | None = None

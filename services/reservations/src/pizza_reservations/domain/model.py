@@ -451,4 +451,5 @@ def inventory_changed(
         sold=state.sold,
         supply=state.supply,
         status="IN STOCK" if available > 0 else "OUT OF STOCK",
+        adjustment_id=event.adjustment_id if isinstance(event, Adjusted | AdjustmentRefused) else None,
     )

@@ -62,8 +62,9 @@ class OrderBook(Protocol):
 
 class PurchaseOrders(Protocol):
     def raise_for(self, order: PurchaseOrder) -> PurchaseOrder:
-        """The item's open purchase order: this one if none was open (claimed atomically), else the open one;
-        the purchase order of this id, open or closed, if one was raised under it before."""
+        """The item's open purchase order: this one if none was open (claimed atomically), else the open one.
+        An id names its request's cause: a cause handled before gets what it raised or found then, open or
+        closed."""
         ...
 
     def get(self, po_id: str) -> PurchaseOrder | None: ...
@@ -95,8 +96,9 @@ class PurchaseOrders(Protocol):
         ``RESTOCK_WAIT`` at most) instead of going when the order closes."""
         ...
 
-    def release_restocked(self, item_id: str) -> bool:
-        """The restock of the item's approved purchase order was seen: free the item (False: nothing waited)."""
+    def release_restocked(self, item_id: str, po_id: str) -> bool:
+        """The restock of approved purchase order ``po_id`` (its adjustment) was seen: free the item, if that
+        order still holds it (False: nothing of that order waited)."""
         ...
 
 

@@ -520,6 +520,7 @@ def check_inventory_level(
     available: int,
     *,
     change: str,
+    adjustment_id: str | None = None,
     threshold: int,
     purchase_orders: PurchaseOrders,
     workflows: Workflows,
@@ -530,20 +531,22 @@ def check_inventory_level(
 ) -> PurchaseOrder | None:
     """At or below the threshold: the item's one open purchase order (raised if none is open). At zero the
     item is marked OUT OF STOCK and an alert sent, once per change of its stock status. An approved purchase
-    order keeps the item until an adjustment takes it above the threshold: its supply is on the way, so a low
-    level meanwhile (the restock not yet applied) orders nothing more. A change older than one
+    order keeps the item until the change of its own adjustment (the restock) is seen: its supply is on the
+    way, so a low level meanwhile orders nothing more. A change older than one
     already seen is ignored (a redelivery after a restock must not order again); the same version again is
     handled again, so a run that failed half-way is completed: it finds the purchase order that version raised
     (named by it), open or closed, and raises no second one."""
     stock_status = "OUT OF STOCK" if available <= 0 else "IN STOCK"
+    if change == "Adjusted" and adjustment_id is not None:
+        # Perhaps a purchase order's restock (its adjustment id is the order's): the supply arrived, so the
+        # next low level may order again. Even when this change comes after a later one (stale below).
+        purchase_orders.release_restocked(item_id, adjustment_id)
     marked = purchase_orders.mark_item(item_id, stock_status, version)
     if marked is Marked.STALE:
         return None  # an older version than one already seen (late or redelivered): it says nothing now
     if marked is Marked.CHANGED and stock_status == "OUT OF STOCK":
         notifier.notify(f"{item_id} is OUT OF STOCK", f"{item_id}: nothing available as of version {version}.")
     if available > threshold:
-        if change == "Adjusted":
-            purchase_orders.release_restocked(item_id)  # the supply arrived: the next low level may order again
         return None
     request = CreatePurchaseOrder(items=(OrderLine(item_id=item_id, quantity=reorder_quantity),))
     [order] = raise_purchase_orders(

@@ -6,15 +6,17 @@
 ``PO#<po id>``         ``item_id``, ``quantity``, ``status``, ``reason``, ``created_at``, ``decided_at``,
                        ``approval_timeout_seconds``, ``decision``, ``task_token`` (never returned by the API)
 ``OPEN#<item id>``     ``po_id``: the item's one open purchase order (the guard; deleted when it closes, or
-                       once approved, given ``restocking_until`` and deleted when the restock is seen)
+                       once approved, given ``restocking_until`` and deleted when its restock is seen)
 ``ITEM#<item id>``     ``stock_status`` (IN STOCK / OUT OF STOCK), ``version`` of the inventory it reflects
+``CAUSE#<po id>``      ``po_id``: what the request named by this id (its cause) raised, or found open
 =====================  ==========================================================================
 
-A purchase order and its item's ``OPEN#`` guard are written in one transaction, conditional on no guard and no
-purchase order of that id, so two requests for one item can never both open one, and a request raised again
-(an id names its cause) finds its own; closing deletes the guard in the same transaction, except an approval:
-its guard stays, with ``restocking_until``, until an adjustment shows the item above its threshold (or until
-then: a restock never seen must not block the item).
+A purchase order, its cause and its item's ``OPEN#`` guard are written in one transaction, conditional on no
+guard and the cause not handled, so two requests for one item can never both open one, and a request handled
+again (an id names its cause) finds what it raised or found the first time, open or closed. Closing deletes
+the guard in the same transaction, except an approval: its guard stays, with ``restocking_until``, until the
+change of its own adjustment (the restock, id = the purchase order's) is seen, or until then (a restock never
+seen must not block the item).
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pizza_common.dynamodb import Cancelled, Delete, Put, Update, Written, every_item, get, transact, write
+from pizza_common.dynamodb import (
+    Cancelled,
+    ConditionFailed,
+    Delete,
+    Put,
+    Update,
+    Written,
+    every_item,
+    get,
+    transact,
+    write,
+)
 from pizza_reservations.orders.domain import RESTOCK_WAIT, Marked, PurchaseOrder, PurchaseOrderStatus
 
 __all__ = ["DynamoDbPurchaseOrders"]
@@ -84,20 +97,43 @@ class DynamoDbPurchaseOrders:
             values={":now": order.created_at.isoformat()},
             old_on_failure=True,
         )
+        # The cause first: whichever conditions an engine reports, whether it was handled is checked first.
+        cause = Put(
+            self.table,
+            {"pk": f"CAUSE#{order.po_id}", "po_id": order.po_id},
+            condition="attribute_not_exists(pk)",
+            old_on_failure=True,
+        )
         for _ in range(_ATTEMPTS):
-            # The purchase order first: whichever conditions an engine reports, its own is checked first.
-            outcome = transact(self.client, [Put(self.table, item, condition="attribute_not_exists(pk)"), guard])
+            outcome = transact(self.client, [cause, Put(self.table, item, condition="attribute_not_exists(pk)"), guard])
             if not isinstance(outcome, Cancelled):
                 return order
             if outcome.contended:
                 raise Contended(f"purchase orders of {order.item_id} kept changing")
-            if outcome.failed(0):
-                return self.get(order.po_id) or order  # raised before under this name: the same request again
-            held = outcome.old_item(1) or self._read(f"OPEN#{order.item_id}")
+            if outcome.failed(0) or outcome.failed(1):  # the same request again: what it raised or found then
+                handled = outcome.old_item(0) or self._read(f"CAUSE#{order.po_id}") or {"po_id": order.po_id}
+                return self.get(handled["po_id"]) or order
+            held = outcome.old_item(2) or self._read(f"OPEN#{order.item_id}")
             current = self.get(held["po_id"]) if held else None
             if current is not None:
-                return current
+                return self._found(order.po_id, current)
         raise Contended(f"could not raise a purchase order for {order.item_id}: the item kept changing")
+
+    def _found(self, cause_id: str, current: PurchaseOrder) -> PurchaseOrder:
+        """The cause found the item's open purchase order: noted under the cause, so that the same request
+        delivered again after that order closed finds it again instead of raising another."""
+        noted = write(
+            self.client,
+            Put(
+                self.table,
+                {"pk": f"CAUSE#{cause_id}", "po_id": current.po_id},
+                condition="attribute_not_exists(pk)",
+                old_on_failure=True,
+            ),
+        )
+        if isinstance(noted, ConditionFailed) and noted.old:  # the same request, handled meanwhile by another run
+            return self.get(noted.old["po_id"]) or current
+        return current
 
     def all(self) -> list[PurchaseOrder]:
         scan = {
@@ -171,10 +207,15 @@ class DynamoDbPurchaseOrders:
             ),
         )  # not this order's guard (released, or never held): nothing to mark
 
-    def release_restocked(self, item_id: str) -> bool:
+    def release_restocked(self, item_id: str, po_id: str) -> bool:
         outcome = write(
             self.client,
-            Delete(self.table, {"pk": f"OPEN#{item_id}"}, condition="attribute_exists(restocking_until)"),
+            Delete(
+                self.table,
+                {"pk": f"OPEN#{item_id}"},
+                condition="po_id = :po AND attribute_exists(restocking_until)",
+                values={":po": po_id},
+            ),
         )
         return isinstance(outcome, Written)
 

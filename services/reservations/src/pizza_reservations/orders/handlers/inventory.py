@@ -30,6 +30,7 @@ def record_handler(record: SQSRecord) -> str | None:
         change.version,
         change.available,
         change=change.change,
+        adjustment_id=change.adjustment_id,
         threshold=settings().low_stock_threshold,
         purchase_orders=ports.purchase_orders,
         workflows=ports.workflows,
