@@ -34,6 +34,12 @@ resource "aws_dynamodb_table" "purchase_orders" {
     type = "S"
   }
 
+  # A request's cause is remembered (CAUSE#) while it can still be delivered again, then purged.
+  ttl {
+    attribute_name = "purge_at"
+    enabled        = true
+  }
+
   point_in_time_recovery {
     enabled = true
   }

@@ -54,6 +54,11 @@ def test_the_schemas_accept_real_events_and_refuse_broken_ones():
         status="OUT OF STOCK",
     )
     jsonschema.validate(change.model_dump(mode="json"), schemas()["inventory-changed.schema.json"])
+    # adjustment_id only on an adjustment's change: others read as before the field, to a consumer without it.
+    assert "adjustment_id" not in change.model_dump(mode="json")
+    restock = change.model_copy(update={"change": "Adjusted", "adjustment_id": "po-cola-1"}).model_dump(mode="json")
+    assert restock["adjustment_id"] == "po-cola-1"
+    jsonschema.validate(restock, schemas()["inventory-changed.schema.json"])
     changes = ItemChanges(item_id="cola", events=[event])
     jsonschema.validate(changes.model_dump(mode="json"), schemas()["item-changes.schema.json"])
     empty = {"item_id": "cola", "events": []}

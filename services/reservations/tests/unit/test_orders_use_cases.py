@@ -261,6 +261,27 @@ def test_supplying_an_approved_purchase_order_sends_one_adjustment_keyed_by_it_a
     assert world.raise_po("cola", order_id="o-5")[0].po_id != po.po_id
 
 
+def test_a_restock_frees_the_item_only_once_its_version_is_noted(world, monkeypatch):
+    """Before (a second review): the guard went before the restock's version was noted, and a low change older
+    than the restock, handled by another consumer in between, was not stale: a purchase order for a level the
+    restock had already fixed."""
+    po = check_level(world, "cola", 5, 1)
+    use_cases.supply_purchase_order(
+        po.po_id, purchase_orders=world.purchase_orders, ports=world.inventory, commands=world.commands, now=world.clock
+    )
+    release, in_between = world.purchase_orders.release_restocked, []
+
+    def release_then_an_older_change(item_id: str, po_id: str) -> bool:
+        freed = release(item_id, po_id)
+        in_between.append(check_level(world, "cola", 9, 1))  # v9, from before the restock (v10)
+        return freed
+
+    monkeypatch.setattr(world.purchase_orders, "release_restocked", release_then_an_older_change)
+    assert check_level(world, "cola", 10, 21, change="Adjusted", adjustment_id=po.po_id) is None
+    assert in_between == [None]  # stale by then
+    assert [o.po_id for o in world.purchase_orders.all()] == [po.po_id]
+
+
 def check_level(world, item_id: str, version: int, available: int, change="Reserved", adjustment_id=None):  # type: ignore[no-untyped-def]
     """An inventory-changed of ``item_id`` at ``version`` with ``available`` left (threshold 2, reorder 20)."""
     return use_cases.check_inventory_level(

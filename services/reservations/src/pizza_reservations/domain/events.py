@@ -153,5 +153,6 @@ class InventoryChanged(EventDetail):
     supply: int
     status: Literal["IN STOCK", "OUT OF STOCK"]
     # The adjustment's own id, for an Adjusted or AdjustmentRefused change (a purchase order's restock has the
-    # purchase order's id): who asked for the change can tell it is theirs.
-    adjustment_id: str | None = None
+    # purchase order's id): who asked for the change can tell it is theirs. Left out of other changes, so that
+    # they read as before to a consumer that does not know the field.
+    adjustment_id: str | None = Field(default=None, exclude_if=lambda value: value is None)

@@ -128,7 +128,7 @@ def stack(prefix: str = "pizza", *, generator_enabled: bool = False) -> Stack:
         name="orders",
         tables=(
             Table(name=orders_table, hash_key=Attribute(name="pk")),
-            Table(name=purchase_orders_table, hash_key=Attribute(name="pk")),
+            Table(name=purchase_orders_table, hash_key=Attribute(name="pk"), ttl_attribute="purge_at"),
         ),
         queues=(
             *queue_with_dlq(new_orders, 6 * 30),

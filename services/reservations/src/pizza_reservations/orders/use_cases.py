@@ -537,11 +537,12 @@ def check_inventory_level(
     handled again, so a run that failed half-way is completed: it finds the purchase order that version raised
     (named by it), open or closed, and raises no second one."""
     stock_status = "OUT OF STOCK" if available <= 0 else "IN STOCK"
+    marked = purchase_orders.mark_item(item_id, stock_status, version)
     if change == "Adjusted" and adjustment_id is not None:
         # Perhaps a purchase order's restock (its adjustment id is the order's): the supply arrived, so the
-        # next low level may order again. Even when this change comes after a later one (stale below).
+        # next low level may order again, even when this change came after a later one (stale). Only once
+        # its version is marked: a low change older than the restock, handled meanwhile, is stale by then.
         purchase_orders.release_restocked(item_id, adjustment_id)
-    marked = purchase_orders.mark_item(item_id, stock_status, version)
     if marked is Marked.STALE:
         return None  # an older version than one already seen (late or redelivered): it says nothing now
     if marked is Marked.CHANGED and stock_status == "OUT OF STOCK":

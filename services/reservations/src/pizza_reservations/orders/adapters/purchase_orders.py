@@ -8,7 +8,8 @@
 ``OPEN#<item id>``     ``po_id``: the item's one open purchase order (the guard; deleted when it closes, or
                        once approved, given ``restocking_until`` and deleted when its restock is seen)
 ``ITEM#<item id>``     ``stock_status`` (IN STOCK / OUT OF STOCK), ``version`` of the inventory it reflects
-``CAUSE#<po id>``      ``po_id``: what the request named by this id (its cause) raised, or found open
+``CAUSE#<po id>``      ``po_id``: what the request named by this id (its cause) raised, or found open;
+                       ``purge_at`` (TTL): ``CAUSE_MEMORY`` on, when no redelivery can come any more
 =====================  ==========================================================================
 
 A purchase order, its cause and its item's ``OPEN#`` guard are written in one transaction, conditional on no
@@ -21,7 +22,7 @@ seen must not block the item).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pizza_common.dynamodb import (
@@ -43,6 +44,8 @@ __all__ = ["DynamoDbPurchaseOrders"]
 _OPEN = {":requested": PurchaseOrderStatus.REQUESTED.value, ":awaiting": PurchaseOrderStatus.AWAITING_APPROVAL.value}
 _IS_OPEN = "#status IN (:requested, :awaiting)"
 _ATTEMPTS = 20  # the open purchase order closed between our try and our read: try to open ours again
+# A cause can come again while its message lives: 15 minutes of receives, then 14 days in a DLQ to redrive.
+CAUSE_MEMORY = timedelta(days=15)
 
 
 def _purchase_order(plain: dict[str, Any]) -> PurchaseOrder:
@@ -57,6 +60,10 @@ def _purchase_order(plain: dict[str, Any]) -> PurchaseOrder:
         decided_at=datetime.fromisoformat(plain["decided_at"]) if plain.get("decided_at") else None,
         decision=plain.get("decision"),
     )
+
+
+def _purge_at(raised_at: datetime) -> int:
+    return int((raised_at + CAUSE_MEMORY).timestamp())
 
 
 class Contended(RuntimeError):
@@ -100,7 +107,7 @@ class DynamoDbPurchaseOrders:
         # The cause first: whichever conditions an engine reports, whether it was handled is checked first.
         cause = Put(
             self.table,
-            {"pk": f"CAUSE#{order.po_id}", "po_id": order.po_id},
+            {"pk": f"CAUSE#{order.po_id}", "po_id": order.po_id, "purge_at": _purge_at(order.created_at)},
             condition="attribute_not_exists(pk)",
             old_on_failure=True,
         )
@@ -116,17 +123,17 @@ class DynamoDbPurchaseOrders:
             held = outcome.old_item(2) or self._read(f"OPEN#{order.item_id}")
             current = self.get(held["po_id"]) if held else None
             if current is not None:
-                return self._found(order.po_id, current)
+                return self._found(order, current)
         raise Contended(f"could not raise a purchase order for {order.item_id}: the item kept changing")
 
-    def _found(self, cause_id: str, current: PurchaseOrder) -> PurchaseOrder:
+    def _found(self, order: PurchaseOrder, current: PurchaseOrder) -> PurchaseOrder:
         """The cause found the item's open purchase order: noted under the cause, so that the same request
         delivered again after that order closed finds it again instead of raising another."""
         noted = write(
             self.client,
             Put(
                 self.table,
-                {"pk": f"CAUSE#{cause_id}", "po_id": current.po_id},
+                {"pk": f"CAUSE#{order.po_id}", "po_id": current.po_id, "purge_at": _purge_at(order.created_at)},
                 condition="attribute_not_exists(pk)",
                 old_on_failure=True,
             ),
