@@ -78,6 +78,25 @@ class DynamoDbPurchaseOrders:
         self.table = table
         self.client = client
 
+    def _cause(self, cause_id: str, po_id: str, at: datetime) -> Put:
+        """What the request named ``cause_id`` raised or found, if it has not been noted yet."""
+        return Put(
+            self.table,
+            {"pk": f"CAUSE#{cause_id}", "po_id": po_id, "purge_at": _purge_at(at)},
+            condition="attribute_not_exists(pk)",
+            old_on_failure=True,
+        )
+
+    def _await_restock(self, po_id: str, item_id: str, at: datetime) -> Update:
+        """The item's guard, if ``po_id``'s, waits for the restock until ``at`` + ``RESTOCK_WAIT``."""
+        return Update(
+            self.table,
+            {"pk": f"OPEN#{item_id}"},
+            "SET restocking_until = if_not_exists(restocking_until, :until)",
+            condition="po_id = :po",
+            values={":po": po_id, ":until": (at + RESTOCK_WAIT).isoformat()},
+        )
+
     def _read(self, pk: str) -> dict[str, Any] | None:
         return get(self.client, self.table, {"pk": pk})
 
@@ -105,12 +124,7 @@ class DynamoDbPurchaseOrders:
             old_on_failure=True,
         )
         # The cause first: whichever conditions an engine reports, whether it was handled is checked first.
-        cause = Put(
-            self.table,
-            {"pk": f"CAUSE#{order.po_id}", "po_id": order.po_id, "purge_at": _purge_at(order.created_at)},
-            condition="attribute_not_exists(pk)",
-            old_on_failure=True,
-        )
+        cause = self._cause(order.po_id, order.po_id, order.created_at)
         for _ in range(_ATTEMPTS):
             outcome = transact(self.client, [cause, Put(self.table, item, condition="attribute_not_exists(pk)"), guard])
             if not isinstance(outcome, Cancelled):
@@ -129,15 +143,7 @@ class DynamoDbPurchaseOrders:
     def _found(self, order: PurchaseOrder, current: PurchaseOrder) -> PurchaseOrder:
         """The cause found the item's open purchase order: noted under the cause, so that the same request
         delivered again after that order closed finds it again instead of raising another."""
-        noted = write(
-            self.client,
-            Put(
-                self.table,
-                {"pk": f"CAUSE#{order.po_id}", "po_id": current.po_id, "purge_at": _purge_at(order.created_at)},
-                condition="attribute_not_exists(pk)",
-                old_on_failure=True,
-            ),
-        )
+        noted = write(self.client, self._cause(order.po_id, current.po_id, order.created_at))
         if isinstance(noted, ConditionFailed) and noted.old:  # the same request, handled meanwhile by another run
             return self.get(noted.old["po_id"]) or current
         return current
@@ -203,16 +209,8 @@ class DynamoDbPurchaseOrders:
         return Marked.CHANGED
 
     def expect_restock(self, po_id: str, item_id: str, at: datetime) -> None:
-        write(
-            self.client,
-            Update(
-                self.table,
-                {"pk": f"OPEN#{item_id}"},
-                "SET restocking_until = if_not_exists(restocking_until, :until)",
-                condition="po_id = :po",
-                values={":po": po_id, ":until": (at + RESTOCK_WAIT).isoformat()},
-            ),
-        )  # not this order's guard (released, or never held): nothing to mark
+        # Not this order's guard (released, or never held): nothing to mark.
+        write(self.client, self._await_restock(po_id, item_id, at))
 
     def release_restocked(self, item_id: str, po_id: str) -> bool:
         outcome = write(
@@ -230,19 +228,16 @@ class DynamoDbPurchaseOrders:
         current = self.get(po_id)
         if current is None or not current.status.open:
             return current
-        guard_key = {"pk": f"OPEN#{current.item_id}"}
-        ours = {":po": po_id}
         # Approved: the guard waits for the restock; otherwise the item is free at once. Never another's guard.
         guard = (
-            Update(
-                self.table,
-                guard_key,
-                "SET restocking_until = if_not_exists(restocking_until, :until)",
-                condition="po_id = :po",
-                values={**ours, ":until": (at + RESTOCK_WAIT).isoformat()},
-            )
+            self._await_restock(po_id, current.item_id, at)
             if status is PurchaseOrderStatus.APPROVED
-            else Delete(self.table, guard_key, condition="attribute_not_exists(pk) OR po_id = :po", values=ours)
+            else Delete(
+                self.table,
+                {"pk": f"OPEN#{current.item_id}"},
+                condition="attribute_not_exists(pk) OR po_id = :po",
+                values={":po": po_id},
+            )
         )
         closing = Update(
             self.table,
