@@ -117,7 +117,7 @@ def reserve_stock_ended(localcloud: Any, order_ids: set[str], timeout: float = 6
 
 def dead_lettered(
     localcloud: Any,
-    order_ids: set[str],
+    keys: set[str],
     timeout: float = 60,
     dlq_output: str = "new_orders_dlq_url",
     key: Callable[[dict[str, Any]], str | None] = _order_id,
@@ -135,13 +135,13 @@ def dead_lettered(
         )
         for message in answer.get("Messages", []):
             detail = json.loads(message["Body"]).get("detail")
-            order_id = key(detail) if isinstance(detail, dict) else None
-            if order_id in order_ids:
-                reasons[order_id] = message["MessageAttributes"]["reason"]["StringValue"]
+            named = key(detail) if isinstance(detail, dict) else None
+            if named in keys:
+                reasons[named] = message["MessageAttributes"]["reason"]["StringValue"]
                 sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
             else:
                 sqs.change_message_visibility(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
-        return set(reasons) == order_ids
+        return set(reasons) == keys
 
-    eventually(collect, f"{sorted(order_ids)} in {dlq_output}", timeout=timeout)
+    eventually(collect, f"{sorted(keys)} in {dlq_output}", timeout=timeout)
     return reasons
