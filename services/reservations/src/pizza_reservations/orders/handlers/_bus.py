@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["Malformed", "detail_of", "event_id"]
+__all__ = ["BusEvent", "Malformed", "read_event"]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -16,7 +17,16 @@ class Malformed(ValueError):
     """The event cannot be read; the message says which field and why."""
 
 
-def detail_of(body: str, model: type[ModelT]) -> ModelT:
+@dataclass(frozen=True)
+class BusEvent(Generic[ModelT]):
+    """An event as delivered: its detail, read into the model, and its own id (None if it has none)."""
+
+    detail: ModelT
+    # Kept across redeliveries of one event; a publisher's retried PutEvents gets another.
+    event_id: str | None
+
+
+def read_event(body: str, model: type[ModelT]) -> BusEvent[ModelT]:
     try:
         envelope: Any = json.loads(body)
     except ValueError as error:
@@ -24,20 +34,12 @@ def detail_of(body: str, model: type[ModelT]) -> ModelT:
     if not isinstance(envelope, dict) or not isinstance(envelope.get("detail"), dict):
         raise Malformed("detail: an EventBridge event with a JSON object detail is expected")
     try:
-        return model.model_validate(envelope["detail"])
+        detail = model.model_validate(envelope["detail"])
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in problem['loc']) or 'detail'}: {problem['msg']}"
             for problem in error.errors()
         )
         raise Malformed(problems) from None
-
-
-def event_id(body: str) -> str | None:
-    """The event's own id (kept across redeliveries of one event; a publisher's retried PutEvents gets another)."""
-    try:
-        envelope: Any = json.loads(body)
-    except ValueError:
-        return None
-    found = envelope.get("id") if isinstance(envelope, dict) else None
-    return found if isinstance(found, str) and found else None
+    found = envelope.get("id")
+    return BusEvent(detail=detail, event_id=found if isinstance(found, str) and found else None)

@@ -20,7 +20,7 @@ from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations.orders import use_cases
 from pizza_reservations.orders.bootstrap import intake
 from pizza_reservations.orders.domain import NewOrderReceived, OrderIdReused
-from pizza_reservations.orders.handlers._bus import Malformed, detail_of
+from pizza_reservations.orders.handlers._bus import Malformed, read_event
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -28,7 +28,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def record_handler(record: SQSRecord) -> str:
     ports = intake()
     try:
-        order = detail_of(record.body, NewOrderReceived)
+        order = read_event(record.body, NewOrderReceived).detail
     except Malformed as error:
         logger.warning("malformed new-order-received", extra={"reason": str(error), "message_id": record.message_id})
         metrics.add_metric(name="OrdersMalformed", unit=MetricUnit.Count, value=1)

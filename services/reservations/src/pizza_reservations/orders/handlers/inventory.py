@@ -17,13 +17,13 @@ from pizza_common.observability import instrumented
 from pizza_reservations.domain.events import InventoryChanged
 from pizza_reservations.orders import use_cases
 from pizza_reservations.orders.bootstrap import alerts, purchasing, settings
-from pizza_reservations.orders.handlers._bus import detail_of
+from pizza_reservations.orders.handlers._bus import read_event
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> str | None:
-    change = detail_of(record.body, InventoryChanged)
+    change = read_event(record.body, InventoryChanged).detail
     ports = purchasing()
     raised = use_cases.check_inventory_level(
         change.item_id,

@@ -21,7 +21,7 @@ from pizza_common.observability import instrumented, logger, metrics
 from pizza_reservations.orders import use_cases
 from pizza_reservations.orders.bootstrap import purchase_requests, settings
 from pizza_reservations.orders.domain import CreatePurchaseOrder
-from pizza_reservations.orders.handlers._bus import Malformed, detail_of, event_id
+from pizza_reservations.orders.handlers._bus import BusEvent, Malformed, read_event
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -29,10 +29,11 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def record_handler(record: SQSRecord) -> list[str]:
     ports = purchase_requests()
     try:
-        request = detail_of(record.body, CreatePurchaseOrder)
+        delivered = read_event(record.body, CreatePurchaseOrder)
     except Malformed as error:
         _reject(record, str(error), "PurchaseRequestsMalformed")
         return []
+    request = delivered.detail
     requested = use_cases.request_purchase_orders(
         request,
         events=ports.events,
@@ -42,7 +43,7 @@ def record_handler(record: SQSRecord) -> list[str]:
         now=lambda: datetime.now(UTC),
         reorder_quantity=settings().reorder_quantity,
         approval_timeout_seconds=settings().approval_timeout_seconds,
-        cause=_cause(request, record.body),
+        cause=_cause(delivered),
     )
     raised = [order.po_id for order in requested.raised]
     logger.info("purchase orders", extra={"order": request.order_id, "purchase_orders": raised})
@@ -59,12 +60,11 @@ def _reject(record: SQSRecord, reason: str, metric: str) -> None:
     purchase_requests().dead_letters.send(record.body, reason)
 
 
-def _cause(request: CreatePurchaseOrder, body: str) -> str | None:
+def _cause(delivered: BusEvent[CreatePurchaseOrder]) -> str | None:
     """An order's shortfall is named by its order (the default); another publisher's request by its event."""
-    if request.order_id:
+    if delivered.detail.order_id or delivered.event_id is None:
         return None
-    found = event_id(body)
-    return f"event {found}" if found else None
+    return f"event {delivered.event_id}"
 
 
 @instrumented()
