@@ -194,7 +194,7 @@ class FakeProjection:
 class FakeArchive:
     objects: dict[str, list[ItemEvent]] = field(default_factory=dict)
 
-    def put(self, item_id: str, events: Sequence[ItemEvent]) -> None:
+    def keep(self, item_id: str, events: Sequence[ItemEvent]) -> None:
         ordered = sorted(events, key=lambda e: e.version)
         self.objects[f"{item_id}/{ordered[0].version}-{ordered[-1].version}"] = ordered
 

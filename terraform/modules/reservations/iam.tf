@@ -60,10 +60,10 @@ data "aws_iam_policy_document" "api" {
     }
   }
 
-  # The history reads the archive; the API never writes it (the adapter's put is the snapshot consumer's).
+  # The history reads the archive; only the snapshot consumer writes it (the adapter's keep).
   statement {
     sid       = "ReadArchive"
-    actions   = ["s3:GetObject", "s3:PutObject"]
+    actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.archive.arn}/items/*"]
   }
 
@@ -132,16 +132,18 @@ data "aws_iam_policy_document" "changes_reader" {
 data "aws_iam_policy_document" "snapshots" {
   source_policy_documents = [data.aws_iam_policy_document.changes_reader.json]
 
-  # Snapshots (a conditional put) and the events' TTL (a batch re-write of archived, covered events). The
-  # transaction actions come with the event store adapter, which this function only reads through.
+  # Snapshots are a conditional put; the events' TTL is a batch re-write of archived, covered events. The
+  # events are only read otherwise (the event log, no gate, no append).
   statement {
-    sid = "KeepSnapshotsAndRetireEvents"
-    actions = [
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:BatchWriteItem",
-    ]
-    resources = [aws_dynamodb_table.snapshots.arn, aws_dynamodb_table.events.arn]
+    sid       = "KeepSnapshots"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.snapshots.arn]
+  }
+
+  statement {
+    sid       = "RetireEvents"
+    actions   = ["dynamodb:BatchWriteItem"]
+    resources = [aws_dynamodb_table.events.arn]
   }
 
   statement {
@@ -167,12 +169,8 @@ data "aws_iam_policy_document" "projection" {
   source_policy_documents = [data.aws_iam_policy_document.changes_reader.json]
 
   statement {
-    sid = "KeepItems"
-    actions = [
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]
+    sid       = "KeepItems"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.items.arn]
   }
 

@@ -12,7 +12,7 @@ from pizza_common.aws import client
 from pizza_common.settings import load
 from pizza_reservations.adapters.archive import S3Archive
 from pizza_reservations.adapters.commands import SqsCommands
-from pizza_reservations.adapters.event_store import DynamoDbEventStore, DynamoDbRetirement
+from pizza_reservations.adapters.event_store import DynamoDbEventLog, DynamoDbEventStore, DynamoDbRetirement
 from pizza_reservations.adapters.projection import DynamoDbProjection
 from pizza_reservations.adapters.publisher import EventBridgePublisher
 from pizza_reservations.adapters.requests import DynamoDbRequests
@@ -20,6 +20,7 @@ from pizza_reservations.adapters.snapshots import DynamoDbSnapshots
 from pizza_reservations.ports import (
     Archive,
     Commands,
+    EventLog,
     EventStore,
     Projection,
     Publisher,
@@ -78,7 +79,7 @@ def api() -> Api:
 class Archiving:
     """The snapshot consumer: archive, snapshot, retire."""
 
-    store: EventStore
+    store: EventLog  # it only reads the streams: no gate, no append
     snapshots: Snapshots
     archive: Archive
     retirement: Retirement
@@ -88,7 +89,7 @@ class Archiving:
 def archiving() -> Archiving:
     dynamodb = client("dynamodb")
     return Archiving(
-        store=DynamoDbEventStore(settings().events_table, settings().requests_table, settings().gates, dynamodb),
+        store=DynamoDbEventLog(settings().events_table, dynamodb),
         snapshots=DynamoDbSnapshots(settings().snapshots_table, dynamodb),
         archive=S3Archive(settings().archive_bucket, client("s3")),
         retirement=DynamoDbRetirement(settings().events_table, dynamodb),
@@ -99,7 +100,7 @@ def archiving() -> Archiving:
 class Projecting:
     """The projection consumer: the items table and the bus."""
 
-    store: EventStore
+    store: EventLog  # it only reads the streams: no gate, no append
     snapshots: Snapshots
     projection: Projection
     publisher: Publisher
@@ -109,7 +110,7 @@ class Projecting:
 def projecting() -> Projecting:
     dynamodb = client("dynamodb")
     return Projecting(
-        store=DynamoDbEventStore(settings().events_table, settings().requests_table, settings().gates, dynamodb),
+        store=DynamoDbEventLog(settings().events_table, dynamodb),
         snapshots=DynamoDbSnapshots(settings().snapshots_table, dynamodb),
         projection=DynamoDbProjection(settings().items_table, dynamodb),
         publisher=EventBridgePublisher(settings().event_bus_name, client("events")),

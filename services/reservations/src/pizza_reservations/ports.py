@@ -216,7 +216,9 @@ class Projection(Protocol):
 class Archive(Protocol):
     """Cold storage of events (S3, JSON Lines): what leaves the hot store is there first."""
 
-    def put(self, item_id: str, events: Sequence[ItemEvent]) -> None: ...
+    def keep(self, item_id: str, events: Sequence[ItemEvent]) -> None:
+        """Keep these events (any order, duplicates and overlaps with earlier calls allowed)."""
+        ...
 
     def read(self, item_id: str, after_version: int = 0, most: int | None = None) -> list[ItemEvent]:
         """The item's archived events after ``after_version``, each version once, in order. With ``most``, it may

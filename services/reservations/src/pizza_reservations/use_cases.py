@@ -548,7 +548,7 @@ def snapshot_and_retire(
     item_id: str,
     events: Sequence[ItemEvent],
     *,
-    store: EventStore,
+    store: EventLog,
     snapshots: Snapshots,
     archive: Archive,
     retirement: Retirement,
@@ -561,7 +561,7 @@ def snapshot_and_retire(
     Returns the new snapshot, or None when none was due."""
     if not events:
         return None
-    archive.put(item_id, events)
+    archive.keep(item_id, events)
     through = max(event.version for event in events)
     start = snapshots.get(item_id) or ItemState(item_id)
     if through - start.version < every:
@@ -581,7 +581,7 @@ def project_changes(
     *,
     projection: Projection,
     publisher: Publisher,
-    store: EventStore,
+    store: EventLog,
     snapshots: Snapshots,
 ) -> list[InventoryChanged]:
     """Fold delivered events into the item's view (any order, duplicates dropped), publish one
@@ -612,7 +612,7 @@ def project_changes(
 
 
 def history(
-    item_id: str, *, store: EventStore, archive: Archive, after_version: int = 0, most: int | None = None
+    item_id: str, *, store: EventLog, archive: Archive, after_version: int = 0, most: int | None = None
 ) -> list[ItemEvent]:
     """The item's history after ``after_version`` (at most ``most`` events: a page): the archive, then the hot
     store's events it does not hold yet (read only when the archive cannot fill the page)."""

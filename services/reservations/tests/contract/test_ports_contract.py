@@ -291,10 +291,10 @@ def archive(kind, request):
 
 def test_the_archive_gives_back_each_version_once_whatever_the_batches(archive):
     events = [stocked(), reserved(2, "r1"), reserved(3, "r2"), reserved(4, "r3")]
-    archive.put("cola", events[:2])
-    archive.put("cola", events[1:3])  # a batch delivered again, split differently
-    archive.put("cola", [events[3], events[2]])
-    archive.put("colab", [stocked()])
+    archive.keep("cola", events[:2])
+    archive.keep("cola", events[1:3])  # a batch delivered again, split differently
+    archive.keep("cola", [events[3], events[2]])
+    archive.keep("colab", [stocked()])
     assert archive.read("cola") == events
     assert archive.read("fanta") == []
     assert archive.read("cola", after_version=2) == events[2:]

@@ -28,7 +28,7 @@ class S3Archive:
         self.bucket = bucket
         self.client = client
 
-    def put(self, item_id: str, events: Sequence[ItemEvent]) -> None:
+    def keep(self, item_id: str, events: Sequence[ItemEvent]) -> None:
         ordered = sorted({event.version: event for event in events}.values(), key=lambda event: event.version)
         body = "".join(event_to_json(event) + "\n" for event in ordered).encode()
         self.client.put_object(
