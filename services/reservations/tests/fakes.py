@@ -198,7 +198,7 @@ class FakeArchive:
         ordered = sorted(events, key=lambda e: e.version)
         self.objects[f"{item_id}/{ordered[0].version}-{ordered[-1].version}"] = ordered
 
-    def read(self, item_id: str, after_version: int = 0, most: int | None = None) -> list[ItemEvent]:
+    def recall(self, item_id: str, after_version: int = 0, most: int | None = None) -> list[ItemEvent]:
         found = {e.version: e for key, events in self.objects.items() if key.startswith(f"{item_id}/") for e in events}
         return [found[v] for v in sorted(found) if v > after_version]
 

@@ -60,7 +60,7 @@ data "aws_iam_policy_document" "api" {
     }
   }
 
-  # The history reads the archive; only the snapshot consumer writes it (the adapter's keep).
+  # The history reads the archive back (recall); only the snapshot consumer writes it (keep).
   statement {
     sid       = "ReadArchive"
     actions   = ["s3:GetObject"]
@@ -146,15 +146,10 @@ data "aws_iam_policy_document" "snapshots" {
     resources = [aws_dynamodb_table.events.arn]
   }
 
-  statement {
-    sid       = "ListArchive"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.archive.arn]
-  }
-
+  # It writes the archive (keep) and never reads it back (the history is the API's).
   statement {
     sid       = "WriteArchive"
-    actions   = ["s3:PutObject", "s3:GetObject"]
+    actions   = ["s3:PutObject"]
     resources = ["${aws_s3_bucket.archive.arn}/items/*"]
   }
 

@@ -220,7 +220,7 @@ class Archive(Protocol):
         """Keep these events (any order, duplicates and overlaps with earlier calls allowed)."""
         ...
 
-    def read(self, item_id: str, after_version: int = 0, most: int | None = None) -> list[ItemEvent]:
+    def recall(self, item_id: str, after_version: int = 0, most: int | None = None) -> list[ItemEvent]:
         """The item's archived events after ``after_version``, each version once, in order. With ``most``, it may
         stop reading once it holds every version from ``after_version + 1`` to ``after_version + most``."""
         ...

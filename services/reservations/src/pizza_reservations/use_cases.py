@@ -616,7 +616,7 @@ def history(
 ) -> list[ItemEvent]:
     """The item's history after ``after_version`` (at most ``most`` events: a page): the archive, then the hot
     store's events it does not hold yet (read only when the archive cannot fill the page)."""
-    events = {event.version: event for event in archive.read(item_id, after_version, most)}
+    events = {event.version: event for event in archive.recall(item_id, after_version, most)}
     wanted = range(after_version + 1, after_version + 1 + most) if most is not None else None
     if wanted is None or not all(version in events for version in wanted):
         for event in store.read(item_id, after_version):

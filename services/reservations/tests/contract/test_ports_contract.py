@@ -295,11 +295,11 @@ def test_the_archive_gives_back_each_version_once_whatever_the_batches(archive):
     archive.keep("cola", events[1:3])  # a batch delivered again, split differently
     archive.keep("cola", [events[3], events[2]])
     archive.keep("colab", [stocked()])
-    assert archive.read("cola") == events
-    assert archive.read("fanta") == []
-    assert archive.read("cola", after_version=2) == events[2:]
-    assert archive.read("cola", after_version=1, most=2)[:2] == events[1:3], "a page holds at least its versions"
-    assert archive.read("cola", after_version=4) == []
+    assert archive.recall("cola") == events
+    assert archive.recall("fanta") == []
+    assert archive.recall("cola", after_version=2) == events[2:]
+    assert archive.recall("cola", after_version=1, most=2)[:2] == events[1:3], "a page holds at least its versions"
+    assert archive.recall("cola", after_version=4) == []
 
 
 class _Crashing:

@@ -38,7 +38,7 @@ class S3Archive:
             ContentType="application/x-ndjson",
         )
 
-    def read(self, item_id: str, after_version: int = 0, most: int | None = None) -> list[ItemEvent]:
+    def recall(self, item_id: str, after_version: int = 0, most: int | None = None) -> list[ItemEvent]:
         # Keys name their versions, so objects wholly before ``after_version`` are never fetched, and a page
         # stops fetching once it holds its versions.
         prefix = f"{ARCHIVE_PREFIX}{item_id}/"
